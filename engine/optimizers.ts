@@ -1,0 +1,190 @@
+// engine/optimizers.ts — SGD (with momentum and Nesterov), RMSprop and Adam, in Keras' update
+// forms and with Keras' defaults. Each updates parameters in place from their .grad.
+//
+// Optimizer state (velocities, moments) lives in WebAssembly memory next to the parameters and
+// is long-lived: it is created on the first step, outside any training-step scope.
+// Not here: learning-rate schedules, weight decay, gradient clipping.
+
+import { persistent, zeros, type Tensor } from './tensor.js';
+
+export abstract class Optimizer {
+  /** Steps taken so far (Keras' `iterations`). */
+  iterations = 0;
+  private slots = new Map<Tensor, Tensor[]>();
+
+  constructor(public learningRate: number) {
+    if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+      throw new Error(`wasmgrad: an optimizer's learningRate must be a positive number, got ${learningRate}`);
+    }
+  }
+
+  /** Keras' identifier for this optimizer ('adam', 'sgd', 'rmsprop'). */
+  abstract readonly name: string;
+  /** How many state tensors each parameter needs (Adam: m and v). */
+  protected abstract readonly slotCount: number;
+  /** Updates one parameter's numbers in place; `slots` are its state tensors' numbers. */
+  protected abstract update(w: Float32Array, g: Float32Array, slots: Float32Array[]): void;
+
+  /** One update of every parameter that has a gradient. */
+  step(params: readonly Tensor[]): void {
+    this.iterations++;
+    for (const p of params) {
+      if (p.grad === null) continue;
+      this.update(p.data, p.grad.data, this.slotsOf(p).map((s) => s.data));
+    }
+  }
+
+  /** The state tensors of a parameter, created as zeros on first use. */
+  slotsOf(p: Tensor): Tensor[] {
+    let s = this.slots.get(p);
+    if (s === undefined) {
+      s = persistent(() => Array.from({ length: this.slotCount }, () => zeros(p.shape)));
+      this.slots.set(p, s);
+    }
+    return s;
+  }
+
+  /** The configuration, as Keras' get_config() (used by save/load and summaries). */
+  abstract getConfig(): Record<string, number | boolean | string>;
+}
+
+export interface SGDOptions {
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * Stochastic gradient descent, Keras' form:
+ *   momentum 0:  w -= lr·g
+ *   otherwise:   v = momentum·v - lr·g;  w += v              (Nesterov: w += momentum·v - lr·g)
+ * Defaults: learningRate 0.01, momentum 0, nesterov false.
+ */
+export class SGD extends Optimizer {
+  readonly name = 'sgd';
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  protected readonly slotCount: number;
+
+  constructor(options: SGDOptions = {}) {
+    super(options.learningRate ?? 0.01);
+    this.momentum = options.momentum ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new Error(`wasmgrad: SGD momentum must be in [0, 1], got ${this.momentum}`);
+    }
+    this.slotCount = this.momentum > 0 ? 1 : 0;
+  }
+
+  protected update(w: Float32Array, g: Float32Array, [v]: Float32Array[]): void {
+    const lr = this.learningRate, mu = this.momentum;
+    if (v === undefined) {
+      for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+      return;
+    }
+    for (let i = 0; i < w.length; i++) {
+      v[i] = mu * v[i] - lr * g[i];
+      w[i] += this.nesterov ? mu * v[i] - lr * g[i] : v[i];
+    }
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
+
+export interface RMSpropOptions {
+  learningRate?: number;
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+}
+
+/**
+ * RMSprop, Keras' form: divide the gradient by a running root-mean-square of recent gradients.
+ *   ms = rho·ms + (1 - rho)·g²
+ *   momentum 0:  w -= lr·g / sqrt(ms + epsilon)
+ *   otherwise:   mom = momentum·mom + lr·g / sqrt(ms + epsilon);  w -= mom
+ * Defaults: learningRate 0.001, rho 0.9, momentum 0, epsilon 1e-7.
+ */
+export class RMSprop extends Optimizer {
+  readonly name = 'rmsprop';
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  protected readonly slotCount: number;
+
+  constructor(options: RMSpropOptions = {}) {
+    super(options.learningRate ?? 0.001);
+    this.rho = options.rho ?? 0.9;
+    this.momentum = options.momentum ?? 0;
+    this.epsilon = options.epsilon ?? 1e-7;
+    this.slotCount = this.momentum > 0 ? 2 : 1;
+  }
+
+  protected update(w: Float32Array, g: Float32Array, [ms, mom]: Float32Array[]): void {
+    const { learningRate: lr, rho, momentum, epsilon } = this;
+    for (let i = 0; i < w.length; i++) {
+      ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i];
+      const step = (lr * g[i]) / Math.sqrt(ms[i] + epsilon);
+      if (mom === undefined) w[i] -= step;
+      else {
+        mom[i] = momentum * mom[i] + step;
+        w[i] -= mom[i];
+      }
+    }
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
+  }
+}
+
+export interface AdamOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adam (Kingma and Ba), in Keras' update form, where epsilon is added after the square root
+ * and the bias corrections are folded into the step size:
+ *   m = beta1·m + (1 - beta1)·g
+ *   v = beta2·v + (1 - beta2)·g²
+ *   lr_t = lr · sqrt(1 - beta2^t) / (1 - beta1^t)
+ *   w -= lr_t · m / (sqrt(v) + epsilon)
+ * Defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7.
+ */
+export class Adam extends Optimizer {
+  readonly name = 'adam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  protected readonly slotCount = 2;
+
+  constructor(options: AdamOptions = {}) {
+    super(options.learningRate ?? 0.001);
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-7;
+    for (const [key, value] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+      if (!(value >= 0 && value < 1)) throw new Error(`wasmgrad: Adam ${key} must be in [0, 1), got ${value}`);
+    }
+  }
+
+  protected update(w: Float32Array, g: Float32Array, [m, v]: Float32Array[]): void {
+    const { beta1, beta2, epsilon } = this;
+    const t = this.iterations;
+    const lrT = (this.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    for (let i = 0; i < w.length; i++) {
+      m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+      w[i] -= (lrT * m[i]) / (Math.sqrt(v[i]) + epsilon);
+    }
+  }
+
+  getConfig() {
+    return { name: this.name, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}

@@ -1,0 +1,412 @@
+// engine/tensor.ts — the Tensor: a shape plus a Float32Array view into WebAssembly memory, and the
+// reverse-mode autograd that runs over graphs of them.
+//
+// What it is: storage and its lifetime, the graph (each op's output remembers its inputs and a
+// closure that pushes gradients back to them), backward(), noGrad(), and the factories.
+// What it is not: the ops themselves (engine/ops/*.ts) or any compute loop worth a kernel.
+//
+// Memory, and why nobody calls dispose(): a tensor's numbers live in the WebAssembly memory
+// (kernels/memory.ts), where the GEMM reads them without a copy. Those blocks are reclaimed in one
+// of two ways:
+//   1. Inside `scoped(fn)` — which the training loop wraps around every step — every block
+//      allocated is returned to the allocator when fn returns. The next step asks for the same
+//      sizes and gets the same blocks back, so memory is flat however long training runs.
+//   2. Outside any scope (tensors a user makes), a FinalizationRegistry returns the block when the
+//      JavaScript garbage collector has collected the last tensor using it.
+// A tensor whose block was reclaimed by its scope throws a clear error when touched, rather than
+// silently reading another tensor's numbers.
+
+import { alloc, f32View, free, generation } from '../kernels/index.js';
+import { globalRandom, type Random } from './random.js';
+
+/** A block of floats in the WebAssembly memory, shared by a tensor and the views made from it. */
+export class Storage {
+  /** Set once the block went back to the allocator; any later access is a bug we report. */
+  released = false;
+  /** True while the block belongs to a scope (reclaimed at the scope's end), false if GC-managed. */
+  inScope = false;
+  constructor(
+    readonly ptr: number,
+    readonly length: number,
+  ) {}
+}
+
+const collector = new FinalizationRegistry<{ ptr: number; bytes: number }>((block) => free(block.ptr, block.bytes));
+
+/** Storages allocated in the innermost active scope, or null outside any scope. */
+let activeScope: Storage[] | null = null;
+
+function allocateStorage(length: number, scopedLifetime: boolean): Storage {
+  const bytes = length * 4;
+  const storage = new Storage(alloc(bytes), length);
+  if (scopedLifetime && activeScope !== null) {
+    activeScope.push(storage);
+    storage.inScope = true;
+  } else collector.register(storage, { ptr: storage.ptr, bytes }, storage);
+  return storage;
+}
+
+/**
+ * Runs fn and then returns to the allocator every block allocated while it ran. Tensors made
+ * inside must not be used after fn returns (they throw if they are); read out what you need
+ * (numbers, or copy into a tensor made outside) before returning, or pass tensors to keep().
+ */
+export function scoped<T>(fn: () => T): T {
+  const outer = activeScope;
+  const mine: Storage[] = [];
+  activeScope = mine;
+  try {
+    return fn();
+  } finally {
+    activeScope = outer;
+    for (const storage of mine) {
+      if (!storage.inScope) continue; // moved out by keep()
+      storage.inScope = false;
+      storage.released = true;
+      free(storage.ptr, storage.length * 4);
+    }
+  }
+}
+
+/** Moves a tensor's block out of the enclosing scope so it outlives it (then the GC reclaims it). */
+export function keep<T extends Tensor>(t: T): T {
+  const s = t.storage;
+  if (s.inScope && !s.released) {
+    s.inScope = false; // the scope skips it at its end
+    collector.register(s, { ptr: s.ptr, bytes: s.length * 4 }, s);
+  }
+  return t;
+}
+
+/** Runs fn with no scope active, so what it allocates is long-lived (parameters, optimizer state). */
+export function persistent<T>(fn: () => T): T {
+  const outer = activeScope;
+  activeScope = null;
+  try {
+    return fn();
+  } finally {
+    activeScope = outer;
+  }
+}
+
+// ---- gradient mode ---------------------------------------------------------------------------
+
+let gradEnabled = true;
+
+/** Runs fn without recording a graph: ops inside compute values only (inference, updates). */
+export function noGrad<T>(fn: () => T): T {
+  const outer = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = outer;
+  }
+}
+
+/** True when ops record the graph for backward(). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+// ---- shapes ----------------------------------------------------------------------------------
+
+export type Shape = readonly number[];
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function checkShape(shape: Shape, what: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`wasmgrad: ${what} expected a shape of non-negative integers, got ${formatShape(shape)}`);
+    }
+  }
+}
+
+// ---- the Tensor ------------------------------------------------------------------------------
+
+/** How an op's output reaches back to its inputs. `backward` reads this.grad and adds into inputs'. */
+interface Recipe {
+  op: string;
+  inputs: Tensor[];
+  backward: (grad: Tensor) => void;
+}
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly size: number;
+  /** The gradient of the last backward() with respect to this tensor, or null. */
+  grad: Tensor | null = null;
+  /** Whether gradients flow to this tensor. Parameters set it; op outputs inherit it. */
+  requiresGrad: boolean;
+  /** The op that made this tensor, or null for a leaf (data, parameters). */
+  recipe: Recipe | null = null;
+  /** A name for messages and summaries (parameters are named by their layer). */
+  name: string | undefined;
+
+  private view: Float32Array | null = null;
+  private viewGeneration = -1;
+
+  /** Prefer the factories (tensor, zeros, ...) and ops; this wraps existing storage. */
+  constructor(
+    readonly storage: Storage,
+    shape: Shape,
+    /** Offset of the first element within the storage, in floats (row slices are views). */
+    readonly offset = 0,
+    requiresGrad = false,
+  ) {
+    this.shape = Object.freeze([...shape]);
+    this.size = shapeSize(shape);
+    this.requiresGrad = requiresGrad;
+  }
+
+  /** Byte offset of the first element in the WebAssembly memory: what kernels are given. */
+  get ptr(): number {
+    return this.storage.ptr + this.offset * 4;
+  }
+
+  /** The numbers, row-major: a live view into WebAssembly memory (writes go to the tensor). */
+  get data(): Float32Array {
+    if (this.storage.released) {
+      throw new Error(
+        `wasmgrad: this tensor${this.name ? ` (${this.name})` : ''} of shape ${formatShape(this.shape)} ` +
+          'was made inside a training step or scoped() block, and its memory has been reclaimed; ' +
+          'read what you need inside the block, or pass the tensor to keep()',
+      );
+    }
+    const gen = generation();
+    if (this.view === null || this.viewGeneration !== gen) {
+      this.view = f32View(this.ptr, this.size);
+      this.viewGeneration = gen;
+    }
+    return this.view;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new Error(`wasmgrad: item() expected a tensor with one element, got shape ${formatShape(this.shape)}`);
+    }
+    return this.data[0];
+  }
+
+  /** A plain (nested) JavaScript array copy, for printing and tests. */
+  toArray(): number[] | number[][] | number {
+    const d = this.data;
+    if (this.rank === 0) return d[0];
+    if (this.rank === 1) return Array.from(d);
+    const rows = this.shape[0];
+    const width = this.size / Math.max(rows, 1);
+    const out: number[][] = [];
+    for (let r = 0; r < rows; r++) out.push(Array.from(d.subarray(r * width, (r + 1) * width)));
+    return out;
+  }
+
+  toString(): string {
+    const preview = Array.from(this.data.subarray(0, 8), (v) => +v.toFixed(4));
+    return `Tensor(shape=${formatShape(this.shape)}, data=[${preview.join(', ')}${this.size > 8 ? ', ...' : ''}])`;
+  }
+
+  /**
+   * Backpropagation. Seeds this tensor's gradient with `grad` (default: 1 for a one-element
+   * tensor), then visits the graph in reverse topological order, each op adding its inputs'
+   * gradients. Gradients accumulate (+=) into .grad, as in PyTorch: zero them between steps.
+   */
+  backward(grad?: Tensor): void {
+    if (grad === undefined && this.size !== 1) {
+      throw new Error(
+        `wasmgrad: backward() without an argument needs a one-element tensor (a loss), got shape ` +
+          `${formatShape(this.shape)}; pass the upstream gradient of that shape`,
+      );
+    }
+    if (grad !== undefined && !sameShape(grad.shape, this.shape)) {
+      throw new Error(
+        `wasmgrad: backward(grad) expected grad of shape ${formatShape(this.shape)}, got ${formatShape(grad.shape)}`,
+      );
+    }
+    // 1. Topological order, once: every tensor after all the tensors it was computed from.
+    const order: Tensor[] = [];
+    const visited = new Set<Tensor>();
+    const visit = (t: Tensor): void => {
+      if (visited.has(t)) return;
+      visited.add(t);
+      if (t.recipe !== null) for (const input of t.recipe.inputs) if (input.requiresGrad) visit(input);
+      order.push(t);
+    };
+    visit(this);
+    // 2. Seed the output's gradient.
+    const seed = this.gradBuffer();
+    if (grad === undefined) seed.data[0] += 1;
+    else addInto(seed.data, grad.data);
+    // 3. Walk backwards: each op pushes its output's gradient into its inputs'.
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      if (t.recipe !== null && t.grad !== null) t.recipe.backward(t.grad);
+    }
+  }
+
+  /** This tensor's .grad, created as zeros (with the tensor's own lifetime) on first use. */
+  gradBuffer(): Tensor {
+    if (this.grad === null) {
+      // A gradient lives as long as its tensor: scoped for intermediates, long-lived for parameters.
+      const storage = allocateStorage(this.size, this.storage.inScope);
+      f32View(storage.ptr, this.size).fill(0);
+      this.grad = new Tensor(storage, this.shape);
+    }
+    return this.grad;
+  }
+
+  /** Sets .grad to zeros (keeping its memory), or leaves it null if there is none yet. */
+  zeroGrad(): void {
+    if (this.grad !== null) this.grad.data.fill(0);
+  }
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function addInto(target: Float32Array, source: Float32Array): void {
+  for (let i = 0; i < target.length; i++) target[i] += source[i];
+}
+
+// ---- making tensors (used by ops and by users) --------------------------------------------------
+
+/** A new tensor of the given shape with uninitialized contents: ops write every element. */
+export function empty(shape: Shape): Tensor {
+  checkShape(shape, 'empty()');
+  return new Tensor(allocateStorage(shapeSize(shape), true), shape);
+}
+
+/**
+ * Records how `out` was computed, if any input needs a gradient and grad mode is on.
+ * `backward(dout)` must add (+=) each input's gradient into input.gradBuffer().
+ */
+export function record(out: Tensor, op: string, inputs: Tensor[], backward: (dout: Tensor) => void): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out.recipe = { op, inputs, backward };
+  }
+  return out;
+}
+
+/** A view of the same numbers with another shape (no copy). Used by reshape and row slicing. */
+export function viewOf(source: Tensor, shape: Shape, offsetElements = 0): Tensor {
+  return new Tensor(source.storage, shape, source.offset + offsetElements);
+}
+
+type NestedNumbers = number | NestedNumbers[];
+
+function inferShape(values: NestedNumbers): number[] {
+  const shape: number[] = [];
+  let v: NestedNumbers = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0] as NestedNumbers;
+  }
+  return shape;
+}
+
+/** Flattens nested arrays row-major, checking that every row has the length the shape says. */
+function flattenNested(values: NestedNumbers, shape: number[], depth: number, out: number[]): void {
+  if (depth === shape.length) {
+    if (typeof values !== 'number') throw new Error('wasmgrad: tensor() got nested arrays deeper in some rows than in others');
+    out.push(values);
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[depth]) {
+    throw new Error(
+      `wasmgrad: tensor() got ragged nested arrays: expected every row at depth ${depth} to have ` +
+        `${shape[depth]} entries (shape ${formatShape(shape)}), got ${Array.isArray(values) ? values.length : 'a number'}`,
+    );
+  }
+  for (const v of values) flattenNested(v, shape, depth + 1, out);
+}
+
+/**
+ * Makes a tensor from numbers: a flat array-like (Float32Array, Uint8Array, number[]) with an
+ * explicit shape, or nested arrays whose nesting gives the shape.
+ *
+ *   tensor([[1, 2], [3, 4]])              // shape [2, 2]
+ *   tensor(new Float32Array(6), [2, 3])
+ */
+export function tensor(values: ArrayLike<number> | NestedNumbers, shape?: Shape): Tensor {
+  let flat: ArrayLike<number>;
+  if (typeof values === 'number') {
+    flat = [values];
+    shape ??= [];
+  } else if (Array.isArray(values) && values.length > 0 && Array.isArray(values[0])) {
+    const inferred = inferShape(values);
+    const numbers: number[] = [];
+    flattenNested(values, inferred, 0, numbers);
+    flat = numbers;
+    shape ??= inferred;
+  } else {
+    flat = values as ArrayLike<number>;
+    shape ??= [flat.length];
+  }
+  checkShape(shape, 'tensor()');
+  if (flat.length !== shapeSize(shape)) {
+    throw new Error(
+      `wasmgrad: tensor() got ${flat.length} values for shape ${formatShape(shape)}, ` +
+        `which holds ${shapeSize(shape)}`,
+    );
+  }
+  const t = empty(shape);
+  t.data.set(flat);
+  return t;
+}
+
+export function full(shape: Shape, value: number): Tensor {
+  const t = empty(shape);
+  t.data.fill(value);
+  return t;
+}
+
+export function zeros(shape: Shape): Tensor {
+  return full(shape, 0);
+}
+
+export function ones(shape: Shape): Tensor {
+  return full(shape, 1);
+}
+
+/** Normal(mean, stddev) samples from the seeded generator (setSeed) or the one given. */
+export function randomNormal(shape: Shape, options: { mean?: number; stddev?: number; random?: Random } = {}): Tensor {
+  const { mean = 0, stddev = 1, random = globalRandom } = options;
+  const t = empty(shape);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = mean + stddev * random.normal();
+  return t;
+}
+
+/** Uniform samples in [minval, maxval) from the seeded generator (setSeed) or the one given. */
+export function randomUniform(
+  shape: Shape,
+  options: { minval?: number; maxval?: number; random?: Random } = {},
+): Tensor {
+  const { minval = 0, maxval = 1, random = globalRandom } = options;
+  const t = empty(shape);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = minval + (maxval - minval) * random.uniform();
+  return t;
+}
+
+/** Marks a tensor as a trainable leaf: backward() will fill its .grad. */
+export function parameter(t: Tensor, name?: string): Tensor {
+  t.requiresGrad = true;
+  t.name = name;
+  return t;
+}
