@@ -1,0 +1,63 @@
+// nn/layers/activation.ts — layers that only apply an activation: Activation(name), ReLU(), Softmax().
+// No weights. Keras names them 'activation', 're_lu' and 'softmax' (then _1, _2, ...).
+
+import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
+import type { Tensor } from '../../engine/index.js';
+import { Layer, type CallOptions, type LayerOptions } from './layer.js';
+
+/** Activation('relu'): y = relu(x), or any activation by name. Output shape = input shape. */
+export class Activation extends Layer {
+  readonly activation: ActivationName;
+
+  constructor(activation: string, options: LayerOptions = {}) {
+    super(options);
+    this.activation = resolveActivation(activation ?? null, `${this.className} '${this.name}'`);
+  }
+
+  override get className(): string {
+    return 'Activation';
+  }
+
+  call(x: Tensor, _options: CallOptions): Tensor {
+    this.checkInput(x);
+    return applyActivation(this.activation, x);
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, activation: this.activation, ...(this.inputShape !== null ? { inputShape: this.inputShape } : {}) };
+  }
+}
+
+/** ReLU(): y = max(0, x), as a layer (Keras' keras.layers.ReLU). */
+export class ReLU extends Activation {
+  constructor(options: LayerOptions = {}) {
+    super('relu', options);
+  }
+
+  override get className(): string {
+    return 'ReLU';
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, ...(this.inputShape !== null ? { inputShape: this.inputShape } : {}) };
+  }
+}
+
+/** Softmax(): y = softmax(x) over the last axis, as a layer (Keras' keras.layers.Softmax). */
+export class Softmax extends Activation {
+  constructor(options: LayerOptions = {}) {
+    super('softmax', options);
+  }
+
+  override get className(): string {
+    return 'Softmax';
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, ...(this.inputShape !== null ? { inputShape: this.inputShape } : {}) };
+  }
+}

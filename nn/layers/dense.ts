@@ -1,0 +1,109 @@
+// nn/layers/dense.ts — the fully connected layer: y = activation(x · kernel + bias).
+//
+// kernel is [inputUnits, units] and bias [units], Keras' layout. Forward is one GEMM with the bias
+// (and a ReLU activation) fused into the kernel's epilogue: see engine/ops/matmul.ts `linear`.
+
+import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
+import { resolveInitializer } from '../initializers.js';
+import { formatShape, linear, parameter, persistent, type Tensor } from '../../engine/index.js';
+import { Layer, type CallOptions, type LayerOptions } from './layer.js';
+
+export interface DenseOptions extends LayerOptions {
+  /** Applied to the output: 'relu', 'softmax', 'sigmoid', 'tanh', 'elu' or 'linear' (default). */
+  activation?: string | null;
+  /** Whether to add a bias vector. Default true. */
+  useBias?: boolean;
+  /** Default 'glorot_uniform'. */
+  kernelInitializer?: string;
+  /** Default 'zeros'. */
+  biasInitializer?: string;
+}
+
+/**
+ * Dense(units, options): y = activation(x · kernel + bias).
+ *
+ *   x [batch, inputUnits] · kernel [inputUnits, units] + bias [units] → y [batch, units]
+ *
+ * Example: `new Dense(512, { activation: 'relu', inputShape: [784] })`.
+ */
+export class Dense extends Layer {
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: string;
+  readonly biasInitializer: string;
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(units: number, options: DenseOptions = {}) {
+    super(options);
+    if (!Number.isInteger(units) || units <= 0) {
+      throw new Error(`wasmgrad: Dense expected units to be a positive integer, got ${JSON.stringify(units)}`);
+    }
+    this.units = units;
+    this.activation = resolveActivation(options.activation, `Dense '${this.name}'`);
+    this.useBias = options.useBias ?? true;
+    this.kernelInitializer = options.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = options.biasInitializer ?? 'zeros';
+    // Resolve now so that a misspelled name fails at construction, not at the first fit.
+    resolveInitializer(this.kernelInitializer, `Dense '${this.name}' kernelInitializer`);
+    resolveInitializer(this.biasInitializer, `Dense '${this.name}' biasInitializer`);
+  }
+
+  override get className(): string {
+    return 'Dense';
+  }
+
+  override build(inputShape: readonly number[]): void {
+    if (inputShape.length !== 1) {
+      throw new Error(
+        `wasmgrad: Dense '${this.name}' expected inputs of shape [batch, features], got samples of shape ${formatShape(inputShape)}; add a Flatten layer before it`,
+      );
+    }
+    super.build(inputShape);
+    const inputUnits = inputShape[0];
+    // Weights are long-lived: made outside any training-step scope.
+    persistent(() => {
+      this.kernel = parameter(resolveInitializer(this.kernelInitializer, 'Dense')([inputUnits, this.units]), `${this.name}/kernel`);
+      this.bias = this.useBias ? parameter(resolveInitializer(this.biasInitializer, 'Dense')([this.units]), `${this.name}/bias`) : null;
+    });
+  }
+
+  call(x: Tensor, _options: CallOptions): Tensor {
+    return this.forward(x, this.activation);
+  }
+
+  /**
+   * The layer with a chosen activation: the model uses it to fuse a following ReLU into the GEMM,
+   * or to stop before a softmax whose cross-entropy is computed from logits.
+   */
+  forward(x: Tensor, activation: ActivationName): Tensor {
+    this.checkInput(x);
+    const fuseRelu = activation === 'relu';
+    const z = linear(x, this.kernel!, this.bias, { relu: fuseRelu });
+    return fuseRelu ? z : applyActivation(activation, z);
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  override get weights(): Tensor[] {
+    const w: Tensor[] = [];
+    if (this.kernel !== null) w.push(this.kernel);
+    if (this.bias !== null) w.push(this.bias);
+    return w;
+  }
+
+  getConfig() {
+    return {
+      name: this.name,
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+      ...(this.inputShape !== null ? { inputShape: this.inputShape } : {}),
+    };
+  }
+}

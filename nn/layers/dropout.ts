@@ -1,0 +1,44 @@
+// nn/layers/dropout.ts — Dropout(rate): while training, zero each input with probability `rate`
+// and scale the rest by 1/(1 - rate), so the expected output equals the input; outside training
+// (evaluate, predict) it passes inputs through unchanged. See engine/ops/dropout.ts.
+
+import { dropout, Random, type Tensor } from '../../engine/index.js';
+import { Layer, type CallOptions, type LayerOptions } from './layer.js';
+
+export interface DropoutOptions extends LayerOptions {
+  /** Seeds this layer's own mask generator; default the global one (setSeed). */
+  seed?: number;
+}
+
+export class Dropout extends Layer {
+  readonly rate: number;
+  readonly seed: number | undefined;
+  private readonly random: Random | undefined;
+
+  constructor(rate: number, options: DropoutOptions = {}) {
+    super(options);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      throw new Error(`wasmgrad: Dropout expected a rate in [0, 1), got ${JSON.stringify(rate)}`);
+    }
+    this.rate = rate;
+    this.seed = options.seed;
+    this.random = options.seed === undefined ? undefined : new Random(options.seed);
+  }
+
+  override get className(): string {
+    return 'Dropout';
+  }
+
+  call(x: Tensor, options: CallOptions): Tensor {
+    this.checkInput(x);
+    return dropout(x, this.rate, { training: options.training, random: this.random });
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, rate: this.rate, ...(this.seed !== undefined ? { seed: this.seed } : {}) };
+  }
+}

@@ -1,0 +1,100 @@
+// nn/layers/layer.ts — what every layer is: a name, weights created by build(inputShape), a
+// call(x) that computes, and computeOutputShape() that answers without computing (Keras' contract).
+//
+// Shapes here exclude the batch dimension, as Keras' input_shape does: Dense(512, { inputShape:
+// [784] }) takes batches of shape [batch, 784].
+
+import { formatShape, type Tensor } from '../../engine/index.js';
+
+/** Per-class counters behind Keras' automatic names: dense, dense_1, dense_2, ... */
+const nameCounters = new Map<string, number>();
+
+/** 'Dense' → 'dense', 'ReLU' → 're_lu' (Keras' to_snake_case), numbered after the first. */
+export function uniqueName(className: string): string {
+  const base = className
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+  const n = nameCounters.get(base) ?? 0;
+  nameCounters.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+/** Restarts automatic names (dense, dense_1, ...) from the beginning, like keras.backend.clear_session(). */
+export function clearSession(): void {
+  nameCounters.clear();
+}
+
+export interface LayerOptions {
+  /** The layer's name; default Keras' automatic one (dense, dense_1, ...). */
+  name?: string;
+  /** The shape of one sample (no batch dimension), for the first layer of a model. */
+  inputShape?: readonly number[];
+}
+
+export interface CallOptions {
+  /** True inside fit(): Dropout drops. False in evaluate/predict. */
+  training: boolean;
+}
+
+export abstract class Layer {
+  readonly name: string;
+  /** The sample shape this layer expects, once known (from options or from the layer before). */
+  inputShape: number[] | null;
+  built = false;
+
+  constructor(options: LayerOptions = {}) {
+    this.name = options.name ?? uniqueName(this.className);
+    this.inputShape = null;
+    if (options.inputShape !== undefined) {
+      const s = [...options.inputShape];
+      if (s.length === 0 || s.some((d) => !Number.isInteger(d) || d <= 0)) {
+        throw new Error(`wasmgrad: ${this.className} expected inputShape to be a list of positive integers, got ${JSON.stringify(options.inputShape)}`);
+      }
+      this.inputShape = s;
+    }
+  }
+
+  /**
+   * The class name Keras shows in summaries ('Dense', 'Dropout', ...). Each layer overrides it;
+   * it is a getter on the prototype, so the constructor can already use it for the automatic name.
+   */
+  get className(): string {
+    return 'Layer';
+  }
+
+  /** Creates the weights for inputs of this sample shape. Layers without weights just record it. */
+  build(inputShape: readonly number[]): void {
+    this.inputShape = [...inputShape];
+    this.built = true;
+  }
+
+  /** The forward computation on a batch [batch, ...inputShape]. */
+  abstract call(x: Tensor, options: CallOptions): Tensor;
+
+  /** The sample shape of this layer's output for a given sample input shape. */
+  abstract computeOutputShape(inputShape: readonly number[]): number[];
+
+  /** Trainable weights in Keras' order (Dense: kernel, then bias). */
+  get weights(): Tensor[] {
+    return [];
+  }
+
+  countParams(): number {
+    return this.weights.reduce((total, w) => total + w.size, 0);
+  }
+
+  /** The constructor arguments that recreate this layer (Keras' get_config). */
+  abstract getConfig(): Record<string, unknown>;
+
+  /** Checks a batch against the expected sample shape, naming both when they differ. */
+  protected checkInput(x: Tensor): void {
+    if (this.inputShape === null) return;
+    const sample = x.shape.slice(1);
+    if (sample.length !== this.inputShape.length || sample.some((d, i) => d !== this.inputShape![i])) {
+      throw new Error(
+        `wasmgrad: layer '${this.name}' expected input of shape [batch, ${this.inputShape.join(', ')}], got ${formatShape(x.shape)}`,
+      );
+    }
+  }
+}

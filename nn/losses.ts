@@ -1,0 +1,141 @@
+// nn/losses.ts — Keras loss names and 'accuracy' mapped onto the engine's fused losses.
+//
+// Like Keras (TensorFlow), when a model ends in softmax and its loss is a categorical
+// cross-entropy, the loss is computed from the logits before the softmax: the same value, but
+// stable (no log of 0) and with the simple gradient softmax - target. Likewise sigmoid with binary
+// cross-entropy. Otherwise the output is taken as probabilities and clipped, as Keras does.
+
+import {
+  binaryCrossEntropy, crossEntropyFromProbabilities, formatShape, meanSquaredError, softmaxCrossEntropy, type Tensor,
+} from '../engine/index.js';
+import { canonicalName } from './activations.js';
+
+export type LossName = 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'mean_squared_error' | 'binary_crossentropy';
+
+const lossAliases: Record<string, LossName> = {
+  sparsecategoricalcrossentropy: 'sparse_categorical_crossentropy',
+  categoricalcrossentropy: 'categorical_crossentropy',
+  mse: 'mean_squared_error',
+  meansquarederror: 'mean_squared_error',
+  binarycrossentropy: 'binary_crossentropy',
+};
+
+export const lossNames = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error', 'mse', 'binary_crossentropy'];
+
+export function resolveLoss(name: unknown): LossName {
+  const found = typeof name === 'string' ? lossAliases[canonicalName(name)] : undefined;
+  if (found === undefined) {
+    throw new Error(
+      `wasmgrad: compile() got an unknown loss ${JSON.stringify(name)}; expected one of ${lossNames.map((n) => `'${n}'`).join(', ')} (camelCase works too)`,
+    );
+  }
+  return found;
+}
+
+/** Which activation the loss can absorb, computing from the values before it ('logits'). */
+export function fusableActivation(loss: LossName): 'softmax' | 'sigmoid' | null {
+  if (loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy') return 'softmax';
+  if (loss === 'binary_crossentropy') return 'sigmoid';
+  return null;
+}
+
+/** The loss of a batch: `fromLogits` when the model's final activation was left to the loss. */
+export function computeLoss(loss: LossName, output: Tensor, labels: Tensor, fromLogits: boolean): Tensor {
+  switch (loss) {
+    case 'sparse_categorical_crossentropy':
+    case 'categorical_crossentropy':
+      return fromLogits ? softmaxCrossEntropy(output, labels) : crossEntropyFromProbabilities(output, labels);
+    case 'binary_crossentropy':
+      return binaryCrossEntropy(output, labels, { fromLogits });
+    case 'mean_squared_error':
+      return meanSquaredError(output, labels);
+  }
+}
+
+/**
+ * Checks that labels suit the loss before any training starts, in Keras' words where it has them:
+ * one-hot rows with a sparse loss, or class ids with a categorical loss, are the classic mix-ups.
+ */
+export function checkLabels(loss: LossName, labels: Tensor, outputShape: readonly number[]): void {
+  const classes = outputShape[outputShape.length - 1];
+  const n = labels.shape[0];
+  const isIds = labels.rank === 1 || (labels.rank === 2 && labels.shape[1] === 1);
+  if (loss === 'sparse_categorical_crossentropy') {
+    if (!isIds) {
+      throw new Error(
+        `wasmgrad: loss 'sparse_categorical_crossentropy' expects integer class ids of shape [${n}], got labels of shape ${formatShape(labels.shape)} ` +
+          `(one-hot rows?); use loss 'categorical_crossentropy' for one-hot labels`,
+      );
+    }
+    checkClassIds(labels, classes, loss);
+  } else if (loss === 'categorical_crossentropy') {
+    if (labels.rank !== 2 || labels.shape[1] !== classes) {
+      const hint = isIds
+        ? `these look like class ids: one-hot encode them with toCategorical(y, ${classes}), or use loss 'sparse_categorical_crossentropy'`
+        : `the model outputs ${classes} classes`;
+      throw new Error(
+        `wasmgrad: loss 'categorical_crossentropy' expects one-hot labels of shape [${n}, ${classes}], got ${formatShape(labels.shape)}; ${hint}`,
+      );
+    }
+  } else {
+    const expected = [n, ...outputShape];
+    const size = expected.reduce((a, b) => a * b, 1);
+    if (labels.size !== size) {
+      throw new Error(`wasmgrad: loss '${loss}' expects targets of shape ${formatShape(expected)}, got ${formatShape(labels.shape)}`);
+    }
+  }
+}
+
+function checkClassIds(labels: Tensor, classes: number, loss: string): void {
+  const L = labels.data;
+  for (let i = 0; i < L.length; i++) {
+    if (!Number.isInteger(L[i]) || L[i] < 0 || L[i] >= classes) {
+      throw new Error(
+        `wasmgrad: loss '${loss}' expects class ids in [0, ${classes - 1}] (the model outputs ${classes} classes), got ${L[i]} for sample ${i}`,
+      );
+    }
+  }
+}
+
+export type MetricName = 'accuracy';
+
+/** Keras matches 'accuracy' to the loss: binary, sparse categorical or categorical accuracy. */
+export function resolveMetrics(metrics: unknown): MetricName[] {
+  if (metrics === undefined || metrics === null) return [];
+  if (!Array.isArray(metrics)) throw new Error(`wasmgrad: compile() expected metrics as a list such as ['accuracy'], got ${JSON.stringify(metrics)}`);
+  return metrics.map((m) => {
+    if (typeof m === 'string' && ['accuracy', 'acc'].includes(canonicalName(m))) return 'accuracy';
+    throw new Error(`wasmgrad: compile() got an unknown metric ${JSON.stringify(m)}; expected 'accuracy'`);
+  });
+}
+
+/**
+ * How many of a batch's predictions are right, the way Keras' 'accuracy' is for this loss:
+ * binary (output > 0.5, or logit > 0), sparse categorical (argmax = id) or categorical
+ * (argmax = argmax of the one-hot row). Logits and probabilities share their argmax.
+ */
+export function countCorrect(loss: LossName, output: Tensor, labels: Tensor, fromLogits: boolean): number {
+  const O = output.data, L = labels.data;
+  const rows = output.shape[0];
+  const C = rows === 0 ? 0 : output.size / rows;
+  const binary = loss === 'binary_crossentropy' || (loss === 'mean_squared_error' && C === 1);
+  let correct = 0;
+  if (binary) {
+    const threshold = fromLogits ? 0 : 0.5;
+    for (let i = 0; i < O.length; i++) if (O[i] > threshold === L[i] > 0.5) correct++;
+    return correct / Math.max(C, 1);
+  }
+  const sparse = labels.size === rows;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let j = 1; j < C; j++) if (O[r * C + j] > O[r * C + best]) best = j;
+    let truth: number;
+    if (sparse) truth = L[r];
+    else {
+      truth = 0;
+      for (let j = 1; j < C; j++) if (L[r * C + j] > L[r * C + truth]) truth = j;
+    }
+    if (best === truth) correct++;
+  }
+  return correct;
+}

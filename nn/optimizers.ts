@@ -1,0 +1,24 @@
+// nn/optimizers.ts — optimizers by Keras name ('adam', 'sgd', 'rmsprop') or as instances
+// (`new optimizers.Adam({ learningRate: 1e-4 })`). The update rules live in engine/optimizers.ts.
+
+import { Adam, Optimizer, RMSprop, SGD } from '../engine/index.js';
+import { canonicalName } from './activations.js';
+
+export { Adam, Optimizer, RMSprop, SGD };
+
+const byName: Record<string, () => Optimizer> = {
+  adam: () => new Adam(),
+  sgd: () => new SGD(),
+  rmsprop: () => new RMSprop(),
+};
+
+export function resolveOptimizer(optimizer: unknown): Optimizer {
+  if (optimizer instanceof Optimizer) return optimizer;
+  const make = typeof optimizer === 'string' ? byName[canonicalName(optimizer)] : undefined;
+  if (make === undefined) {
+    throw new Error(
+      `wasmgrad: compile() got an unknown optimizer ${JSON.stringify(optimizer)}; expected 'adam', 'sgd', 'rmsprop' or an instance such as new optimizers.Adam({ learningRate: 0.001 })`,
+    );
+  }
+  return make();
+}
