@@ -246,7 +246,10 @@ export class Tensor {
       order.push(t);
     };
     visit(this);
-    // 2. Seed the output's gradient.
+    // 2. Seed the output's gradient. Only leaves (parameters) accumulate across backward() calls:
+    //    an intermediate's .grad must hold this pass's gradient alone, because its closure pushes
+    //    all of it into its inputs. Left over from an earlier pass, it would be pushed again.
+    for (const t of order) if (t.recipe !== null) t.zeroGrad();
     const seed = this.gradBuffer();
     if (grad === undefined) seed.data[0] += 1;
     else addInto(seed.data, grad.data);
@@ -347,7 +350,9 @@ export function tensor(values: ArrayLike<number> | NestedNumbers, shape?: Shape)
   if (typeof values === 'number') {
     flat = [values];
     shape ??= [];
-  } else if (Array.isArray(values) && values.length > 0 && Array.isArray(values[0])) {
+  } else if (Array.isArray(values) && values.some((v) => Array.isArray(v))) {
+    // Any nested array (not only a first one) takes this path, so [1, [2, 3]] is reported as
+    // ragged instead of being read as a flat list (where [2, 3] would become NaN).
     const inferred = inferShape(values);
     const numbers: number[] = [];
     flattenNested(values, inferred, 0, numbers);
