@@ -1,0 +1,442 @@
+// kernels/assembly/gemm.ts — single-precision GEMM in WebAssembly SIMD128, written in AssemblyScript.
+// It is the hot loop of wasmgrad: packed panels + a 4x8 register-blocked microkernel, all four
+// transpose cases, any sizes. It is not a general BLAS (f32 only, no alpha/beta, no threads of its own).
+//
+// Contract (the same as GemmArgs in kernels/types.ts; the TypeScript wrapper is kernels/wasm.ts):
+//
+//   C[M,N] = relu?( (accumulate ? C : 0) + op(A)[M,K] · op(B)[K,N] + bias[N] )
+//
+//   op(A) = A (M x K, row stride lda)   or, with transA, A^T where A is stored K x M (row stride lda)
+//   op(B) = B (K x N, row stride ldb)   or, with transB, B^T where B is stored N x K (row stride ldb)
+//   C is M x N with row stride ldc; bias is N floats, or pointer 0 for none.
+//
+//   - Pointers are byte offsets into the one imported (shared) memory; they need only 4-byte
+//     alignment: every v128 load/store of A, B or C is an unaligned one, which costs nothing extra on
+//     x64. Leading dimensions are in floats.
+//   - Any M, N, K >= 0. Ragged edges (M not a multiple of 4, N not a multiple of 8) are handled by
+//     zero-padding the packed panels and going through a small scratch tile, so nothing outside C's
+//     M x N window is ever written. K = 0 still applies the epilogue: C = relu?((acc ? C : 0) + bias).
+//   - Only rows [rowBegin, rowEnd) of C are computed. The wrapper passes 0..M; worker threads can
+//     later split M between them by giving each its own row range and its own workspace.
+//   - `workspace` is scratch for the packed panels: gemmWorkspaceBytes(M, N, K) bytes, 16-byte
+//     aligned (the allocator gives 64), owned by this call while it runs.
+//
+// How it works (the Goto/BLIS scheme, as in XNNPACK and OpenBLAS):
+//
+//   for each block of NC columns of C                     (j0)
+//     for each block of at most KC steps of K             (k0)
+//       pack op(B)[k0:k0+kc, j0:j0+nc] into kc x 8 panels           -> lives in L2
+//       for each block of MC rows of C                    (i0)
+//         pack op(A)[i0:i0+mc, k0:k0+kc] into 4 x kc panels         -> lives in L2
+//         for each 8-column panel of B                    (jr)       -> one panel lives in L1
+//           for each 4-row panel of A                     (ir)
+//             microkernel: the 4x8 tile of C += A panel · B panel, in 8 registers
+//
+// Packing is what makes one microkernel serve all four transpose cases: whatever the layout of A
+// and B, the microkernel reads both panels with unit stride.
+
+// ---- tile and block sizes -------------------------------------------------------------------
+
+/** Rows of C per microkernel tile (A broadcasts per k step). */
+const MR: i32 = 4;
+/** Columns of C per microkernel tile: two f32x4 vectors of B per k step. */
+const NR: i32 = 8;
+// Why 4x8: V8 on x64 gives wasm SIMD 15 xmm registers. A k step needs 8 accumulators (4 rows x 2
+// vectors) + 2 B vectors + 4 A broadcasts + 1 temporary = 15. Every larger tile measured (5x8, 6x8,
+// 8x8, 3x16) spills to the stack inside the loop and runs at half speed.
+
+/** At most this many steps of K per block: a B panel (KC x 8 floats = 8 KiB) stays in L1. */
+const KC: i32 = 256;
+/** Rows of op(A) packed at once: MC x KC floats = 128 KiB, comfortably inside Zen 4's 1 MiB L2. */
+const MC: i32 = 128;
+/** Columns of op(B) packed at once: KC x NC floats = 512 KiB, so the workspace stays bounded. */
+const NC: i32 = 512;
+
+// ---- the multiply-add ---------------------------------------------------------------------------
+
+// ASC_FEATURE_RELAXED_SIMD is a compile-time constant: `--target relaxed` (asconfig.json) builds
+// the FMA version, `--target simd` the mul+add one, from this same source. The branch not taken is
+// never compiled, so the simd build contains no relaxed instruction (Node 20 would reject it).
+/** acc + a * b, lane-wise. relaxed_madd may fuse (one rounding) or not: both are within tolerance. */
+// @ts-ignore: decorator
+@inline
+function multiplyAdd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, acc);
+  } else {
+    return f32x4.add(acc, f32x4.mul(a, b));
+  }
+}
+
+// ---- workspace layout ---------------------------------------------------------------------------
+
+/** Rounds a byte count up to a multiple of 64 (a cache line) so each region starts aligned. */
+// @ts-ignore: decorator
+@inline
+function roundUp64(bytes: usize): usize {
+  return (bytes + 63) & ~(<usize>63);
+}
+
+/**
+ * Steps of K per block: K split into ceil(K / KC) blocks of (nearly) equal depth, so that K = 784
+ * becomes 4 x 196 rather than 3 x 256 + 16 (a 16-deep block would pay the C loads and stores of
+ * a 256-deep one). Every C tile is loaded and stored once per block.
+ */
+function depthPerBlock(K: i32): i32 {
+  if (K <= 0) return 0;
+  const blocks = (K + KC - 1) / KC;
+  return (K + blocks - 1) / blocks;
+}
+
+// Region sizes, all functions of (M, N, K) so that gemm() and gemmWorkspaceBytes() agree:
+//   packed B:    kc x ncPadded floats      (ncPadded = min(N rounded up to 8, NC))
+//   packed A:    mcPadded x kc floats      (mcPadded = min(M rounded up to 4, MC))
+//   bias panel:  ncPadded floats, zero-padded
+//   edge tile:   MR x NR floats, the C tile of a ragged edge
+
+function packedBBytes(N: i32, K: i32): usize {
+  const ncPadded = min(((N + NR - 1) / NR) * NR, NC);
+  return roundUp64(<usize>depthPerBlock(K) * <usize>ncPadded * 4);
+}
+
+function packedABytes(M: i32, K: i32): usize {
+  const mcPadded = min(((M + MR - 1) / MR) * MR, MC);
+  return roundUp64(<usize>depthPerBlock(K) * <usize>mcPadded * 4);
+}
+
+function biasPanelBytes(N: i32): usize {
+  return roundUp64(<usize>min(((N + NR - 1) / NR) * NR, NC) * 4);
+}
+
+const EDGE_TILE_BYTES: usize = <usize>(MR * NR * 4);
+
+/**
+ * Bytes of scratch that gemm(M, N, K, ...) needs, for any row range within 0..M. At most
+ * 512 KiB + 128 KiB + 2 KiB + 128 B, whatever the sizes.
+ */
+export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
+  return packedBBytes(N, K) + packedABytes(M, K) + biasPanelBytes(N) + EDGE_TILE_BYTES;
+}
+
+/** End of this module's static data. The wrapper checks it stays below the 64 KiB it reserves. */
+export function staticDataEnd(): usize {
+  return __heap_base;
+}
+
+// ---- packing ------------------------------------------------------------------------------------
+
+/** Transposes a 4x4 block: rows r0..r3 in, columns out (lane i of output j = lane j of row i). */
+// @ts-ignore: decorator
+@inline
+function storeTransposed4x4(dst: usize, dstStride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5); // r2[0] r3[0] r2[1] r3[1]
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7); // r2[2] r3[2] r2[3] r3[3]
+  v128.store(dst, f32x4.shuffle(t0, t2, 0, 1, 4, 5)); // column 0: r0[0] r1[0] r2[0] r3[0]
+  v128.store(dst + dstStride, f32x4.shuffle(t0, t2, 2, 3, 6, 7)); // column 1
+  v128.store(dst + 2 * dstStride, f32x4.shuffle(t1, t3, 0, 1, 4, 5)); // column 2
+  v128.store(dst + 3 * dstStride, f32x4.shuffle(t1, t3, 2, 3, 6, 7)); // column 3
+}
+
+/**
+ * Packs rows [i0, i0 + rows) and depths [k0, k0 + kc) of op(A) into 4-row panels:
+ *
+ *   panel p (rows i0 + 4p .. i0 + 4p + 3) is kc x 4 floats at dst + p * kc * 16 bytes,
+ *   element (k, r) at float index k * 4 + r: the 4 values the microkernel broadcasts at step k.
+ *
+ * Rows past the end of the block are zeros, so the microkernel always computes a full 4x8 tile.
+ */
+function packA(dst: usize, a: usize, lda: i32, transA: bool, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  const strideA = <usize>lda * 4; // bytes between stored rows of A
+  for (let p = 0; p < rows; p += MR) {
+    const valid = min(MR, rows - p);
+    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    if (transA) {
+      // A is stored K x M: op(A)[i][k] = A[k][i], so at each k the 4 rows are 4 adjacent floats.
+      let src = a + <usize>(k0) * strideA + <usize>(i0 + p) * 4;
+      if (valid == MR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(panel + <usize>k * 16, v128.load(src));
+          src += strideA;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let r = 0; r < MR; r++) {
+            store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? load<f32>(src + <usize>r * 4) : 0);
+          }
+          src += strideA;
+        }
+      }
+    } else {
+      // A is stored M x K: each of the 4 rows is contiguous in k. Read 4 k's of 4 rows, transpose.
+      const row0 = a + <usize>(i0 + p) * strideA + <usize>k0 * 4;
+      let k = 0;
+      if (valid == MR) {
+        for (; k + 4 <= kc; k += 4) {
+          const offset = <usize>k * 4;
+          storeTransposed4x4(
+            panel + <usize>k * 16, 16,
+            v128.load(row0 + offset),
+            v128.load(row0 + strideA + offset),
+            v128.load(row0 + 2 * strideA + offset),
+            v128.load(row0 + 3 * strideA + offset),
+          );
+        }
+      }
+      for (; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? load<f32>(row0 + <usize>r * strideA + <usize>k * 4) : 0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs depths [k0, k0 + kc) and columns [j0, j0 + cols) of op(B) into 8-column panels:
+ *
+ *   panel q (columns j0 + 8q .. j0 + 8q + 7) is kc x 8 floats at dst + q * kc * 32 bytes,
+ *   element (k, c) at float index k * 8 + c: the two vectors the microkernel loads at step k.
+ *
+ * Columns past the end of the block are zeros.
+ */
+function packB(dst: usize, b: usize, ldb: i32, transB: bool, j0: i32, cols: i32, k0: i32, kc: i32): void {
+  const strideB = <usize>ldb * 4; // bytes between stored rows of B
+  for (let q = 0; q < cols; q += NR) {
+    const valid = min(NR, cols - q);
+    const panel = dst + <usize>(q / NR) * <usize>kc * 32;
+    if (!transB) {
+      // B is stored K x N: at each k the panel's 8 columns are 8 adjacent floats.
+      let src = b + <usize>k0 * strideB + <usize>(j0 + q) * 4;
+      if (valid == NR) {
+        for (let k = 0; k < kc; k++) {
+          const out = panel + <usize>k * 32;
+          v128.store(out, v128.load(src));
+          v128.store(out, v128.load(src, 16), 16);
+          src += strideB;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let c = 0; c < NR; c++) {
+            store<f32>(panel + <usize>(k * NR + c) * 4, c < valid ? load<f32>(src + <usize>c * 4) : 0);
+          }
+          src += strideB;
+        }
+      }
+    } else {
+      // B is stored N x K: op(B)[k][j] = B[j][k], each of the 8 columns is a contiguous row of B.
+      // Read 4 k's of 8 rows, transpose as two 4x4 blocks (columns 0-3 and 4-7 of the panel).
+      const row0 = b + <usize>(j0 + q) * strideB + <usize>k0 * 4;
+      let k = 0;
+      if (valid == NR) {
+        for (; k + 4 <= kc; k += 4) {
+          const offset = <usize>k * 4;
+          const out = panel + <usize>k * 32;
+          storeTransposed4x4(
+            out, 32,
+            v128.load(row0 + offset),
+            v128.load(row0 + strideB + offset),
+            v128.load(row0 + 2 * strideB + offset),
+            v128.load(row0 + 3 * strideB + offset),
+          );
+          storeTransposed4x4(
+            out + 16, 32,
+            v128.load(row0 + 4 * strideB + offset),
+            v128.load(row0 + 5 * strideB + offset),
+            v128.load(row0 + 6 * strideB + offset),
+            v128.load(row0 + 7 * strideB + offset),
+          );
+        }
+      }
+      for (; k < kc; k++) {
+        for (let c = 0; c < NR; c++) {
+          store<f32>(panel + <usize>(k * NR + c) * 4, c < valid ? load<f32>(row0 + <usize>c * strideB + <usize>k * 4) : 0);
+        }
+      }
+    }
+  }
+}
+
+/** Copies bias[j0 .. j0 + cols) into a panel zero-padded to a multiple of 8 floats. */
+function packBias(dst: usize, bias: usize, j0: i32, cols: i32): void {
+  const padded = ((cols + NR - 1) / NR) * NR;
+  for (let j = 0; j < padded; j++) {
+    store<f32>(dst + <usize>j * 4, j < cols ? load<f32>(bias + <usize>(j0 + j) * 4) : 0);
+  }
+}
+
+// ---- the microkernel ----------------------------------------------------------------------------
+
+/**
+ * One 4x8 tile of C:  tile = relu?( (loadTile ? tile : 0) + Apanel[4, kc] · Bpanel[kc, 8] + bias[8] )
+ *
+ *   aPanel: kc x 4 floats (packA layout), bPanel: kc x 8 floats (packB layout), both 16-byte aligned.
+ *   tile:   4 rows of 8 floats, row r at tile + r * tileStride bytes (C itself, or the edge tile).
+ *   bias:   8 floats (a bias panel), or 0 for none. relu: max(0, x) after the bias.
+ *
+ * The 8 accumulators are named c<row><half>: c21 holds row 2, columns 4..7.
+ */
+function microkernel4x8(
+  kc: i32, aPanel: usize, bPanel: usize, tile: usize, tileStride: usize, loadTile: bool, bias: usize, relu: bool,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+
+  // The hot loop: per step k, 2 loads of B, 4 broadcast loads of A, 8 multiply-adds (64 flops).
+  // Immediate offsets are constants, so each load is one instruction with no address arithmetic;
+  // raw loads are not bounds-checked on x64 (V8 relies on guard pages).
+  let a = aPanel;
+  let b = bPanel;
+  const aEnd = aPanel + <usize>kc * 16;
+  while (a < aEnd) {
+    const b0 = v128.load(b); // B[k][0..3]
+    const b1 = v128.load(b, 16); // B[k][4..7]
+    const a0 = v128.load32_splat(a); // A[0][k] in all four lanes
+    c00 = multiplyAdd(a0, b0, c00);
+    c01 = multiplyAdd(a0, b1, c01);
+    const a1 = v128.load32_splat(a, 4);
+    c10 = multiplyAdd(a1, b0, c10);
+    c11 = multiplyAdd(a1, b1, c11);
+    const a2 = v128.load32_splat(a, 8);
+    c20 = multiplyAdd(a2, b0, c20);
+    c21 = multiplyAdd(a2, b1, c21);
+    const a3 = v128.load32_splat(a, 12);
+    c30 = multiplyAdd(a3, b0, c30);
+    c31 = multiplyAdd(a3, b1, c31);
+    a += 16;
+    b += 32;
+  }
+
+  // Epilogue, in the contract's order: previous C, then bias, then ReLU.
+  const row0 = tile;
+  const row1 = tile + tileStride;
+  const row2 = tile + 2 * tileStride;
+  const row3 = tile + 3 * tileStride;
+  if (loadTile) {
+    c00 = f32x4.add(c00, v128.load(row0));
+    c01 = f32x4.add(c01, v128.load(row0, 16));
+    c10 = f32x4.add(c10, v128.load(row1));
+    c11 = f32x4.add(c11, v128.load(row1, 16));
+    c20 = f32x4.add(c20, v128.load(row2));
+    c21 = f32x4.add(c21, v128.load(row2, 16));
+    c30 = f32x4.add(c30, v128.load(row3));
+    c31 = f32x4.add(c31, v128.load(row3, 16));
+  }
+  if (bias != 0) {
+    const bias0 = v128.load(bias);
+    const bias1 = v128.load(bias, 16);
+    c00 = f32x4.add(c00, bias0);
+    c01 = f32x4.add(c01, bias1);
+    c10 = f32x4.add(c10, bias0);
+    c11 = f32x4.add(c11, bias1);
+    c20 = f32x4.add(c20, bias0);
+    c21 = f32x4.add(c21, bias1);
+    c30 = f32x4.add(c30, bias0);
+    c31 = f32x4.add(c31, bias1);
+  }
+  if (relu) {
+    // pmax(zero, x) is `zero < x ? x : zero`: one maxps on x86 (f32x4.max needs NaN fix-ups).
+    // A NaN in x gives 0 here, as in the reference's `!(x > 0)`.
+    const zero = f32x4.splat(0);
+    c00 = f32x4.pmax(zero, c00);
+    c01 = f32x4.pmax(zero, c01);
+    c10 = f32x4.pmax(zero, c10);
+    c11 = f32x4.pmax(zero, c11);
+    c20 = f32x4.pmax(zero, c20);
+    c21 = f32x4.pmax(zero, c21);
+    c30 = f32x4.pmax(zero, c30);
+    c31 = f32x4.pmax(zero, c31);
+  }
+  v128.store(row0, c00);
+  v128.store(row0, c01, 16);
+  v128.store(row1, c10);
+  v128.store(row1, c11, 16);
+  v128.store(row2, c20);
+  v128.store(row2, c21, 16);
+  v128.store(row3, c30);
+  v128.store(row3, c31, 16);
+}
+
+// ---- the driver ---------------------------------------------------------------------------------
+
+/**
+ * C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias), rows [rowBegin, rowEnd) of C only.
+ * See the contract at the top of this file. Shapes: op(A) M x K, op(B) K x N, C M x N, bias N.
+ */
+export function gemm(
+  transA: bool, transB: bool, M: i32, N: i32, K: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  bias: usize, relu: bool, accumulate: bool,
+  workspace: usize, rowBegin: i32, rowEnd: i32,
+): void {
+  rowBegin = max(rowBegin, 0);
+  rowEnd = min(rowEnd, M);
+  if (rowEnd <= rowBegin || N <= 0) return;
+
+  const packedB = workspace;
+  const packedA = packedB + packedBBytes(N, K);
+  const biasPanel = packedA + packedABytes(M, K);
+  const edgeTile = biasPanel + biasPanelBytes(N);
+  const strideC = <usize>ldc * 4;
+
+  // K = 0 still runs one (empty) block, so that the epilogue writes C.
+  const kcMax = depthPerBlock(K);
+  const kBlocks = K > 0 ? (K + kcMax - 1) / kcMax : 1;
+
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0);
+    if (bias != 0) packBias(biasPanel, bias, j0, nc);
+
+    for (let kb = 0; kb < kBlocks; kb++) {
+      const k0 = kb * kcMax;
+      const kc = min(kcMax, K - k0);
+      // The first block starts from C (accumulate) or from zero; later blocks add to it.
+      // Bias and ReLU are applied once, by the last block.
+      const loadC = accumulate || kb > 0;
+      const lastBlock = kb == kBlocks - 1;
+      const biasNow = lastBlock && bias != 0;
+      const reluNow = lastBlock && relu;
+
+      packB(packedB, b, ldb, transB, j0, nc, k0, kc);
+
+      for (let i0 = rowBegin; i0 < rowEnd; i0 += MC) {
+        const mc = min(MC, rowEnd - i0);
+        packA(packedA, a, lda, transA, i0, mc, k0, kc);
+
+        for (let q = 0; q < nc; q += NR) {
+          const bPanel = packedB + <usize>(q / NR) * <usize>kc * 32;
+          const biasPanelHere: usize = biasNow ? biasPanel + <usize>q * 4 : 0;
+          const cols = min(NR, nc - q);
+          const cColumn = c + <usize>(j0 + q) * 4;
+
+          for (let p = 0; p < mc; p += MR) {
+            const aPanel = packedA + <usize>(p / MR) * <usize>kc * 16;
+            const rows = min(MR, mc - p);
+            const cTile = cColumn + <usize>(i0 + p) * strideC;
+
+            if (rows == MR && cols == NR) {
+              microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
+            } else {
+              // Ragged edge: compute the full 4x8 tile in scratch, copy only the valid part of it.
+              for (let r = 0; r < MR; r++) {
+                for (let col = 0; col < NR; col++) {
+                  const inside = loadC && r < rows && col < cols;
+                  store<f32>(edgeTile + <usize>(r * NR + col) * 4, inside ? load<f32>(cTile + <usize>r * strideC + <usize>col * 4) : 0);
+                }
+              }
+              microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
+              for (let r = 0; r < rows; r++) {
+                for (let col = 0; col < cols; col++) {
+                  store<f32>(cTile + <usize>r * strideC + <usize>col * 4, load<f32>(edgeTile + <usize>(r * NR + col) * 4));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

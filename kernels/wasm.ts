@@ -1,0 +1,196 @@
+// kernels/wasm.ts — loads the WebAssembly SIMD GEMM (kernels/assembly/gemm.ts, embedded by
+// scripts/embed-wasm.mjs) into the shared memory and wraps it as the 'wasm' Kernels backend.
+// It does not compute anything itself, and it never sets V8 flags: it takes what the runtime offers.
+//
+// Two builds of the same source ship: 'relaxed' (relaxed-SIMD FMA, ~30% faster) and 'simd' (plain
+// simd128 mul+add). Node >= 22 and current browsers validate the relaxed one; Node 20 only does when
+// started with --experimental-wasm-relaxed-simd. We pick the relaxed build when
+// WebAssembly.validate accepts it, else the simd build, else no wasm backend (wasmKernels = null,
+// with the reason in wasmUnavailableReason) and kernels/index.ts falls back to the reference.
+
+import { alloc, free, isShared, memory } from './memory.js';
+import type { GemmArgs, Kernels } from './types.js';
+import { relaxedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
+
+/** Which compiled build of kernels/assembly/gemm.ts. */
+export type WasmBuild = 'relaxed' | 'simd';
+
+/** The module's exports, as the AssemblyScript source declares them (bool is passed as 0/1). */
+export interface WasmGemmExports {
+  /**
+   * C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias), rows [rowBegin, rowEnd) of C only.
+   * `workspace` points to gemmWorkspaceBytes(M, N, K) bytes of scratch owned by this call:
+   * two calls running at once (threads) need two workspaces.
+   */
+  gemm(
+    transA: number, transB: number, M: number, N: number, K: number,
+    a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
+    bias: number, relu: number, accumulate: number,
+    workspace: number, rowBegin: number, rowEnd: number,
+  ): void;
+  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~642 KiB. */
+  gemmWorkspaceBytes(M: number, N: number, K: number): number;
+  /** End of the module's static data (AssemblyScript's __heap_base). */
+  staticDataEnd(): number;
+}
+
+/** memory.ts never hands out the first 64 KiB: the module's static data must fit below it. */
+const RESERVED_LOW_BYTES = 64 * 1024;
+
+const DESCRIPTIONS: Record<WasmBuild, string> = {
+  relaxed: 'WebAssembly relaxed-simd FMA, 4x8 microkernel',
+  simd: 'WebAssembly simd128 mul+add, 4x8 microkernel',
+};
+
+/** Base64 to bytes, in Node and in browsers (atob is global in both since Node 16). */
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  if (typeof atob === 'function') {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+  const nodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64'): Uint8Array } }).Buffer;
+  if (nodeBuffer !== undefined) return new Uint8Array(nodeBuffer.from(text, 'base64'));
+  throw new Error('wasmgrad: cannot decode the embedded WebAssembly (neither atob nor Buffer exists)');
+}
+
+/** The bytes of one build. */
+export function wasmBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {
+  return decodeBase64(build === 'relaxed' ? relaxedWasmBase64 : simdWasmBase64);
+}
+
+/** True when this runtime accepts that build (relaxed: Node >= 22, browsers, or Node 20 with the flag). */
+export function wasmBuildValidates(build: WasmBuild): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes(build));
+}
+
+/**
+ * Instantiates a compiled build on the shared memory and checks it. Worker threads will call this
+ * with the Module that the main thread compiled (wasmModule), posted to them.
+ */
+export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmGemmExports> {
+  const imports = {
+    env: {
+      memory,
+      // AssemblyScript imports abort() when an assertion can fail; this build has none
+      // (noAssert), but a debug build would, and its message deserves to be seen.
+      abort(message: number, fileName: number, line: number, column: number): never {
+        throw new Error(`wasmgrad: the GEMM module aborted at ${line}:${column} (message ptr ${message}, file ptr ${fileName})`);
+      },
+    },
+  };
+  const instance = await WebAssembly.instantiate(module, imports);
+  const exports = instance.exports as unknown as WasmGemmExports;
+  const staticEnd = exports.staticDataEnd();
+  if (staticEnd > RESERVED_LOW_BYTES) {
+    // Its static data would overlap tensors that memory.ts hands out: refuse, loudly.
+    throw new Error(
+      `wasmgrad: the GEMM module's static data ends at byte ${staticEnd}, past the ${RESERVED_LOW_BYTES} bytes ` +
+        'that kernels/memory.ts reserves for it: raise RESERVED_LOW_BYTES there',
+    );
+  }
+  return exports;
+}
+
+/** Throws a readable error for sizes or leading dimensions that would read or write out of bounds. */
+function checkGemmArgs(p: GemmArgs): void {
+  const { M, N, K } = p;
+  if (!(Number.isInteger(M) && Number.isInteger(N) && Number.isInteger(K) && M >= 0 && N >= 0 && K >= 0)) {
+    throw new RangeError(`wasmgrad: gemm expected non-negative integer sizes, got M=${M} N=${N} K=${K}`);
+  }
+  // Stored widths (floats per row) of A (M x K, or K x M with transA), B (K x N, or N x K), C (M x N).
+  const widthA = p.transA ? M : K;
+  const widthB = p.transB ? K : N;
+  if (p.lda < widthA || p.ldb < widthB || p.ldc < N) {
+    throw new RangeError(
+      `wasmgrad: gemm leading dimensions too small: lda=${p.lda} (needs >= ${widthA}), ` +
+        `ldb=${p.ldb} (needs >= ${widthB}), ldc=${p.ldc} (needs >= ${N})`,
+    );
+  }
+}
+
+/** Wraps one instance as a Kernels, with its own workspace block (grown when a GEMM needs more). */
+function kernelsFromExports(exports: WasmGemmExports, build: WasmBuild): Kernels {
+  let workspace = 0;
+  let workspaceBytes = 0;
+  return {
+    name: 'wasm',
+    description: DESCRIPTIONS[build],
+    gemm(p: GemmArgs): void {
+      checkGemmArgs(p);
+      const needed = exports.gemmWorkspaceBytes(p.M, p.N, p.K);
+      if (needed > workspaceBytes) {
+        if (workspace !== 0) free(workspace, workspaceBytes);
+        workspace = alloc(needed);
+        workspaceBytes = needed;
+      }
+      exports.gemm(
+        p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K,
+        p.a, p.lda, p.b, p.ldb, p.c, p.ldc,
+        p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0,
+        workspace, 0, p.M,
+      );
+    },
+  };
+}
+
+/** Why a build cannot run here, or null when it can. */
+function unavailableReason(build: WasmBuild): string | null {
+  if (typeof WebAssembly !== 'object') return 'WebAssembly is not available in this runtime';
+  if (!isShared) {
+    return 'shared WebAssembly.Memory is unavailable (no SharedArrayBuffer: a browser page must be cross-origin isolated)';
+  }
+  if (!wasmBuildValidates(build)) {
+    return build === 'relaxed'
+      ? 'this runtime does not validate relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)'
+      : 'this runtime does not validate WebAssembly SIMD (simd128) with threads';
+  }
+  return null;
+}
+
+/**
+ * Compiles and instantiates one build as a separate Kernels (its own instance and workspace).
+ * For benchmarks and tests that compare builds; the library itself uses wasmKernels.
+ */
+export async function createWasmKernels(build: WasmBuild): Promise<Kernels> {
+  const reason = unavailableReason(build);
+  if (reason !== null) throw new Error(`wasmgrad: the '${build}' GEMM build cannot run here: ${reason}`);
+  const module = await WebAssembly.compile(wasmBytes(build));
+  return kernelsFromExports(await instantiateGemm(module), build);
+}
+
+interface Loaded {
+  kernels: Kernels | null;
+  module: WebAssembly.Module | null;
+  build: WasmBuild | null;
+  reason: string;
+}
+
+async function load(): Promise<Loaded> {
+  const relaxedReason = unavailableReason('relaxed');
+  const build: WasmBuild = relaxedReason === null ? 'relaxed' : 'simd';
+  const reason = relaxedReason === null ? null : unavailableReason('simd');
+  if (reason !== null) return { kernels: null, module: null, build: null, reason };
+  let module: WebAssembly.Module;
+  let exports: WasmGemmExports;
+  try {
+    module = await WebAssembly.compile(wasmBytes(build));
+    exports = await instantiateGemm(module);
+  } catch (error) {
+    if (error instanceof Error && error.message.includes('static data')) throw error; // a build bug
+    return { kernels: null, module: null, build: null, reason: `instantiating the '${build}' build failed: ${String(error)}` };
+  }
+  return { kernels: kernelsFromExports(exports, build), module, build, reason: '' };
+}
+
+const loaded = await load();
+
+/** The 'wasm' backend, or null where it cannot run (then see wasmUnavailableReason). */
+export const wasmKernels: Kernels | null = loaded.kernels;
+/** Why wasmKernels is null; '' when it is available. */
+export const wasmUnavailableReason: string = loaded.reason;
+/** The compiled module behind wasmKernels, for worker threads to instantiate (instantiateGemm). */
+export const wasmModule: WebAssembly.Module | null = loaded.module;
+/** Which build wasmKernels runs: 'relaxed' (FMA) or 'simd' (mul+add); null when unavailable. */
+export const wasmBuild: WasmBuild | null = loaded.build;
