@@ -18,6 +18,7 @@ export { dropout } from './ops/dropout.js';
 export type { DropoutOptions } from './ops/dropout.js';
 export { softmaxCrossEntropy, crossEntropyFromProbabilities, meanSquaredError, binaryCrossEntropy, EPSILON } from './losses.js';
 export { Optimizer, SGD, RMSprop, Adam } from './optimizers.js';
-export type { SGDOptions, RMSpropOptions, AdamOptions } from './optimizers.js';
+export type { SGDOptions, RMSpropOptions, AdamOptions, OptimizerState } from './optimizers.js';
 export { Random, globalRandom, setSeed } from './random.js';
+export type { RandomState } from './random.js';
 export { setBackend, getBackend, memoryStats } from '../kernels/index.js';

@@ -7,6 +7,12 @@
 
 import { persistent, zeros, type Tensor } from './tensor.js';
 
+/** What Optimizer.getState() returns: iterations, and each parameter's slot tensors in order. */
+export interface OptimizerState {
+  iterations: number;
+  slots: Tensor[][];
+}
+
 export abstract class Optimizer {
   /** Steps taken so far (Keras' `iterations`). */
   iterations = 0;
@@ -42,6 +48,48 @@ export abstract class Optimizer {
       this.slots.set(p, s);
     }
     return s;
+  }
+
+  /**
+   * The optimizer's state, for saving: `iterations` and, for each parameter in the order given,
+   * its slot tensors (Adam: [m, v]; RMSprop: [ms] or [ms, momentum]; SGD: [] or [velocity]).
+   * These are the live tensors, not copies: read them before the next step. A parameter that
+   * has not been updated yet gets its zero slots created here, so every entry is complete.
+   */
+  getState(params: readonly Tensor[]): OptimizerState {
+    return { iterations: this.iterations, slots: params.map((p) => this.slotsOf(p)) };
+  }
+
+  /**
+   * Continues from a state made by getState() (for the same parameters, in the same order):
+   * copies its numbers into this optimizer's slots. Checks every count and shape before writing
+   * anything, so a state that does not fit leaves the optimizer as it was.
+   */
+  setState(params: readonly Tensor[], state: { iterations: number; slots: ArrayLike<ArrayLike<{ shape: readonly number[]; data: Float32Array }>> }): void {
+    const where = `${this.name} optimizer setState`;
+    if (!Number.isInteger(state.iterations) || state.iterations < 0) {
+      throw new Error(`wasmgrad: ${where} expected iterations to be a non-negative integer, got ${JSON.stringify(state.iterations)}`);
+    }
+    if (state.slots.length !== params.length) {
+      throw new Error(`wasmgrad: ${where} expected slots for ${params.length} parameters, got ${state.slots.length}`);
+    }
+    for (let i = 0; i < params.length; i++) {
+      const given = state.slots[i];
+      const p = params[i];
+      if (given.length !== this.slotCount) {
+        throw new Error(`wasmgrad: ${where} expected ${this.slotCount} slot tensors for parameter ${i} (${p.name ?? 'unnamed'}), got ${given.length}`);
+      }
+      for (let k = 0; k < given.length; k++) {
+        const shape = given[k].shape;
+        if (shape.length !== p.shape.length || shape.some((d, j) => d !== p.shape[j]) || given[k].data.length !== p.size) {
+          throw new Error(
+            `wasmgrad: ${where} expected slot ${k} of parameter ${i} (${p.name ?? 'unnamed'}) to have shape [${p.shape.join(', ')}], got [${shape.join(', ')}]`,
+          );
+        }
+      }
+    }
+    this.iterations = state.iterations;
+    params.forEach((p, i) => this.slotsOf(p).forEach((slot, k) => slot.data.set(state.slots[i][k].data)));
   }
 
   /** The configuration, as Keras' get_config() (used by save/load and summaries). */

@@ -4,6 +4,14 @@
 // gives the same weights after fit. Dropout layers may own a generator of their own ({ seed }).
 // Not cryptographic; not Math.random (which cannot be seeded).
 
+/** What Random.getState() returns: enough to continue the exact same stream later. */
+export interface RandomState {
+  /** xoshiro128**'s four 32-bit state words, as unsigned integers. */
+  words: number[];
+  /** The second normal of the last Box-Muller pair, not yet handed out, or null. */
+  spareNormal: number | null;
+}
+
 /**
  * xoshiro128** (Blackman and Vigna, 2018): 128 bits of state, 32-bit outputs, fast in JavaScript
  * because every step is 32-bit integer arithmetic. Seeded through splitmix32 so that nearby seeds
@@ -36,6 +44,35 @@ export class Random {
     this.s2 = next();
     this.s3 = next();
     this.spareNormal = null;
+  }
+
+  /**
+   * A snapshot of the generator: its four state words and the Box-Muller value it holds back.
+   * Plain numbers, so it survives JSON; saved models carry it so that training resumed after
+   * loading draws the same shuffles and dropout masks as training that never stopped.
+   */
+  getState(): RandomState {
+    // The words drift between signed and unsigned 32-bit views (^ yields signed); the bits are
+    // what matter, so hand them out as unsigned.
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal };
+  }
+
+  /** Continues from a snapshot taken by getState(): the numbers that follow are the same. */
+  setState(state: RandomState): void {
+    const words = (state as Partial<RandomState> | null)?.words;
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+      throw new Error(`wasmgrad: Random.setState expected { words: four 32-bit unsigned integers, spareNormal }, got words ${JSON.stringify(words)}`);
+    }
+    if (words.every((w) => w === 0)) {
+      // xoshiro's one forbidden state: it would output zeros forever.
+      throw new Error('wasmgrad: Random.setState got four zero state words, which xoshiro128** cannot leave');
+    }
+    const spare = state.spareNormal;
+    if (spare !== null && !Number.isFinite(spare)) {
+      throw new Error(`wasmgrad: Random.setState expected spareNormal to be a finite number or null, got ${String(spare)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words;
+    this.spareNormal = spare;
   }
 
   /** A uniformly distributed 32-bit unsigned integer. */
