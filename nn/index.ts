@@ -5,6 +5,8 @@ export { Sequential } from './sequential.js';
 export type { CompileOptions, FitOptions, EvaluateOptions, PredictOptions } from './sequential.js';
 export { Layer, Dense, Activation, ReLU, Softmax, Dropout, Flatten, clearSession } from './layers/index.js';
 export type { LayerOptions, DenseOptions, DropoutOptions as DropoutLayerOptions } from './layers/index.js';
+export { loadModel, loadModelFromArtifacts, SavedModelError } from './saving.js';
+export type { ModelArtifacts, ModelJson, LoadOptions, TensorEntry, SavedLayer } from './saving.js';
 export { Callback, History, EarlyStopping } from './callbacks.js';
 export type { CallbackLike, EarlyStoppingOptions, Logs } from './callbacks.js';
 export { toCategorical, showImages, saveImageGrid, saveHistoryPlot } from './utils.js';

@@ -17,6 +17,7 @@ import { Activation, Dense, Layer } from './layers/index.js';
 import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
 import { resolveOptimizer } from './optimizers.js';
 import { ProgressBar, epochHeader, type OutputStream } from './progress.js';
+import { modelToArtifacts, saveModel, type ModelArtifacts } from './saving.js';
 import { formatSummary } from './summary.js';
 
 export interface CompileOptions {
@@ -451,6 +452,22 @@ export class Sequential {
       return values;
     });
     sources.forEach((values, i) => targets[i].data.set(values));
+  }
+
+  // ---- saving (nn/saving.ts does the work) -----------------------------------------------------
+
+  /**
+   * Saves the model into the folder `path` (Node): model.json (layers, compile settings, optimizer
+   * and random-generator state, weight manifest) and weights.bin, replacing an earlier save
+   * atomically. loadModel(path) gives it back, ready to predict or to go on training.
+   */
+  save(path: string): Promise<void> {
+    return saveModel(this, this.compiled, path);
+  }
+
+  /** The saved form in memory, for browsers: { modelJson, weights }; see loadModelFromArtifacts. */
+  toArtifacts(): ModelArtifacts {
+    return modelToArtifacts(this, this.compiled);
   }
 
   /** The Keras summary table as text. */

@@ -13,7 +13,8 @@ export interface DropoutOptions extends LayerOptions {
 export class Dropout extends Layer {
   readonly rate: number;
   readonly seed: number | undefined;
-  private readonly random: Random | undefined;
+  /** This layer's own mask generator when it was given a seed; saving records its state. */
+  readonly random: Random | undefined;
 
   constructor(rate: number, options: DropoutOptions = {}) {
     super(options);

@@ -1,0 +1,94 @@
+// nn/layers/registry.ts — recreating a layer from its saved form: className + getConfig() → a new,
+// unbuilt layer (Keras' layer deserialization). loadModel (nn/saving.ts) builds models with it.
+// Not a plugin system: the six layer classes of this library, each with the config keys it accepts.
+
+import { Activation, ReLU, Softmax } from './activation.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+import type { Layer } from './layer.js';
+
+type Config = Record<string, unknown>;
+
+interface Entry {
+  /** The config keys getConfig() writes; anything else is refused rather than silently ignored. */
+  keys: string[];
+  make: (config: Config) => Layer;
+}
+
+// Constructors validate values (units, rate, activation and initializer names, inputShape); the
+// registry checks only what they take on trust: that each value has the right JavaScript type.
+const registry: Record<string, Entry> = {
+  Dense: {
+    keys: ['name', 'inputShape', 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'],
+    make: (c) =>
+      new Dense(c.units as number, {
+        name: c.name as string,
+        inputShape: c.inputShape as number[] | undefined,
+        activation: c.activation as string | undefined,
+        useBias: c.useBias as boolean | undefined,
+        kernelInitializer: c.kernelInitializer as string | undefined,
+        biasInitializer: c.biasInitializer as string | undefined,
+      }),
+  },
+  Activation: {
+    keys: ['name', 'inputShape', 'activation'],
+    make: (c) => new Activation(c.activation as string, { name: c.name as string, inputShape: c.inputShape as number[] | undefined }),
+  },
+  ReLU: {
+    keys: ['name', 'inputShape'],
+    make: (c) => new ReLU({ name: c.name as string, inputShape: c.inputShape as number[] | undefined }),
+  },
+  Softmax: {
+    keys: ['name', 'inputShape'],
+    make: (c) => new Softmax({ name: c.name as string, inputShape: c.inputShape as number[] | undefined }),
+  },
+  Dropout: {
+    keys: ['name', 'rate', 'seed'],
+    make: (c) => new Dropout(c.rate as number, { name: c.name as string, seed: c.seed as number | undefined }),
+  },
+  Flatten: {
+    keys: ['name', 'inputShape'],
+    make: (c) => new Flatten({ name: c.name as string, inputShape: c.inputShape as number[] | undefined }),
+  },
+};
+
+/** The class names layerFromConfig knows. */
+export const layerClassNames: readonly string[] = Object.keys(registry);
+
+const expectedTypes: Record<string, 'string' | 'number' | 'boolean' | 'number[]'> = {
+  name: 'string', inputShape: 'number[]', units: 'number', activation: 'string', useBias: 'boolean',
+  kernelInitializer: 'string', biasInitializer: 'string', rate: 'number', seed: 'number',
+};
+
+function hasType(value: unknown, type: string): boolean {
+  if (type === 'number[]') return Array.isArray(value) && value.every((d) => typeof d === 'number');
+  return typeof value === type;
+}
+
+/**
+ * A new, unbuilt layer of class `className` from the config its getConfig() returned.
+ * Throws an Error naming the key, what was expected and what was given when the config is wrong.
+ */
+export function layerFromConfig(className: string, config: Config): Layer {
+  const entry = Object.hasOwn(registry, className) ? registry[className] : undefined;
+  if (entry === undefined) {
+    throw new Error(`wasmgrad: unknown layer class ${JSON.stringify(className)}; expected one of ${layerClassNames.join(', ')}`);
+  }
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new Error(`wasmgrad: ${className} expected its config to be an object, got ${JSON.stringify(config)}`);
+  }
+  for (const [key, value] of Object.entries(config)) {
+    if (!entry.keys.includes(key)) {
+      throw new Error(`wasmgrad: ${className} config has an unknown key ${JSON.stringify(key)}; expected only ${entry.keys.join(', ')}`);
+    }
+    if (value !== undefined && !hasType(value, expectedTypes[key])) {
+      throw new Error(`wasmgrad: ${className} config expected ${key} to be a ${expectedTypes[key]}, got ${JSON.stringify(value)}`);
+    }
+  }
+  // The name is what ties weights to layers in a saved model: never let it be made up.
+  if (typeof config.name !== 'string' || config.name === '') {
+    throw new Error(`wasmgrad: ${className} config expected a non-empty name, got ${JSON.stringify(config.name)}`);
+  }
+  return entry.make(config);
+}
