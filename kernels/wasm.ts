@@ -168,20 +168,28 @@ interface Loaded {
 }
 
 async function load(): Promise<Loaded> {
-  const relaxedReason = unavailableReason('relaxed');
-  const build: WasmBuild = relaxedReason === null ? 'relaxed' : 'simd';
-  const reason = relaxedReason === null ? null : unavailableReason('simd');
-  if (reason !== null) return { kernels: null, module: null, build: null, reason };
-  let module: WebAssembly.Module;
-  let exports: WasmGemmExports;
-  try {
-    module = await WebAssembly.compile(wasmBytes(build));
-    exports = await instantiateGemm(module);
-  } catch (error) {
-    if (error instanceof Error && error.message.includes('static data')) throw error; // a build bug
-    return { kernels: null, module: null, build: null, reason: `instantiating the '${build}' build failed: ${String(error)}` };
+  // Preferred first: the FMA build, then plain simd128. The first that validates and instantiates wins.
+  const reasons: string[] = [];
+  for (const build of ['relaxed', 'simd'] as const) {
+    const reason = unavailableReason(build);
+    if (reason !== null) {
+      reasons.push(reason);
+      continue;
+    }
+    let module: WebAssembly.Module;
+    let exports: WasmGemmExports;
+    try {
+      module = await WebAssembly.compile(wasmBytes(build));
+      exports = await instantiateGemm(module);
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('static data')) throw error; // a build bug: loud
+      reasons.push(`instantiating the '${build}' build failed: ${String(error)}`);
+      continue;
+    }
+    return { kernels: kernelsFromExports(exports, build), module, build, reason: '' };
   }
-  return { kernels: kernelsFromExports(exports, build), module, build, reason: '' };
+  // The simd build's reason is the one that matters (the relaxed one is only an upgrade).
+  return { kernels: null, module: null, build: null, reason: reasons[reasons.length - 1]! };
 }
 
 const loaded = await load();
