@@ -248,8 +248,9 @@ export class Tensor {
     visit(this);
     // 2. Seed the output's gradient. Only leaves (parameters) accumulate across backward() calls:
     //    an intermediate's .grad must hold this pass's gradient alone, because its closure pushes
-    //    all of it into its inputs. Left over from an earlier pass, it would be pushed again.
-    for (const t of order) if (t.recipe !== null) t.zeroGrad();
+    //    all of it into its inputs. Left over from an earlier pass, it would be pushed again. So
+    //    intermediates start without one (a fresh buffer, in the current scope, if they get one).
+    for (const t of order) if (t.recipe !== null) t.grad = null;
     const seed = this.gradBuffer();
     if (grad === undefined) seed.data[0] += 1;
     else addInto(seed.data, grad.data);
@@ -264,7 +265,9 @@ export class Tensor {
   gradBuffer(): Tensor {
     if (this.grad === null) {
       // A gradient lives as long as its tensor: scoped for intermediates, long-lived for parameters.
-      const storage = allocateStorage(this.size, this.storage.inScope);
+      // An op's output counts as an intermediate even when it is a view of a parameter's storage
+      // (reshape, sliceRows): judged by storage alone, its gradient would outlive every step.
+      const storage = allocateStorage(this.size, this.storage.inScope || this.recipe !== null);
       f32View(storage.ptr, this.size).fill(0);
       this.grad = new Tensor(storage, this.shape);
     }
