@@ -237,15 +237,26 @@ export class Tensor {
       );
     }
     // 1. Topological order, once: every tensor after all the tensors it was computed from.
+    //    Depth-first with a stack of our own rather than recursion, so a long chain of ops (a loss
+    //    summed over thousands of terms) cannot overflow the call stack. `next` is the input to
+    //    look at next; a tensor joins the order when all its inputs have.
     const order: Tensor[] = [];
-    const visited = new Set<Tensor>();
-    const visit = (t: Tensor): void => {
-      if (visited.has(t)) return;
-      visited.add(t);
-      if (t.recipe !== null) for (const input of t.recipe.inputs) if (input.requiresGrad) visit(input);
-      order.push(t);
-    };
-    visit(this);
+    const visited = new Set<Tensor>([this]);
+    const stack: { t: Tensor; next: number }[] = [{ t: this, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const inputs = top.t.recipe === null ? [] : top.t.recipe.inputs;
+      if (top.next < inputs.length) {
+        const input = inputs[top.next++];
+        if (input.requiresGrad && !visited.has(input)) {
+          visited.add(input);
+          stack.push({ t: input, next: 0 });
+        }
+      } else {
+        order.push(top.t);
+        stack.pop();
+      }
+    }
     // 2. Seed the output's gradient. Only leaves (parameters) accumulate across backward() calls:
     //    an intermediate's .grad must hold this pass's gradient alone, because its closure pushes
     //    all of it into its inputs. Left over from an earlier pass, it would be pushed again. So
