@@ -356,6 +356,25 @@ describe('autograd bookkeeping', () => {
     expect(w.grad?.toArray()).toEqual([3, 3, 3]);
   });
 
+  it('backward() through a chain of 20,000 ops (no call-stack overflow)', () => {
+    scoped(() => {
+      const w = parameter(tensor([1, 2]));
+      let y = w;
+      for (let i = 0; i < 20000; i++) y = i % 2 === 0 ? add(y, 1) : mul(y, 1);
+      sum(y).backward();
+      expect(w.grad?.toArray()).toEqual([1, 1]);
+    });
+  });
+
+  it('backward() reaches a tensor used by several ops once, after all of them (a diamond)', () => {
+    const w = parameter(tensor([0.5]));
+    const h = tanh(w);
+    const loss = add(mul(h, h), mul(h, 3)); // dL/dh = 2h + 3, visited by two paths
+    loss.backward();
+    const t = Math.tanh(0.5);
+    expect(w.grad!.data[0]).toBeCloseTo((2 * t + 3) * (1 - t * t), 6);
+  });
+
   it('backward(grad) seeds with the given upstream gradient', () => {
     const w = parameter(tensor([[1, 2], [3, 4]]));
     const y = mul(w, w);
