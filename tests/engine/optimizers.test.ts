@@ -128,6 +128,14 @@ describe('RMSprop', () => {
     expect(after[2][0]).not.toBeCloseTo(rmspropByHand(0.01, 0.8, 0, 1e-3, 3)[2][0], 3);
   });
 
+  it("reproduces the example in Keras' RMSprop docstring: 10 -> 9.683772", () => {
+    // opt = RMSprop(learning_rate=0.1); var1 = 10; loss = var1² / 2 (gradient var1); one minimize.
+    const w = parameter(tensor([10]));
+    w.grad = tensor([10]);
+    new RMSprop({ learningRate: 0.1 }).step([w]);
+    expect(w.data[0]).toBeCloseTo(9.683772, 6);
+  });
+
   it("has Keras' defaults: learningRate 1e-3, rho 0.9, momentum 0, epsilon 1e-7", () => {
     expect(new RMSprop().getConfig()).toEqual({ name: 'rmsprop', learningRate: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7 });
     expectWeights(run(new RMSprop(), 3), rmspropByHand(1e-3, 0.9, 0, 1e-7, 3));
