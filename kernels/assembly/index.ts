@@ -1,0 +1,8 @@
+// kernels/assembly/index.ts — the entry file that asc compiles into wasmgrad's one .wasm module
+// (package.json's build:wasm, two builds: simd and relaxed). It only gathers the exports of the
+// kernel files; it computes nothing itself.
+
+export { gemm, gemmWorkspaceBytes, staticDataEnd } from './gemm';
+export {
+  adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
+} from './elementwise';
