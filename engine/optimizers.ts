@@ -5,6 +5,7 @@
 // is long-lived: it is created on the first step, outside any training-step scope.
 // Not here: learning-rate schedules, weight decay, gradient clipping.
 
+import { describeValue } from './describe.js';
 import { persistent, zeros, type Tensor } from './tensor.js';
 
 /** What Optimizer.getState() returns: iterations, and each parameter's slot tensors in order. */
@@ -13,14 +14,33 @@ export interface OptimizerState {
   slots: Tensor[][];
 }
 
+/** An optimizer's options must be an object: `new Adam(0.01)` would otherwise train at the default rate. */
+function checkOptions(optimizer: string, options: unknown, example: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`wasmgrad: ${optimizer} expected an options object such as ${example}, got ${describeValue(options)}`);
+  }
+}
+
+/** A hyper-parameter: a number for which `ok` holds (else a RangeError naming `range`), never a string. */
+function hyperParameter(optimizer: string, key: string, value: unknown, ok: (v: number) => boolean, range: string): number {
+  if (typeof value !== 'number') throw new Error(`wasmgrad: ${optimizer} ${key} must be a number in ${range}, got ${describeValue(value)}`);
+  if (!ok(value)) throw new RangeError(`wasmgrad: ${optimizer} ${key} must be in ${range}, got ${value}`);
+  return value;
+}
+
+const unitInterval = (v: number) => v >= 0 && v <= 1;
+const unitIntervalOpen = (v: number) => v >= 0 && v < 1;
+const positiveFinite = (v: number) => v > 0 && Number.isFinite(v);
+
 export abstract class Optimizer {
   /** Steps taken so far (Keras' `iterations`). */
   iterations = 0;
   private slots = new Map<Tensor, Tensor[]>();
 
   constructor(public learningRate: number) {
-    if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-      throw new Error(`wasmgrad: an optimizer's learningRate must be a positive number, got ${learningRate}`);
+    if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) {
+      const Kind = typeof learningRate === 'number' ? RangeError : Error;
+      throw new Kind(`wasmgrad: an optimizer's learningRate must be a positive number, got ${describeValue(learningRate)}`);
     }
   }
 
@@ -115,12 +135,11 @@ export class SGD extends Optimizer {
   protected readonly slotCount: number;
 
   constructor(options: SGDOptions = {}) {
+    checkOptions('SGD', options, '{ learningRate: 0.01, momentum: 0.9 }');
     super(options.learningRate ?? 0.01);
-    this.momentum = options.momentum ?? 0;
+    this.momentum = hyperParameter('SGD', 'momentum', options.momentum ?? 0, unitInterval, '[0, 1]');
     this.nesterov = options.nesterov ?? false;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) {
-      throw new Error(`wasmgrad: SGD momentum must be in [0, 1], got ${this.momentum}`);
-    }
+    if (typeof this.nesterov !== 'boolean') throw new Error(`wasmgrad: SGD nesterov must be true or false, got ${describeValue(this.nesterov)}`);
     this.slotCount = this.momentum > 0 ? 1 : 0;
   }
 
@@ -163,10 +182,11 @@ export class RMSprop extends Optimizer {
   protected readonly slotCount: number;
 
   constructor(options: RMSpropOptions = {}) {
+    checkOptions('RMSprop', options, '{ learningRate: 0.001 }');
     super(options.learningRate ?? 0.001);
-    this.rho = options.rho ?? 0.9;
-    this.momentum = options.momentum ?? 0;
-    this.epsilon = options.epsilon ?? 1e-7;
+    this.rho = hyperParameter('RMSprop', 'rho', options.rho ?? 0.9, unitIntervalOpen, '[0, 1)');
+    this.momentum = hyperParameter('RMSprop', 'momentum', options.momentum ?? 0, unitInterval, '[0, 1]');
+    this.epsilon = hyperParameter('RMSprop', 'epsilon', options.epsilon ?? 1e-7, positiveFinite, '(0, Infinity)');
     this.slotCount = this.momentum > 0 ? 2 : 1;
   }
 
@@ -212,13 +232,11 @@ export class Adam extends Optimizer {
   protected readonly slotCount = 2;
 
   constructor(options: AdamOptions = {}) {
+    checkOptions('Adam', options, '{ learningRate: 0.001 }');
     super(options.learningRate ?? 0.001);
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-7;
-    for (const [key, value] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
-      if (!(value >= 0 && value < 1)) throw new Error(`wasmgrad: Adam ${key} must be in [0, 1), got ${value}`);
-    }
+    this.beta1 = hyperParameter('Adam', 'beta1', options.beta1 ?? 0.9, unitIntervalOpen, '[0, 1)');
+    this.beta2 = hyperParameter('Adam', 'beta2', options.beta2 ?? 0.999, unitIntervalOpen, '[0, 1)');
+    this.epsilon = hyperParameter('Adam', 'epsilon', options.epsilon ?? 1e-7, positiveFinite, '(0, Infinity)');
   }
 
   protected update(w: Float32Array, g: Float32Array, [m, v]: Float32Array[]): void {

@@ -17,6 +17,7 @@
 // silently reading another tensor's numbers.
 
 import { alloc, f32View, free, generation } from '../kernels/index.js';
+import { describeValue } from './describe.js';
 import { globalRandom, type Random } from './random.js';
 
 /** A block of floats in the WebAssembly memory, shared by a tensor and the views made from it. */
@@ -124,6 +125,9 @@ export function formatShape(shape: Shape): string {
 }
 
 function checkShape(shape: Shape, what: string): void {
+  if (!Array.isArray(shape)) {
+    throw new Error(`wasmgrad: ${what} expected a shape as a list of non-negative integers such as [2, 3], got ${describeValue(shape)}`);
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`wasmgrad: ${what} expected a shape of non-negative integers, got ${formatShape(shape)}`);
@@ -339,7 +343,8 @@ function inferShape(values: NestedNumbers): number[] {
 /** Flattens nested arrays row-major, checking that every row has the length the shape says. */
 function flattenNested(values: NestedNumbers, shape: number[], depth: number, out: number[]): void {
   if (depth === shape.length) {
-    if (typeof values !== 'number') throw new Error('wasmgrad: tensor() got nested arrays deeper in some rows than in others');
+    if (Array.isArray(values)) throw new Error('wasmgrad: tensor() got nested arrays deeper in some rows than in others');
+    if (typeof values !== 'number') throw new Error(`wasmgrad: tensor() expected numbers, got ${describeValue(values)} at position ${out.length}`);
     out.push(values);
     return;
   }
@@ -372,9 +377,21 @@ export function tensor(values: ArrayLike<number> | NestedNumbers, shape?: Shape)
     flattenNested(values, inferred, 0, numbers);
     flat = numbers;
     shape ??= inferred;
-  } else {
-    flat = values as ArrayLike<number>;
+  } else if (ArrayBuffer.isView(values) && !(values instanceof DataView) && !(values instanceof BigInt64Array || values instanceof BigUint64Array)) {
+    flat = values as ArrayLike<number>; // a typed array holds numbers by construction
     shape ??= [flat.length];
+  } else if (values !== null && typeof values === 'object' && typeof (values as ArrayLike<number>).length === 'number') {
+    // A plain list is checked element by element: Float32Array.set would turn "1" or null into a
+    // number and anything else into NaN without a word.
+    flat = values as ArrayLike<number>;
+    for (let i = 0; i < flat.length; i++) {
+      if (typeof flat[i] !== 'number') throw new Error(`wasmgrad: tensor() expected numbers, got ${describeValue(flat[i])} at position ${i}`);
+    }
+    shape ??= [flat.length];
+  } else {
+    throw new Error(
+      `wasmgrad: tensor() expected a number, a list of numbers, nested lists or a typed array (such as Float32Array), got ${describeValue(values)}`,
+    );
   }
   checkShape(shape, 'tensor()');
   if (flat.length !== shapeSize(shape)) {

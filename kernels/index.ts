@@ -1,5 +1,6 @@
 // kernels/index.ts — the one door to compute. The engine calls `gemm(...)` and friends from here
-// and never knows which implementation answers; `setBackend` is the only place that chooses.
+// (the element-wise kernels: optimizer updates, dropout, ReLU backward, bias sums, fill) and never
+// knows which implementation answers; `setBackend` is the only place that chooses.
 //
 // Backends: 'wasm' (AssemblyScript compiled to WebAssembly SIMD, the default; its relaxed-SIMD FMA
 // build is used automatically where the runtime validates it) and 'js' (kernels/reference.ts,
@@ -12,7 +13,7 @@ import type { BackendName, GemmArgs, Kernels } from './types.js';
 export type { BackendName, GemmArgs, Kernels } from './types.js';
 export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, sizeClassBytes } from './memory.js';
 export type { MemoryStats } from './memory.js';
-export { gemmReference, referenceKernels } from './reference.js';
+export { gemmReference, lowbias32, referenceKernels } from './reference.js';
 export { wasmKernels, wasmUnavailableReason } from './wasm.js';
 
 let current: Kernels = wasmKernels ?? referenceKernels;
@@ -43,4 +44,47 @@ export function backend(): Kernels {
 /** C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias): see GemmArgs in kernels/types.ts. */
 export function gemm(args: GemmArgs): void {
   current.gemm(args);
+}
+
+// The element-wise kernels. Pointers are byte offsets, counts are floats; the full contracts are
+// on the Kernels interface in kernels/types.ts.
+
+/** Adam, Keras' form, in place: m, v updated from g; w -= lrT·m / (sqrt(v) + epsilon). */
+export function adamUpdate(n: number, w: number, g: number, m: number, v: number, lrT: number, beta1: number, beta2: number, epsilon: number): void {
+  current.adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon);
+}
+
+/** SGD, Keras' form, in place: w -= lr·g, or through a velocity (0 for none), optionally Nesterov. */
+export function sgdUpdate(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: boolean): void {
+  current.sgdUpdate(n, w, g, velocity, lr, momentum, nesterov);
+}
+
+/** RMSprop, Keras' form, in place: ms updated from g; w -= lr·g / sqrt(ms + epsilon), or through mom (0 for none). */
+export function rmspropUpdate(n: number, w: number, g: number, ms: number, mom: number, lr: number, rho: number, momentum: number, epsilon: number): void {
+  current.rmspropUpdate(n, w, g, ms, mom, lr, rho, momentum, epsilon);
+}
+
+/** mask[i] = 0 or 1/(1 - rate) from a hash of (seed, i); out[i] = x[i]·mask[i]. */
+export function dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number): void {
+  current.dropoutForward(n, x, out, mask, seed, rate);
+}
+
+/** dx[i] += dout[i]·mask[i]. */
+export function mulInto(n: number, dx: number, dout: number, mask: number): void {
+  current.mulInto(n, dx, dout, mask);
+}
+
+/** dz[i] = y[i] > 0 ? dout[i] : 0. */
+export function reluBackward(n: number, dz: number, dout: number, y: number): void {
+  current.reluBackward(n, dz, dout, y);
+}
+
+/** db[j] += Σ_r dz[r, j], dz a contiguous rows x cols matrix. */
+export function columnSumsInto(rows: number, cols: number, db: number, dz: number): void {
+  current.columnSumsInto(rows, cols, db, dz);
+}
+
+/** ptr[i] = value for i < n. */
+export function fill(n: number, ptr: number, value: number): void {
+  current.fill(n, ptr, value);
 }

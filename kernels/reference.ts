@@ -2,6 +2,7 @@
 //
 // Written for clarity, not speed: the WASM kernels must agree with these on every shape and flag.
 // Same contract as kernels/types.ts; reads and writes the shared memory through one Float32Array.
+// Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums).
 
 import { heapF32 } from './memory.js';
 import type { GemmArgs, Kernels } from './types.js';
@@ -33,8 +34,122 @@ export function gemmReference(p: GemmArgs): void {
   }
 }
 
+// ---- element-wise kernels ------------------------------------------------------------------------
+// Pointers are byte offsets: `p >> 2` is the index of the first float in heapF32(). The optimizer
+// updates compute in float64 and round on every store into the Float32Array; the WASM kernels
+// compute in float32, so the two agree within a few float32 roundings. The other kernels round the
+// way float32 arithmetic does (Math.fround where float64 would keep more), so they agree to the bit.
+
+/** Adam, Keras' form: m = b1·m + (1-b1)·g; v = b2·v + (1-b2)·g²; w -= lrT·m / (sqrt(v) + eps). */
+export function adamUpdateReference(n: number, w: number, g: number, m: number, v: number, lrT: number, beta1: number, beta2: number, epsilon: number): void {
+  const heap = heapF32();
+  const W = w >> 2, G = g >> 2, Mo = m >> 2, V = v >> 2;
+  for (let i = 0; i < n; i++) {
+    const gi = heap[G + i];
+    heap[Mo + i] = beta1 * heap[Mo + i] + (1 - beta1) * gi;
+    heap[V + i] = beta2 * heap[V + i] + (1 - beta2) * gi * gi;
+    heap[W + i] -= (lrT * heap[Mo + i]) / (Math.sqrt(heap[V + i]) + epsilon);
+  }
+}
+
+/** SGD, Keras' form: w -= lr·g, or with a velocity: v = mu·v - lr·g; w += v (Nesterov: w += mu·v - lr·g). */
+export function sgdUpdateReference(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: boolean): void {
+  const heap = heapF32();
+  const W = w >> 2, G = g >> 2, V = velocity >> 2;
+  for (let i = 0; i < n; i++) {
+    if (velocity === 0) {
+      heap[W + i] -= lr * heap[G + i];
+      continue;
+    }
+    heap[V + i] = momentum * heap[V + i] - lr * heap[G + i];
+    heap[W + i] += nesterov ? momentum * heap[V + i] - lr * heap[G + i] : heap[V + i];
+  }
+}
+
+/** RMSprop, Keras' form: ms = rho·ms + (1-rho)·g²; step = lr·g / sqrt(ms + eps); w -= step (or via mom). */
+export function rmspropUpdateReference(n: number, w: number, g: number, ms: number, mom: number, lr: number, rho: number, momentum: number, epsilon: number): void {
+  const heap = heapF32();
+  const W = w >> 2, G = g >> 2, S = ms >> 2, Mo = mom >> 2;
+  for (let i = 0; i < n; i++) {
+    heap[S + i] = rho * heap[S + i] + (1 - rho) * heap[G + i] * heap[G + i];
+    const step = (lr * heap[G + i]) / Math.sqrt(heap[S + i] + epsilon);
+    if (mom === 0) heap[W + i] -= step;
+    else {
+      heap[Mo + i] = momentum * heap[Mo + i] + step;
+      heap[W + i] -= heap[Mo + i];
+    }
+  }
+}
+
+/** 2^32 / golden ratio: i·GOLDEN walks evenly around the 32-bit circle (a Weyl sequence). */
+const GOLDEN = 0x9e3779b9;
+
+/**
+ * lowbias32 (Chris Wellons' hash prospector): a 32-bit integer hash, two multiplies and three
+ * xor-shifts. Math.imul multiplies modulo 2^32 as the WASM i32.mul does; `>>> 0` reads the bits as unsigned.
+ */
+export function lowbias32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * Dropout's forward with a counter-based mask: keep element i when
+ * lowbias32(seed ^ i·GOLDEN) >= floor(rate·2^32), i.e. with probability 1 - rate;
+ * mask[i] = kept ? float32(1/(1-rate)) : 0; out[i] = x[i]·mask[i].
+ */
+export function dropoutForwardReference(n: number, x: number, out: number, mask: number, seed: number, rate: number): void {
+  const heap = heapF32();
+  const X = x >> 2, Out = out >> 2, Mask = mask >> 2;
+  const threshold = Math.floor(rate * 4294967296);
+  const scale = Math.fround(1 / (1 - rate));
+  for (let i = 0; i < n; i++) {
+    const kept = lowbias32(seed ^ Math.imul(i, GOLDEN)) >= threshold;
+    heap[Mask + i] = kept ? scale : 0;
+    heap[Out + i] = heap[X + i] * heap[Mask + i];
+  }
+}
+
+/** dx[i] += dout[i]·mask[i], the product rounded to float32 first (as the WASM kernel does). */
+export function mulIntoReference(n: number, dx: number, dout: number, mask: number): void {
+  const heap = heapF32();
+  const DX = dx >> 2, D = dout >> 2, Mask = mask >> 2;
+  for (let i = 0; i < n; i++) heap[DX + i] += Math.fround(heap[D + i] * heap[Mask + i]);
+}
+
+/** dz[i] = y[i] > 0 ? dout[i] : 0. */
+export function reluBackwardReference(n: number, dz: number, dout: number, y: number): void {
+  const heap = heapF32();
+  const Z = dz >> 2, D = dout >> 2, Y = y >> 2;
+  for (let i = 0; i < n; i++) heap[Z + i] = heap[Y + i] > 0 ? heap[D + i] : 0;
+}
+
+/** db[j] += Σ_r dz[r, j], dz rows x cols (contiguous); each sum in row order, rounded at every step. */
+export function columnSumsIntoReference(rows: number, cols: number, db: number, dz: number): void {
+  const heap = heapF32();
+  const B = db >> 2, Z = dz >> 2;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) heap[B + j] += heap[Z + r * cols + j];
+}
+
+/** ptr[i] = value for i < n. */
+export function fillReference(n: number, ptr: number, value: number): void {
+  heapF32().fill(value, ptr >> 2, (ptr >> 2) + n);
+}
+
 export const referenceKernels: Kernels = {
   name: 'js',
   description: 'TypeScript reference',
   gemm: gemmReference,
+  adamUpdate: adamUpdateReference,
+  sgdUpdate: sgdUpdateReference,
+  rmspropUpdate: rmspropUpdateReference,
+  dropoutForward: dropoutForwardReference,
+  mulInto: mulIntoReference,
+  reluBackward: reluBackwardReference,
+  columnSumsInto: columnSumsIntoReference,
+  fill: fillReference,
 };

@@ -35,9 +35,51 @@ export interface GemmArgs {
 
 export type BackendName = 'wasm' | 'js';
 
+/**
+ * Every kernel below works on flat float arrays given by pointer: byte offsets, 4-byte aligned
+ * (16 is not needed); counts in floats, any n >= 0. An output may be the very same array as an
+ * input; arrays must not otherwise overlap. Scalars (rates, decays) are numbers, rounded to float32
+ * once inside. kernels/assembly/elementwise.ts holds the SIMD loops and a longer contract.
+ */
 export interface Kernels {
   readonly name: BackendName;
   /** A short description for logs and benchmarks, e.g. "wasm simd128 (relaxed FMA)". */
   readonly description: string;
   gemm(args: GemmArgs): void;
+
+  /**
+   * Adam in Keras' form, in place on one parameter of n floats (w, m, v written; g read):
+   *   m = beta1·m + (1 - beta1)·g;  v = beta2·v + (1 - beta2)·g²;  w -= lrT·m / (sqrt(v) + epsilon)
+   * where the caller folds the bias corrections into lrT = lr·sqrt(1 - beta2^t) / (1 - beta1^t).
+   */
+  adamUpdate(n: number, w: number, g: number, m: number, v: number, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+  /**
+   * SGD in Keras' form, in place on n floats. velocity = 0 (no slot): w -= lr·g. Otherwise
+   * velocity = momentum·velocity - lr·g, then w += velocity (nesterov: w += momentum·velocity - lr·g).
+   */
+  sgdUpdate(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: boolean): void;
+  /**
+   * RMSprop in Keras' form, in place on n floats: ms = rho·ms + (1 - rho)·g²;
+   * step = lr·g / sqrt(ms + epsilon); mom = 0 (no slot): w -= step, else mom = momentum·mom + step, w -= mom.
+   */
+  rmspropUpdate(n: number, w: number, g: number, ms: number, mom: number, lr: number, rho: number, momentum: number, epsilon: number): void;
+  /**
+   * Inverted dropout with a counter-based mask: element i is kept when
+   * lowbias32(seed ^ (i·0x9e3779b9 mod 2^32)) >= floor(rate·2^32) (as unsigned 32-bit numbers), so
+   * with probability 1 - rate, and the mask of element i depends only on (seed, i). Writes
+   * mask[i] = kept ? float32(1/(1 - rate)) : 0 and out[i] = x[i]·mask[i]. seed: a 32-bit integer;
+   * rate in [0, 1). Both backends give bit-identical masks.
+   */
+  dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number): void;
+  /** dx[i] += dout[i]·mask[i] (dropout's backward), the product rounded to float32 before the add. */
+  mulInto(n: number, dx: number, dout: number, mask: number): void;
+  /** ReLU's backward from its output: dz[i] = y[i] > 0 ? dout[i] : 0 (NaN in y gives 0). */
+  reluBackward(n: number, dz: number, dout: number, y: number): void;
+  /**
+   * The bias gradient: db[j] += Σ_r dz[r, j] for dz a contiguous rows x cols matrix and db cols
+   * floats, summed in row order from db[j] (so both backends agree to the bit).
+   */
+  columnSumsInto(rows: number, cols: number, db: number, dz: number): void;
+  /** ptr[i] = value for i < n. */
+  fill(n: number, ptr: number, value: number): void;
 }

@@ -1,5 +1,6 @@
-// kernels/wasm.ts — loads the WebAssembly SIMD GEMM (kernels/assembly/gemm.ts, embedded by
-// scripts/embed-wasm.mjs) into the shared memory and wraps it as the 'wasm' Kernels backend.
+// kernels/wasm.ts — loads the WebAssembly SIMD kernels (kernels/assembly/index.ts: the GEMM and the
+// element-wise loops, embedded by scripts/embed-wasm.mjs) into the shared memory and wraps them as
+// the 'wasm' Kernels backend.
 // It does not compute anything itself, and it never sets V8 flags: it takes what the runtime offers.
 //
 // Two builds of the same source ship: 'relaxed' (relaxed-SIMD FMA, ~30% faster) and 'simd' (plain
@@ -12,7 +13,7 @@ import { alloc, free, isShared, memory } from './memory.js';
 import type { GemmArgs, Kernels } from './types.js';
 import { relaxedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
 
-/** Which compiled build of kernels/assembly/gemm.ts. */
+/** Which compiled build of kernels/assembly/index.ts. */
 export type WasmBuild = 'relaxed' | 'simd';
 
 /** The module's exports, as the AssemblyScript source declares them (bool is passed as 0/1). */
@@ -33,6 +34,25 @@ export interface WasmGemmExports {
   /** End of the module's static data (AssemblyScript's __heap_base). */
   staticDataEnd(): number;
 }
+
+/**
+ * The element-wise exports of the same module (kernels/assembly/elementwise.ts), with the contracts
+ * of kernels/types.ts' Kernels. Counts are floats, pointers byte offsets; bools are passed as 0/1.
+ */
+export interface WasmElementwiseExports {
+  adamUpdate(n: number, w: number, g: number, m: number, v: number, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+  sgdUpdate(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: number): void;
+  rmspropUpdate(n: number, w: number, g: number, ms: number, mom: number, lr: number, rho: number, momentum: number, epsilon: number): void;
+  /** seed is read as a u32 (a JavaScript number wraps modulo 2^32 on the way in). */
+  dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number): void;
+  mulInto(n: number, dx: number, dout: number, mask: number): void;
+  reluBackward(n: number, dz: number, dout: number, y: number): void;
+  columnSumsInto(rows: number, cols: number, db: number, dz: number): void;
+  fill(n: number, ptr: number, value: number): void;
+}
+
+/** Everything one instance of the module exports. */
+export type WasmExports = WasmGemmExports & WasmElementwiseExports;
 
 /** memory.ts never hands out the first 64 KiB: the module's static data must fit below it. */
 const RESERVED_LOW_BYTES = 64 * 1024;
@@ -69,7 +89,7 @@ export function wasmBuildValidates(build: WasmBuild): boolean {
  * Instantiates a compiled build on the shared memory and checks it. Worker threads will call this
  * with the Module that the main thread compiled (wasmModule), posted to them.
  */
-export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmGemmExports> {
+export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmExports> {
   const imports = {
     env: {
       memory,
@@ -81,7 +101,7 @@ export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmG
     },
   };
   const instance = await WebAssembly.instantiate(module, imports);
-  const exports = instance.exports as unknown as WasmGemmExports;
+  const exports = instance.exports as unknown as WasmExports;
   const staticEnd = exports.staticDataEnd();
   if (staticEnd > RESERVED_LOW_BYTES) {
     // Its static data would overlap tensors that memory.ts hands out: refuse, loudly.
@@ -110,8 +130,18 @@ function checkGemmArgs(p: GemmArgs): void {
   }
 }
 
+/**
+ * Throws a readable error for a count that is not a non-negative integer (a fraction or NaN would
+ * be silently truncated on its way into an i32). The kernels check nothing themselves.
+ */
+function checkCount(n: number, what: string): void {
+  if (!(Number.isInteger(n) && n >= 0 && n <= 0x7fffffff)) {
+    throw new RangeError(`wasmgrad: ${what} expected a non-negative integer count, got ${n}`);
+  }
+}
+
 /** Wraps one instance as a Kernels, with its own workspace block (grown when a GEMM needs more). */
-function kernelsFromExports(exports: WasmGemmExports, build: WasmBuild): Kernels {
+function kernelsFromExports(exports: WasmExports, build: WasmBuild): Kernels {
   let workspace = 0;
   let workspaceBytes = 0;
   return {
@@ -131,6 +161,40 @@ function kernelsFromExports(exports: WasmGemmExports, build: WasmBuild): Kernels
         p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0,
         workspace, 0, p.M,
       );
+    },
+    adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon) {
+      checkCount(n, 'adamUpdate');
+      exports.adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon);
+    },
+    sgdUpdate(n, w, g, velocity, lr, momentum, nesterov) {
+      checkCount(n, 'sgdUpdate');
+      exports.sgdUpdate(n, w, g, velocity, lr, momentum, nesterov ? 1 : 0);
+    },
+    rmspropUpdate(n, w, g, ms, mom, lr, rho, momentum, epsilon) {
+      checkCount(n, 'rmspropUpdate');
+      exports.rmspropUpdate(n, w, g, ms, mom, lr, rho, momentum, epsilon);
+    },
+    dropoutForward(n, x, out, mask, seed, rate) {
+      checkCount(n, 'dropoutForward');
+      if (!(rate >= 0 && rate < 1)) throw new RangeError(`wasmgrad: dropoutForward expected a rate in [0, 1), got ${rate}`);
+      exports.dropoutForward(n, x, out, mask, seed, rate);
+    },
+    mulInto(n, dx, dout, mask) {
+      checkCount(n, 'mulInto');
+      exports.mulInto(n, dx, dout, mask);
+    },
+    reluBackward(n, dz, dout, y) {
+      checkCount(n, 'reluBackward');
+      exports.reluBackward(n, dz, dout, y);
+    },
+    columnSumsInto(rows, cols, db, dz) {
+      checkCount(rows, 'columnSumsInto');
+      checkCount(cols, 'columnSumsInto');
+      exports.columnSumsInto(rows, cols, db, dz);
+    },
+    fill(n, ptr, value) {
+      checkCount(n, 'fill');
+      exports.fill(n, ptr, value);
     },
   };
 }
@@ -177,7 +241,7 @@ async function load(): Promise<Loaded> {
       continue;
     }
     let module: WebAssembly.Module;
-    let exports: WasmGemmExports;
+    let exports: WasmExports;
     try {
       module = await WebAssembly.compile(wasmBytes(build));
       exports = await instantiateGemm(module);

@@ -56,42 +56,62 @@ export function computeLoss(loss: LossName, output: Tensor, labels: Tensor, from
  * Checks that labels suit the loss before any training starts, in Keras' words where it has them:
  * one-hot rows with a sparse loss, or class ids with a categorical loss, are the classic mix-ups.
  */
-export function checkLabels(loss: LossName, labels: Tensor, outputShape: readonly number[]): void {
+export function checkLabels(loss: LossName, labels: Tensor, outputShape: readonly number[], what = 'labels'): void {
   const classes = outputShape[outputShape.length - 1];
   const n = labels.shape[0];
   const isIds = labels.rank === 1 || (labels.rank === 2 && labels.shape[1] === 1);
   if (loss === 'sparse_categorical_crossentropy') {
     if (!isIds) {
       throw new Error(
-        `wasmgrad: loss 'sparse_categorical_crossentropy' expects integer class ids of shape [${n}], got labels of shape ${formatShape(labels.shape)} ` +
+        `wasmgrad: loss 'sparse_categorical_crossentropy' expects integer class ids of shape [${n}], got ${what} of shape ${formatShape(labels.shape)} ` +
           `(one-hot rows?); use loss 'categorical_crossentropy' for one-hot labels`,
       );
     }
-    checkClassIds(labels, classes, loss);
+    checkClassIds(labels, classes, loss, what);
   } else if (loss === 'categorical_crossentropy') {
     if (labels.rank !== 2 || labels.shape[1] !== classes) {
       const hint = isIds
         ? `these look like class ids: one-hot encode them with toCategorical(y, ${classes}), or use loss 'sparse_categorical_crossentropy'`
         : `the model outputs ${classes} classes`;
       throw new Error(
-        `wasmgrad: loss 'categorical_crossentropy' expects one-hot labels of shape [${n}, ${classes}], got ${formatShape(labels.shape)}; ${hint}`,
+        `wasmgrad: loss 'categorical_crossentropy' expects one-hot labels of shape [${n}, ${classes}], got ${what} of shape ${formatShape(labels.shape)}; ${hint}`,
       );
     }
+    checkProbabilities(labels, loss, what, 'one-hot (or probability) rows with values in [0, 1]', '');
   } else {
     const expected = [n, ...outputShape];
     const size = expected.reduce((a, b) => a * b, 1);
     if (labels.size !== size) {
-      throw new Error(`wasmgrad: loss '${loss}' expects targets of shape ${formatShape(expected)}, got ${formatShape(labels.shape)}`);
+      throw new Error(`wasmgrad: loss '${loss}' expects targets of shape ${formatShape(expected)}, got ${what} of shape ${formatShape(labels.shape)}`);
+    }
+    if (loss === 'binary_crossentropy') {
+      const hint = classes === 1
+        ? '; for class ids 0, 1, 2, ... use loss \'sparse_categorical_crossentropy\' and a softmax output with one unit per class'
+        : '';
+      checkProbabilities(labels, loss, what, 'targets in [0, 1]', hint);
     }
   }
 }
 
-function checkClassIds(labels: Tensor, classes: number, loss: string): void {
+function checkClassIds(labels: Tensor, classes: number, loss: string, what: string): void {
   const L = labels.data;
   for (let i = 0; i < L.length; i++) {
     if (!Number.isInteger(L[i]) || L[i] < 0 || L[i] >= classes) {
-      throw new Error(
-        `wasmgrad: loss '${loss}' expects class ids in [0, ${classes - 1}] (the model outputs ${classes} classes), got ${L[i]} for sample ${i}`,
+      throw new RangeError(
+        `wasmgrad: loss '${loss}' expects class ids in [0, ${classes - 1}] (the model outputs ${classes} classes), got ${L[i]} in ${what} for sample ${i}`,
+      );
+    }
+  }
+}
+
+/** Cross-entropies take probabilities as targets: a value outside [0, 1] is a mix-up, not a label. */
+function checkProbabilities(labels: Tensor, loss: string, what: string, expected: string, hint: string): void {
+  const L = labels.data;
+  const rowSize = labels.shape[0] === 0 ? 1 : labels.size / labels.shape[0];
+  for (let i = 0; i < L.length; i++) {
+    if (!(L[i] >= 0 && L[i] <= 1)) {
+      throw new RangeError(
+        `wasmgrad: loss '${loss}' expects ${expected}, got ${L[i]} in ${what} for sample ${Math.floor(i / rowSize)}${hint}`,
       );
     }
   }

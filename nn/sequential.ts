@@ -8,7 +8,7 @@
 // epilogue, and a final softmax (or sigmoid) is left to the loss, which works from logits.
 
 import {
-  Tensor, formatShape, gatherRows, globalRandom, keep, noGrad, persistent, scoped, sliceRows, tensor,
+  Tensor, describeValue, formatShape, gatherRows, globalRandom, keep, noGrad, persistent, scoped, sliceRows, tensor,
   type Optimizer,
 } from '../engine/index.js';
 import { type ActivationName } from './activations.js';
@@ -87,9 +87,23 @@ function defaultStream(): OutputStream {
 
 function checkPositiveInteger(value: unknown, what: string, method: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new Error(`wasmgrad: ${method} expected ${what} to be a positive integer, got ${JSON.stringify(value)}`);
+    const Kind = typeof value === 'number' ? RangeError : Error;
+    throw new Kind(`wasmgrad: ${method} expected ${what} to be a positive integer, got ${describeValue(value)}`);
   }
   return value;
+}
+
+/** An options argument: undefined (all defaults) or a plain object, never a number or a string. */
+function checkOptionsObject(options: unknown, method: string, example: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
+    throw new Error(`wasmgrad: ${method} expected an options object such as ${example}, got ${describeValue(options)}`);
+  }
+}
+
+function checkVerbose(value: unknown, method: string, allowed: readonly number[]): void {
+  if (!allowed.includes(value as number)) {
+    throw new Error(`wasmgrad: ${method} expected verbose to be ${allowed.join(', ').replace(/, (\d)$/, ' or $1')}, got ${describeValue(value)}`);
+  }
 }
 
 /**
@@ -106,6 +120,16 @@ function checkFinite(t: Tensor, what: string, method: string): void {
   }
 }
 
+/** A layer that knows its input shape must get exactly that from the layer before it (or the data). */
+function checkChains(layer: Layer, given: readonly number[], previous: Layer | null): void {
+  const expected = layer.inputShape!;
+  if (expected.length === given.length && expected.every((d, i) => d === given[i])) return;
+  const source = previous === null ? 'it is given samples of shape' : `the layer before it ('${previous.name}') outputs`;
+  throw new Error(
+    `wasmgrad: layer '${layer.name}' expected inputs of shape ${formatShape(expected)} (its inputShape${layer.built ? ', from when it was built' : ''}), but ${source} ${formatShape(given)}`,
+  );
+}
+
 export class Sequential {
   readonly name: string;
   readonly layers: Layer[] = [];
@@ -114,6 +138,9 @@ export class Sequential {
   private compiled: Compiled | null = null;
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
+    if (!Array.isArray(layers)) {
+      throw new Error(`wasmgrad: Sequential expected a list of layers such as [new Dense(10, { inputShape: [4] })], got ${describeValue(layers)}`);
+    }
     this.name = options.name ?? (sequentialCount++ === 0 ? 'sequential' : `sequential_${sequentialCount - 1}`);
     for (const layer of layers) this.add(layer);
   }
@@ -121,21 +148,25 @@ export class Sequential {
   /** Appends a layer; builds it at once when the shape of its input is known. */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) {
-      throw new Error(`wasmgrad: Sequential.add expected a layer (such as new Dense(10)), got ${String(layer)}`);
+      throw new Error(`wasmgrad: Sequential.add expected a layer (such as new Dense(10)), got ${describeValue(layer)}`);
     }
     if (this.layers.includes(layer)) throw new Error(`wasmgrad: layer '${layer.name}' is already in model '${this.name}'`);
-    if (this.layers.length > 0 && layer.inputShape !== null && !layer.built) {
-      // Keras ignores input_shape on a layer that is not first; so do we, but only when it agrees.
-      const expected = this.outputShapeAfter(this.layers.length);
-      if (expected !== null && expected.join() !== layer.inputShape.join()) {
-        throw new Error(
-          `wasmgrad: layer '${layer.name}' was given inputShape ${formatShape(layer.inputShape)}, but the layer before it outputs ${formatShape(expected)}`,
-        );
-      }
+    // Names tie weights to layers when a model is saved and loaded, so they must be unique (as in Keras).
+    if (this.layers.some((l) => l.name === layer.name)) {
+      throw new Error(
+        `wasmgrad: model '${this.name}' already has a layer named '${layer.name}'; expected unique layer names, got '${layer.name}' twice (leave name out for an automatic one)`,
+      );
     }
-    this.layers.push(layer);
-    const inputShape = this.layers.length === 1 ? layer.inputShape : this.outputShapeAfter(this.layers.length - 1);
+    if (this.layers.length > 0 && layer.inputShape !== null) {
+      // Keras ignores input_shape on a layer that is not first; so do we, but only when it agrees.
+      // (A layer already built elsewhere has an inputShape too, and must agree for the same reason.)
+      const expected = this.outputShapeAfter(this.layers.length);
+      if (expected !== null) checkChains(layer, expected, this.layers[this.layers.length - 1]);
+    }
+    // Build before joining, so a layer that cannot take its input never becomes part of the model.
+    const inputShape = this.layers.length === 0 ? layer.inputShape : this.outputShapeAfter(this.layers.length);
     if (inputShape !== null && !layer.built) layer.build(inputShape);
+    this.layers.push(layer);
   }
 
   /** The sample shape flowing out of the first `count` layers, or null when not yet known. */
@@ -158,7 +189,18 @@ export class Sequential {
   /** Builds every layer for samples of this shape (what Keras does on the first call). */
   build(inputShape: readonly number[]): void {
     if (this.layers.length === 0) throw new Error(`wasmgrad: model '${this.name}' has no layers; add some with model.add(...)`);
+    if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new Error(`wasmgrad: model '${this.name}' expected a sample shape of positive integers such as [784], got ${describeValue(inputShape)}`);
+    }
+    // Check the whole chain before building anything, so a mismatch leaves every layer unbuilt
+    // (a layer built for the wrong shape would refuse every later, correct, input).
     let shape: number[] = [...inputShape];
+    this.layers.forEach((layer, i) => {
+      if (layer.inputShape !== null) checkChains(layer, shape, i === 0 ? null : this.layers[i - 1]);
+      layer.checkInputShape(shape);
+      shape = layer.computeOutputShape(shape);
+    });
+    shape = [...inputShape];
     for (const layer of this.layers) {
       if (!layer.built) layer.build(shape);
       shape = layer.computeOutputShape(shape);
@@ -262,38 +304,58 @@ export class Sequential {
    * `accuracy` (with metrics ['accuracy']), `val_loss` and `val_accuracy` (with validation data).
    */
   async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+    // Every check comes before the first weight changes: a rejected fit() leaves the model as it was.
     const compiled = this.requireCompiled('fit()');
+    checkOptionsObject(options, 'fit()', '{ epochs: 5, batchSize: 32 }');
     const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'fit()');
     const epochs = checkPositiveInteger(options.epochs ?? 1, 'epochs', 'fit()');
     const verbose = options.verbose ?? 1;
+    checkVerbose(verbose, 'fit()', [0, 1, 2]);
     const shuffle = options.shuffle ?? true;
+    if (typeof shuffle !== 'boolean') throw new Error(`wasmgrad: fit() expected shuffle to be true or false, got ${describeValue(shuffle)}`);
+    const userCallbacks = options.callbacks ?? [];
+    if (!Array.isArray(userCallbacks) || userCallbacks.some((cb) => cb === null || typeof cb !== 'object')) {
+      throw new Error(`wasmgrad: fit() expected callbacks as a list such as [new EarlyStopping()], got ${describeValue(options.callbacks)}`);
+    }
+    const validationData: unknown = options.validationData;
+    if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
+      throw new Error(`wasmgrad: fit() expected validationData as a pair [xVal, yVal], got ${describeValue(validationData)}`);
+    }
+    const split: unknown = options.validationSplit;
+    if (split !== undefined && (typeof split !== 'number' || !(split > 0 && split < 1))) {
+      const Kind = typeof split === 'number' ? RangeError : Error;
+      throw new Kind(`wasmgrad: fit() expected validationSplit to be a number in (0, 1), got ${describeValue(split)}`);
+    }
     this.checkXY(x, y, 'fit()');
+    // validationSplit holds out the last samples; validationData, when given, takes precedence.
+    const at = typeof split === 'number' ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
+    if (typeof split === 'number' && validationData === undefined && (at === 0 || at === x.shape[0])) {
+      throw new RangeError(`wasmgrad: fit() validationSplit ${split} of ${x.shape[0]} samples leaves no samples for training or for validation`);
+    }
+    if (options.validationData !== undefined) {
+      const [vx, vy] = options.validationData;
+      this.checkXY(vx, vy, 'fit() validationData');
+      this.checkSampleShape(vx, 'fit() validationData', x);
+    }
     this.ensureBuilt(x, 'fit()');
-    checkLabels(compiled.loss, y, this.outputShape!);
+    checkLabels(compiled.loss, y, this.outputShape!, 'y');
 
     // Validation: explicit data, or the last fraction of the samples (Keras splits before shuffling).
     let trainX = x, trainY = y;
     let validation: [Tensor, Tensor] | null = null;
     if (options.validationData !== undefined) {
       const [vx, vy] = options.validationData;
-      this.checkXY(vx, vy, 'fit() validationData');
       this.ensureBuilt(vx, 'fit() validationData');
-      checkLabels(compiled.loss, vy, this.outputShape!);
+      checkLabels(compiled.loss, vy, this.outputShape!, 'validationData labels');
       validation = [vx, vy];
-    } else if (options.validationSplit !== undefined) {
-      const split = options.validationSplit;
-      if (!(split > 0 && split < 1)) throw new Error(`wasmgrad: fit() expected validationSplit in (0, 1), got ${split}`);
-      const at = Math.floor(x.shape[0] * (1 - split));
-      if (at === 0 || at === x.shape[0]) {
-        throw new Error(`wasmgrad: fit() validationSplit ${split} of ${x.shape[0]} samples leaves no samples for training or for validation`);
-      }
+    } else if (typeof split === 'number') {
       trainX = sliceRows(x, 0, at);
       trainY = sliceRows(y, 0, at);
       validation = [sliceRows(x, at, x.shape[0]), sliceRows(y, at, y.shape[0])];
     }
 
     const history = new History();
-    const callbacks: CallbackLike[] = [history, ...(options.callbacks ?? [])];
+    const callbacks: CallbackLike[] = [history, ...userCallbacks];
     for (const cb of callbacks) cb.setModel?.(this);
     const stream = options.stream ?? defaultStream();
     const n = trainX.shape[0];
@@ -365,9 +427,17 @@ export class Sequential {
     return history;
   }
 
+  /** Validation samples must have the training samples' shape (checked before a deferred build). */
+  private checkSampleShape(x: Tensor, method: string, like: Tensor): void {
+    const sample = x.shape.slice(1), expected = like.shape.slice(1);
+    if (sample.length !== expected.length || sample.some((d, i) => d !== expected[i])) {
+      throw new Error(`wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] like the training x, got ${formatShape(x.shape)}`);
+    }
+  }
+
   private checkXY(x: Tensor, y: Tensor, method: string): void {
-    if (!(x instanceof Tensor)) throw new Error(`wasmgrad: ${method} expected x to be a Tensor (make one with tensor(values, shape)), got ${typeof x}`);
-    if (!(y instanceof Tensor)) throw new Error(`wasmgrad: ${method} expected y to be a Tensor (make one with tensor(values, shape)), got ${typeof y}`);
+    if (!(x instanceof Tensor)) throw new Error(`wasmgrad: ${method} expected x to be a Tensor (make one with tensor(values, shape)), got ${describeValue(x)}`);
+    if (!(y instanceof Tensor)) throw new Error(`wasmgrad: ${method} expected y to be a Tensor (make one with tensor(values, shape)), got ${describeValue(y)}`);
     if (x.rank < 2) throw new Error(`wasmgrad: ${method} expected x of shape [samples, ...features], got ${formatShape(x.shape)}`);
     if (x.shape[0] !== y.shape[0]) {
       throw new Error(`wasmgrad: ${method} expected x and y to have the same number of samples, got ${x.shape[0]} in x ${formatShape(x.shape)} and ${y.shape[0]} in y ${formatShape(y.shape)}`);
@@ -382,10 +452,12 @@ export class Sequential {
   /** The loss (and accuracy, with metrics ['accuracy']) on (x, y): [loss, accuracy]. No training. */
   evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): number[] {
     const compiled = this.requireCompiled('evaluate()');
+    checkOptionsObject(options, 'evaluate()', '{ batchSize: 32, verbose: 0 }');
     const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'evaluate()');
+    checkVerbose(options.verbose ?? 1, 'evaluate()', [0, 1]);
     this.checkXY(x, y, 'evaluate()');
     this.ensureBuilt(x, 'evaluate()');
-    checkLabels(compiled.loss, y, this.outputShape!);
+    checkLabels(compiled.loss, y, this.outputShape!, 'y');
     const n = x.shape[0];
     const steps = Math.ceil(n / batchSize);
     const bar = new ProgressBar({ target: steps, verbose: options.verbose ?? 1, stream: options.stream ?? defaultStream() });
@@ -410,8 +482,9 @@ export class Sequential {
 
   /** The model's outputs for x, batch by batch, without training: a Tensor [samples, ...outputShape]. */
   predict(x: Tensor, options: PredictOptions = {}): Tensor {
+    checkOptionsObject(options, 'predict()', '{ batchSize: 32 }');
     const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'predict()');
-    if (!(x instanceof Tensor)) throw new Error(`wasmgrad: predict() expected x to be a Tensor, got ${typeof x}`);
+    if (!(x instanceof Tensor)) throw new Error(`wasmgrad: predict() expected x to be a Tensor (make one with tensor(values, shape)), got ${describeValue(x)}`);
     if (x.rank < 2) throw new Error(`wasmgrad: predict() expected x of shape [samples, ...features], got ${formatShape(x.shape)}`);
     checkFinite(x, 'x', 'predict()');
     this.ensureBuilt(x, 'predict()');

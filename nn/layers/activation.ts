@@ -11,7 +11,10 @@ export class Activation extends Layer {
 
   constructor(activation: string, options: LayerOptions = {}) {
     super(options);
-    this.activation = resolveActivation(activation ?? null, `${this.className} '${this.name}'`);
+    if (activation === undefined || activation === null) {
+      throw new Error(`wasmgrad: ${this.className} expected an activation name such as 'relu'; got ${activation}`);
+    }
+    this.activation = resolveActivation(activation, `${this.className} '${this.name}'`);
   }
 
   override get className(): string {

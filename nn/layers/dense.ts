@@ -5,7 +5,7 @@
 
 import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
 import { resolveInitializer } from '../initializers.js';
-import { formatShape, linear, parameter, persistent, type Tensor } from '../../engine/index.js';
+import { describeValue, formatShape, linear, parameter, persistent, type Tensor } from '../../engine/index.js';
 import { Layer, type CallOptions, type LayerOptions } from './layer.js';
 
 export interface DenseOptions extends LayerOptions {
@@ -37,12 +37,16 @@ export class Dense extends Layer {
 
   constructor(units: number, options: DenseOptions = {}) {
     super(options);
-    if (!Number.isInteger(units) || units <= 0) {
-      throw new Error(`wasmgrad: Dense expected units to be a positive integer, got ${JSON.stringify(units)}`);
+    if (typeof units !== 'number' || !Number.isInteger(units) || units <= 0) {
+      const Kind = typeof units === 'number' ? RangeError : Error;
+      throw new Kind(`wasmgrad: Dense expected units to be a positive integer, got ${describeValue(units)}`);
     }
     this.units = units;
     this.activation = resolveActivation(options.activation, `Dense '${this.name}'`);
     this.useBias = options.useBias ?? true;
+    if (typeof this.useBias !== 'boolean') {
+      throw new Error(`wasmgrad: Dense '${this.name}' expected useBias to be true or false, got ${describeValue(this.useBias)}`);
+    }
     this.kernelInitializer = options.kernelInitializer ?? 'glorot_uniform';
     this.biasInitializer = options.biasInitializer ?? 'zeros';
     // Resolve now so that a misspelled name fails at construction, not at the first fit.
@@ -54,12 +58,16 @@ export class Dense extends Layer {
     return 'Dense';
   }
 
-  override build(inputShape: readonly number[]): void {
+  override checkInputShape(inputShape: readonly number[]): void {
     if (inputShape.length !== 1) {
       throw new Error(
         `wasmgrad: Dense '${this.name}' expected inputs of shape [batch, features], got samples of shape ${formatShape(inputShape)}; add a Flatten layer before it`,
       );
     }
+  }
+
+  override build(inputShape: readonly number[]): void {
+    this.checkInputShape(inputShape);
     super.build(inputShape);
     const inputUnits = inputShape[0];
     // Weights are long-lived: made outside any training-step scope.

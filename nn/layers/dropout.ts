@@ -2,7 +2,7 @@
 // and scale the rest by 1/(1 - rate), so the expected output equals the input; outside training
 // (evaluate, predict) it passes inputs through unchanged. See engine/ops/dropout.ts.
 
-import { dropout, Random, type Tensor } from '../../engine/index.js';
+import { describeValue, dropout, Random, type Tensor } from '../../engine/index.js';
 import { Layer, type CallOptions, type LayerOptions } from './layer.js';
 
 export interface DropoutOptions extends LayerOptions {
@@ -19,7 +19,11 @@ export class Dropout extends Layer {
   constructor(rate: number, options: DropoutOptions = {}) {
     super(options);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new Error(`wasmgrad: Dropout expected a rate in [0, 1), got ${JSON.stringify(rate)}`);
+      const Kind = typeof rate === 'number' ? RangeError : Error;
+      throw new Kind(`wasmgrad: Dropout expected a rate in [0, 1), got ${describeValue(rate)}`);
+    }
+    if (options.seed !== undefined && (typeof options.seed !== 'number' || !Number.isInteger(options.seed))) {
+      throw new Error(`wasmgrad: Dropout '${this.name}' expected seed to be an integer, got ${describeValue(options.seed)}`);
     }
     this.rate = rate;
     this.seed = options.seed;

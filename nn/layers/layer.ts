@@ -4,7 +4,7 @@
 // Shapes here exclude the batch dimension, as Keras' input_shape does: Dense(512, { inputShape:
 // [784] }) takes batches of shape [batch, 784].
 
-import { formatShape, type Tensor } from '../../engine/index.js';
+import { describeValue, formatShape, type Tensor } from '../../engine/index.js';
 
 /** Per-class counters behind Keras' automatic names: dense, dense_1, dense_2, ... */
 const nameCounters = new Map<string, number>();
@@ -44,14 +44,25 @@ export abstract class Layer {
   built = false;
 
   constructor(options: LayerOptions = {}) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      // new Dense(10, 'relu') is Keras' positional style; here options are one object.
+      const hint = typeof options === 'string' && this.className === 'Dense' ? `{ activation: ${JSON.stringify(options)} }` : `{ name: 'hidden', inputShape: [784] }`;
+      throw new Error(`wasmgrad: ${this.className} expected an options object such as ${hint}, got ${describeValue(options)}`);
+    }
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new Error(`wasmgrad: ${this.className} expected name to be a non-empty string, got ${describeValue(options.name)}`);
+    }
     this.name = options.name ?? uniqueName(this.className);
     this.inputShape = null;
     if (options.inputShape !== undefined) {
-      const s = [...options.inputShape];
-      if (s.length === 0 || s.some((d) => !Number.isInteger(d) || d <= 0)) {
-        throw new Error(`wasmgrad: ${this.className} expected inputShape to be a list of positive integers, got ${JSON.stringify(options.inputShape)}`);
+      const given: unknown = options.inputShape;
+      if (typeof given === 'number') {
+        throw new Error(`wasmgrad: ${this.className} expected inputShape to be a list of positive integers such as [${given}], got the number ${given}`);
       }
-      this.inputShape = s;
+      if (!Array.isArray(given) || given.length === 0 || given.some((d) => !Number.isInteger(d) || d <= 0)) {
+        throw new Error(`wasmgrad: ${this.className} expected inputShape to be a list of positive integers such as [784] or [28, 28], got ${describeValue(given)}`);
+      }
+      this.inputShape = [...given];
     }
   }
 
@@ -62,6 +73,9 @@ export abstract class Layer {
   get className(): string {
     return 'Layer';
   }
+
+  /** Throws, naming both shapes, when this layer cannot take samples of this shape. Default: any shape. */
+  checkInputShape(_inputShape: readonly number[]): void {}
 
   /** Creates the weights for inputs of this sample shape. Layers without weights just record it. */
   build(inputShape: readonly number[]): void {
