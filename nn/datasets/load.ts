@@ -2,8 +2,9 @@
 // arrays and checked against each other (28x28 images, as many labels as images, ids 0-9).
 // It makes no tensors (index.ts does), so everything here is testable without the engine.
 
-import { FILE_NAMES, datasetInfo, type DatasetName, type FileRole } from './catalog.js';
+import { FILE_NAMES, FILE_ROLES, datasetInfo, type DatasetName, type FileRole } from './catalog.js';
 import { readIdxFile, resolveFiles, type LoadOptions, type ResolvedFiles } from './files.js';
+import type { IdxArray } from './idx.js';
 
 /** Image side length of MNIST and Fashion-MNIST. */
 export const IMAGE_SIZE = 28;
@@ -32,17 +33,38 @@ export interface RawDataset {
 export async function loadRaw(name: DatasetName, options: LoadOptions = {}): Promise<RawDataset> {
   datasetInfo(name); // rejects an unknown name before anything touches the disk
   const resolved = await resolveFiles(name, options);
-  const [train, test] = await Promise.all([
-    readSplit(resolved.files, 'trainImages', 'trainLabels'),
-    readSplit(resolved.files, 'testImages', 'testLabels'),
-  ]);
-  return { train, test, source: { kind: resolved.kind, dir: resolved.dir } };
+  // The four files are read at once, but a problem is reported in a fixed order (train images,
+  // train labels, test images, test labels), not in whichever order the reads happened to finish.
+  const read = await Promise.allSettled(FILE_ROLES.map((role) => readIdxFile(resolved.files[role], role.endsWith('Images') ? 'images' : 'labels')));
+  const arrays = {} as Record<FileRole, IdxArray>;
+  for (const [i, result] of read.entries()) {
+    if (result.status === 'rejected') throw withCacheHint(result.reason, resolved);
+    arrays[FILE_ROLES[i]] = result.value;
+  }
+  try {
+    const train = checkSplit(resolved.files, arrays, 'trainImages', 'trainLabels');
+    const test = checkSplit(resolved.files, arrays, 'testImages', 'testLabels');
+    return { train, test, source: { kind: resolved.kind, dir: resolved.dir } };
+  } catch (error) {
+    throw withCacheHint(error, resolved);
+  }
 }
 
-async function readSplit(files: Record<FileRole, string>, imagesRole: FileRole, labelsRole: FileRole): Promise<RawSplit> {
+/**
+ * The cache only ever receives files whose checksum matched, so a bad file there was changed
+ * afterwards; say how to get a good copy back.
+ */
+function withCacheHint(error: unknown, resolved: ResolvedFiles): unknown {
+  if (resolved.kind !== 'cache' || !(error instanceof Error)) return error;
+  return new Error(`${error.message}; this copy in the cache was changed after it was downloaded: delete ${resolved.dir} and load again to download it afresh`, {
+    cause: error,
+  });
+}
+
+function checkSplit(files: Record<FileRole, string>, arrays: Record<FileRole, IdxArray>, imagesRole: FileRole, labelsRole: FileRole): RawSplit {
   const imagesPath = files[imagesRole];
   const labelsPath = files[labelsRole];
-  const [images, labels] = await Promise.all([readIdxFile(imagesPath, 'images'), readIdxFile(labelsPath, 'labels')]);
+  const images = arrays[imagesRole], labels = arrays[labelsRole];
 
   const [n, rows, cols] = images.shape;
   if (rows !== IMAGE_SIZE || cols !== IMAGE_SIZE) {

