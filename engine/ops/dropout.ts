@@ -3,14 +3,18 @@
 // While training, each element is kept with probability 1 - rate and then scaled by 1/(1 - rate),
 // so the expected value of every output equals its input; at inference the op is the identity and
 // no scaling is needed (that is the point of scaling at training time, "inverted" dropout).
+// The loops live in kernels/ (dropoutForward, mulInto): the mask of element i is a hash of
+// (seed, i), and each call draws one fresh 32-bit seed from its generator, so setSeed (or a
+// layer's own seed) still makes every mask reproducible.
 
+import { dropoutForward, mulInto } from '../../kernels/index.js';
 import { globalRandom, type Random } from '../random.js';
 import { empty, record, type Tensor } from '../tensor.js';
 
 export interface DropoutOptions {
   /** Drop only when training; otherwise return x itself. Default true. */
   training?: boolean;
-  /** The generator for the mask (seeded masks); default the global one (setSeed). */
+  /** The generator for the mask's seed (seeded masks); default the global one (setSeed). */
   random?: Random;
 }
 
@@ -19,17 +23,11 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   if (!(rate >= 0 && rate < 1)) throw new Error(`wasmgrad: dropout expected a rate in [0, 1), got ${rate}`);
   const { training = true, random = globalRandom } = options;
   if (!training || rate === 0) return x;
-  const scale = 1 / (1 - rate);
   // The mask holds each element's multiplier, 0 or 1/(1-rate), so backward is one multiply.
   const mask = empty(x.shape);
   const out = empty(x.shape);
-  const M = mask.data, X = x.data, Y = out.data;
-  for (let i = 0; i < X.length; i++) {
-    M[i] = random.uniform() >= rate ? scale : 0;
-    Y[i] = X[i] * M[i];
-  }
+  dropoutForward(x.size, x.ptr, out.ptr, mask.ptr, random.nextUint32(), rate);
   return record(out, 'dropout', [x], (dout) => {
-    const dX = x.gradBuffer().data, G = dout.data, Ms = mask.data;
-    for (let i = 0; i < G.length; i++) dX[i] += G[i] * Ms[i];
+    mulInto(x.size, x.gradBuffer().ptr, dout.ptr, mask.ptr);
   });
 }

@@ -2,9 +2,10 @@
 //
 // matmul(a, b) is the textbook product; linear(x, W, b, { relu }) is a Dense layer's forward in
 // one GEMM call, bias and ReLU fused into the kernel's epilogue. Both backward passes are GEMMs
-// too, with transposed operands and `accumulate` so gradients add into .grad without a temporary.
+// too, with transposed operands and `accumulate` so gradients add into .grad without a temporary;
+// linear's ReLU mask and bias sums are kernels as well (reluBackward, columnSumsInto).
 
-import { gemm } from '../../kernels/index.js';
+import { columnSumsInto, gemm, reluBackward } from '../../kernels/index.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
 
 function expect2d(t: Tensor, what: string, op: string): void {
@@ -61,8 +62,7 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
     let dz = dout;
     if (relu) {
       dz = empty([B, units]);
-      const Z = dz.data, G = dout.data, Y = y.data;
-      for (let i = 0; i < Z.length; i++) Z[i] = Y[i] > 0 ? G[i] : 0;
+      reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
     }
     // dx [B, in] += dz · Wᵀ        dW [in, units] += xᵀ · dz        db [units] += Σ_rows dz
     if (x.requiresGrad) {
@@ -71,9 +71,6 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
     if (W.requiresGrad) {
       gemm({ transA: true, transB: false, M: inUnits, N: units, K: B, a: x.ptr, lda: inUnits, b: dz.ptr, ldb: units, c: W.gradBuffer().ptr, ldc: units, bias: 0, relu: false, accumulate: true });
     }
-    if (bias !== null && bias.requiresGrad) {
-      const dB = bias.gradBuffer().data, Z = dz.data;
-      for (let r = 0; r < B; r++) for (let j = 0; j < units; j++) dB[j] += Z[r * units + j];
-    }
+    if (bias !== null && bias.requiresGrad) columnSumsInto(B, units, bias.gradBuffer().ptr, dz.ptr);
   });
 }
