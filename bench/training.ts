@@ -115,7 +115,7 @@ const MODELS: ModelSpec[] = [
       model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
       return model;
     },
-    steps: { wasmgrad: { warmup: 50, timed: 2000 }, wasm: { warmup: 20, timed: 400 }, cpu: { warmup: 10, timed: 120 } },
+    steps: { wasmgrad: { warmup: 50, timed: 1800 }, wasm: { warmup: 20, timed: 400 }, cpu: { warmup: 10, timed: 120 } },
   },
 ];
 
@@ -260,6 +260,13 @@ async function selectTfjsBackend(tf: TfCore, backend: TfjsBackend): Promise<bool
 
 /** Runs the training benchmark and prints its table. */
 export async function runTrainingBench(): Promise<void> {
+  for (const spec of MODELS) {
+    for (const [system, steps] of Object.entries(spec.steps)) {
+      if (steps.timed * spec.batchSize > EPOCH_SAMPLES) {
+        throw new Error(`bench: ${steps.timed} steps of ${spec.batchSize} for ${system} on ${spec.name} need more than ${EPOCH_SAMPLES} samples`);
+      }
+    }
+  }
   const started = performance.now();
   const loadBefore = loadavg()[0]!;
   const [[images, labels]] = await datasets.mnist.loadData();
