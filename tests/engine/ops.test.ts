@@ -194,6 +194,29 @@ describe('dropout', () => {
     expect(Array.from(dropout(x, 0.5, { random: new Random(9) }).data)).not.toEqual(Array.from(dropout(x, 0.5, { random: new Random(10) }).data));
   });
 
+  it("draws the same mask on the 'js' and 'wasm' backends, and backward multiplies by it", () => {
+    // The mask of element i is a hash of (one seed drawn from the generator, i): the same bits in
+    // the TypeScript reference and in WASM. 37 x 5 = 185 elements: SIMD groups and a tail.
+    const x = normal([37, 5], 6);
+    const previous = getBackend();
+    const runs = (['js', 'wasm'] as const).map((backend) => {
+      setBackend(backend);
+      try {
+        const input = tensor(x.data, x.shape);
+        input.requiresGrad = true;
+        const out = dropout(input, 0.3, { random: new Random(4) });
+        out.backward(tensor(new Float32Array(out.size).fill(2), out.shape));
+        return { out: Array.from(out.data), dx: Array.from(input.grad!.data) };
+      } finally {
+        setBackend(previous);
+      }
+    });
+    expect(runs[0].out).toEqual(runs[1].out);
+    expect(runs[0].dx).toEqual(runs[1].dx);
+    const scale = Math.fround(1 / 0.7);
+    runs[1].dx.forEach((d, i) => expect(d).toBe(runs[1].out[i] === 0 && x.data[i] !== 0 ? 0 : Math.fround(2 * scale)));
+  });
+
   it('is the identity at inference and at rate 0, and rejects a rate outside [0, 1)', () => {
     const x = normal([4], 5);
     expect(dropout(x, 0.5, { training: false })).toBe(x);

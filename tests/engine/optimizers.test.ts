@@ -2,7 +2,7 @@
 // momentum) and Adam against Keras' update formulas worked in float64, Keras' defaults, and errors.
 
 import { describe, expect, it } from 'vitest';
-import { Adam, RMSprop, SGD, parameter, tensor, type Optimizer, type Tensor } from '../../engine/index.js';
+import { Adam, RMSprop, SGD, getBackend, parameter, setBackend, tensor, type Optimizer, type Tensor } from '../../engine/index.js';
 
 const W0 = [0.5, -1.5, 2];
 const G = [0.2, -0.4, 0.03]; // a fixed gradient, one small entry (where epsilon matters more)
@@ -162,6 +162,38 @@ describe('Adam', () => {
     // Adam's first steps move every weight by about lr, whatever the gradient's size.
     after[0].forEach((w, i) => expect(Math.abs(w - W0[i])).toBeCloseTo(1e-3, 5));
   });
+});
+
+describe("a long parameter, on the 'js' and 'wasm' backends", () => {
+  // 1027 elements = 256 groups of four and a tail of 3: the WASM kernels' SIMD body and scalar
+  // tail both run. Element i starts at W0[i % 3] with gradient G[i % 3], so it must follow the
+  // hand-worked 3-element expectation of index i % 3.
+  const n = 1027;
+  for (const backend of ['js', 'wasm'] as const) {
+    it(`SGD (Nesterov), RMSprop (momentum) and Adam follow Keras' formulas on every element, '${backend}' backend`, () => {
+      const previous = getBackend();
+      setBackend(backend);
+      try {
+        const cases: [Optimizer, number[][]][] = [
+          [new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), sgdByHand(0.1, 0.9, true, 3)],
+          [new RMSprop({ learningRate: 0.01, rho: 0.8, momentum: 0.5, epsilon: 1e-3 }), rmspropByHand(0.01, 0.8, 0.5, 1e-3, 3)],
+          [new Adam(), adamByHand(1e-3, 0.9, 0.999, 1e-7, 3)],
+        ];
+        for (const [optimizer, expected] of cases) {
+          const w = parameter(tensor(Array.from({ length: n }, (_, i) => W0[i % 3])));
+          w.grad = tensor(Array.from({ length: n }, (_, i) => G[i % 3]));
+          const actual: number[][] = [];
+          for (let s = 0; s < 3; s++) {
+            optimizer.step([w]);
+            actual.push(Array.from(w.data));
+          }
+          expectWeights(actual, expected.map((row) => Array.from({ length: n }, (_, i) => row[i % 3])));
+        }
+      } finally {
+        setBackend(previous);
+      }
+    });
+  }
 });
 
 describe('every optimizer', () => {
