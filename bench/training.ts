@@ -131,6 +131,13 @@ interface Result {
   steps: number;
   /** Seconds of each timed fit. */
   seconds: number[];
+  /** CPU seconds of this process (all its threads) during each timed fit. */
+  cpuSeconds: number[];
+}
+
+interface Timings {
+  seconds: number[];
+  cpuSeconds: number[];
 }
 
 function median(values: number[]): number {
@@ -145,18 +152,21 @@ function samplesPerSecond(result: Result): number {
 }
 
 /** A warm-up fit, then REPEATS timed fits; `fit(samples)` trains one epoch on the first samples. */
-async function timeFits(fit: (samples: number) => Promise<unknown>, steps: Steps, batchSize: number): Promise<number[]> {
+async function timeFits(fit: (samples: number) => Promise<unknown>, steps: Steps, batchSize: number): Promise<Timings> {
   await fit(steps.warmup * batchSize);
-  const seconds: number[] = [];
+  const timings: Timings = { seconds: [], cpuSeconds: [] };
   for (let i = 0; i < REPEATS; i++) {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     await fit(steps.timed * batchSize);
-    seconds.push((performance.now() - started) / 1000);
+    const cpu = process.cpuUsage(cpuStarted);
+    timings.seconds.push((performance.now() - started) / 1000);
+    timings.cpuSeconds.push((cpu.user + cpu.system) / 1e6);
   }
-  return seconds;
+  return timings;
 }
 
-async function timeWasmgrad(spec: ModelSpec, data: Data): Promise<number[]> {
+async function timeWasmgrad(spec: ModelSpec, data: Data): Promise<Timings> {
   const model = spec.wasmgrad();
   const x = data.pixels.reshape([EPOCH_SAMPLES, ...spec.inputShape]);
   const y = spec.sparseLabels ? data.labels : toCategorical(data.labels, 10);
@@ -167,7 +177,7 @@ async function timeWasmgrad(spec: ModelSpec, data: Data): Promise<number[]> {
   );
 }
 
-async function timeTfjs(tf: TfCore, tfl: TfLayers, backend: TfjsBackend, spec: ModelSpec, fused: boolean, data: Data): Promise<number[]> {
+async function timeTfjs(tf: TfCore, tfl: TfLayers, backend: TfjsBackend, spec: ModelSpec, fused: boolean, data: Data): Promise<Timings> {
   const steps = spec.steps[backend];
   const n = steps.timed * spec.batchSize;
   const features = spec.inputShape.reduce((a, b) => a * b, 1);
@@ -282,7 +292,7 @@ export async function runTrainingBench(): Promise<void> {
   const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
   const defaultLabel = defaultThreads === undefined ? 'wasmgrad' : `wasmgrad, ${plural(defaultThreads)} (default)`;
   for (const spec of MODELS) {
-    results.push({ system: defaultLabel, model: spec, steps: spec.steps.wasmgrad.timed, seconds: await timeWasmgrad(spec, data) });
+    results.push({ system: defaultLabel, model: spec, steps: spec.steps.wasmgrad.timed, ...(await timeWasmgrad(spec, data)) });
   }
   if (threads !== null) {
     for (const count of [1, 2].filter((n) => n !== defaultThreads)) {
@@ -292,7 +302,7 @@ export async function runTrainingBench(): Promise<void> {
         continue;
       }
       for (const spec of MODELS) {
-        results.push({ system: `wasmgrad, ${plural(count)}`, model: spec, steps: spec.steps.wasmgrad.timed, seconds: await timeWasmgrad(spec, data) });
+        results.push({ system: `wasmgrad, ${plural(count)}`, model: spec, steps: spec.steps.wasmgrad.timed, ...(await timeWasmgrad(spec, data)) });
       }
     }
     await useThreads(threads, 1);
@@ -305,10 +315,10 @@ export async function runTrainingBench(): Promise<void> {
       await selectTfjsBackend(tf, backend);
       for (const spec of MODELS) {
         const system = `tfjs ${tf.version_core} ${backend}`;
-        results.push({ system, model: spec, steps: spec.steps[backend].timed, seconds: await timeTfjs(tf, tfl, backend, spec, true, data) });
+        results.push({ system, model: spec, steps: spec.steps[backend].timed, ...(await timeTfjs(tf, tfl, backend, spec, true, data)) });
         if (backend === 'wasm' && spec === MODELS[0]) {
-          const seconds = await timeTfjs(tf, tfl, backend, spec, false, data);
-          results.push({ system: `${system}, Dense + Activation layers`, model: spec, steps: spec.steps[backend].timed, seconds });
+          const timings = await timeTfjs(tf, tfl, backend, spec, false, data);
+          results.push({ system: `${system}, Dense + Activation layers`, model: spec, steps: spec.steps[backend].timed, ...timings });
         }
       }
     }
@@ -336,6 +346,7 @@ export async function runTrainingBench(): Promise<void> {
     const secondsPerEpoch = EPOCH_SAMPLES / rate;
     const ratio = samplesPerSecond(baseline) / rate;
     const spread = (Math.max(...result.seconds) - Math.min(...result.seconds)) / median(result.seconds);
+    const cpuPerWall = result.cpuSeconds.reduce((a, b) => a + b, 0) / result.seconds.reduce((a, b) => a + b, 0);
     return [
       result.system,
       `${result.model.name}, batch ${result.model.batchSize}`,
@@ -343,10 +354,11 @@ export async function runTrainingBench(): Promise<void> {
       rate.toFixed(0),
       secondsPerEpoch < 10 ? secondsPerEpoch.toFixed(2) : secondsPerEpoch.toFixed(1),
       `${(spread * 100).toFixed(0)}%`,
+      cpuPerWall.toFixed(2),
       `${ratio < 10 ? ratio.toFixed(2) : ratio.toFixed(1)}x`,
     ];
   });
-  printTable(['system', 'model', 'timed steps', 'samples/s', 's/epoch', 'spread', 'time / wasmgrad'], rows);
+  printTable(['system', 'model', 'timed steps', 'samples/s', 's/epoch', 'spread', 'cpu/wall', 'time / wasmgrad'], rows);
 
   const seedEpoch = (system: string) => {
     const r = results.find((x) => x.model === MODELS[0] && x.system === system);
@@ -359,7 +371,9 @@ export async function runTrainingBench(): Promise<void> {
         `${seedEpoch(`tfjs ${v} wasm`)} (${seedEpoch(`tfjs ${v} wasm, Dense + Activation layers`)} with the seed's separate Activation layers).`,
     );
   }
-  console.log('spread = (slowest - fastest) / median of the 3 timed fits. time / wasmgrad: above 1, wasmgrad is faster.');
+  console.log('spread = (slowest - fastest) / median of the 3 timed fits. cpu/wall = CPU seconds of the process (all threads:');
+  console.log('GC helpers, workers) per second: well under 1 on a one-thread row means a neighbour took the core, and');
+  console.log('that row is slow for it. time / wasmgrad = the default wasmgrad\'s samples/s over the row\'s: above 1, wasmgrad is faster.');
   console.log(`Training bench took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 }
 
