@@ -15,6 +15,10 @@ export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStat
 export type { MemoryStats } from './memory.js';
 export { gemmReference, lowbias32, referenceKernels } from './reference.js';
 export { wasmKernels, wasmUnavailableReason } from './wasm.js';
+export {
+  getThreads, getThreadThreshold, lastGemmDispatch, setThreads, setThreadThreshold, threadsReady, threadsUnavailableReason,
+} from './threads.js';
+export type { GemmDispatch } from './threads.js';
 
 let current: Kernels = wasmKernels ?? referenceKernels;
 

@@ -10,6 +10,7 @@
 // with the reason in wasmUnavailableReason) and kernels/index.ts falls back to the reference.
 
 import { alloc, free, isShared, memory } from './memory.js';
+import { GemmThreadPool } from './threads.js';
 import type { GemmArgs, Kernels } from './types.js';
 import { relaxedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
 
@@ -86,8 +87,8 @@ export function wasmBuildValidates(build: WasmBuild): boolean {
 }
 
 /**
- * Instantiates a compiled build on the shared memory and checks it. Worker threads will call this
- * with the Module that the main thread compiled (wasmModule), posted to them.
+ * Instantiates a compiled build on the shared memory and checks it. (Worker threads instantiate the
+ * same Module themselves, in kernels/gemm-worker.ts: this module's imports are main-thread ones.)
  */
 export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmExports> {
   const imports = {
@@ -140,10 +141,14 @@ function checkCount(n: number, what: string): void {
   }
 }
 
-/** Wraps one instance as a Kernels, with its own workspace block (grown when a GEMM needs more). */
-function kernelsFromExports(exports: WasmExports, build: WasmBuild): Kernels {
+/**
+ * Wraps one instance as a Kernels, with its own workspace block (grown when a GEMM needs more) and
+ * its own pool of worker threads running the same `module` (kernels/threads.ts: large GEMMs only).
+ */
+function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebAssembly.Module): Kernels {
   let workspace = 0;
   let workspaceBytes = 0;
+  const threads = new GemmThreadPool(module);
   return {
     name: 'wasm',
     description: DESCRIPTIONS[build],
@@ -155,12 +160,13 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild): Kernels {
         workspace = alloc(needed);
         workspaceBytes = needed;
       }
-      exports.gemm(
+      // The pool picks the row ranges (all of C when the GEMM is small); this runs the main thread's.
+      threads.gemm(p, needed, (rowBegin, rowEnd) => exports.gemm(
         p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K,
         p.a, p.lda, p.b, p.ldb, p.c, p.ldc,
         p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0,
-        workspace, 0, p.M,
-      );
+        workspace, rowBegin, rowEnd,
+      ));
     },
     adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon) {
       checkCount(n, 'adamUpdate');
@@ -221,7 +227,7 @@ export async function createWasmKernels(build: WasmBuild): Promise<Kernels> {
   const reason = unavailableReason(build);
   if (reason !== null) throw new Error(`wasmgrad: the '${build}' GEMM build cannot run here: ${reason}`);
   const module = await WebAssembly.compile(wasmBytes(build));
-  return kernelsFromExports(await instantiateGemm(module), build);
+  return kernelsFromExports(await instantiateGemm(module), build, module);
 }
 
 interface Loaded {
@@ -250,7 +256,7 @@ async function load(): Promise<Loaded> {
       reasons.push(`instantiating the '${build}' build failed: ${String(error)}`);
       continue;
     }
-    return { kernels: kernelsFromExports(exports, build), module, build, reason: '' };
+    return { kernels: kernelsFromExports(exports, build, module), module, build, reason: '' };
   }
   // The simd build's reason is the one that matters (the relaxed one is only an upgrade).
   return { kernels: null, module: null, build: null, reason: reasons[reasons.length - 1]! };

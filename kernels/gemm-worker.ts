@@ -1,0 +1,189 @@
+// kernels/gemm-worker.ts — the worker side of the threaded GEMM: the loop a worker thread runs, and
+// the layout of the shared blocks through which the main thread (kernels/threads.ts) posts a GEMM
+// cut into row pieces. It spawns nothing and allocates nothing: kernels/threads.ts does both.
+//
+// How the code reaches the worker: kernels/threads.ts starts each worker from the *source text* of
+// gemmWorkerMain below (`new Worker(source, { eval: true })`), not from a file. Why: tsc compiles
+// this file into dist/kernels, but vitest runs the TypeScript sources, and a worker given a path
+// needs a .js file at that path in both cases (a build step copying a .mjs, or a loader for .ts).
+// Function.prototype.toString gives the compiled JavaScript in both: tsc's output in dist,
+// vitest's transform under test. The price is one rule, checked by every threaded test:
+//
+//   gemmWorkerMain must be self-contained. It may use its parameter and globals (WebAssembly,
+//   Atomics, performance, process), nothing imported and nothing else from this module: the
+//   worker has no module scope. All it needs (the compiled module, the shared memory, where its
+//   blocks are and their layout) arrives in `setup`, through workerData.
+//
+// A browser Worker could run the same text later: `onmessage = (e) => (${source})(e.data)` in a
+// Blob URL. (Coverage tools that instrument functions, like istanbul, would break the rule; v8
+// coverage does not.)
+
+/**
+ * Two kinds of block, both Int32Arrays over the shared memory, allocated by the main thread:
+ *
+ * The job block, one per pool: the GEMM being computed, cut into pieces (row ranges of C).
+ *   jobSequence  main -> workers, the doorbell. Main writes everything else first, then stores a
+ *                new sequence number here with Atomics.store; a worker that Atomics.loads the new
+ *                number also sees everything written before it.
+ *   piecesDone   pieces finished so far (Atomics.add by whoever finished one); main waits on it.
+ *   args         the raw export's first 14 arguments (transA .. accumulate, kernels/wasm.ts).
+ *   pieces       how many pieces; piece k is rows [boundaries[k], boundaries[k + 1]).
+ *   pieceState   per piece: the job's sequence number while the piece is open, its bitwise NOT
+ *                once a thread has claimed it. Claiming is Atomics.compareExchange(open -> claimed):
+ *                exactly one thread wins each piece, and a thread still holding an older job's
+ *                sequence can never win a piece of a newer one.
+ *   pieceOwner   per piece: who claimed it (0 = main thread, else the worker's id).
+ *
+ * The worker block, one per worker:
+ *   state        STARTING (zeroed by main), READY, FAILED_TO_START, STOPPED, EXITED (the thread
+ *                ended without being asked, e.g. an uncaught error).
+ *   stop         set by main to ask the worker to leave its loop.
+ *   workspace    byte offset of its packing scratch (gemmWorkspaceBytes), grown by main.
+ *   firstPiece   where it starts looking for an open piece, so that threads begin on different ones.
+ *   failedJob    the sequence number of a job in which one of its pieces threw; the piece is in
+ *                failedPiece and the error's text in message (UTF-16, messageLength code units).
+ */
+export const CONTROL_PROTOCOL = {
+  job: { jobSequence: 0, piecesDone: 16, args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192 },
+  /** Int32 words of the job block. */
+  jobWords: 256,
+  worker: { state: 0, stop: 1, workspace: 2, firstPiece: 3, failedJob: 4, failedPiece: 5, messageLength: 6, message: 16 },
+  /** Int32 words of a worker block's header; the message follows at word 16 (byte 64). */
+  workerHeaderWords: 16,
+  /** Longest error message kept (longer ones are cut). */
+  messageChars: 480,
+  /** At most this many pieces per job (boundaries has room for maxPieces + 1 words). */
+  maxPieces: 64,
+  /** The number of raw-export arguments stored in the job block. */
+  argCount: 14,
+  state: { starting: 0, ready: 1, failedToStart: 2, stopped: 3, exited: 4 },
+} as const;
+
+export type ControlProtocol = typeof CONTROL_PROTOCOL;
+
+/** Bytes of the job block. */
+export const JOB_BLOCK_BYTES = CONTROL_PROTOCOL.jobWords * 4;
+/** Bytes of one worker block: the header and the message text. */
+export const WORKER_BLOCK_BYTES = CONTROL_PROTOCOL.workerHeaderWords * 4 + CONTROL_PROTOCOL.messageChars * 2;
+
+/** What a worker receives (as workerData): all it needs, nothing it could share by accident. */
+export interface GemmWorkerSetup {
+  /** The compiled kernels; the worker instantiates them on `memory`, as the main thread did. */
+  module: WebAssembly.Module;
+  /** The one shared WebAssembly.Memory (kernels/memory.ts): tensors, workspaces and these blocks. */
+  memory: WebAssembly.Memory;
+  /** Byte offsets of the pool's job block and of this worker's own block. */
+  jobBlock: number;
+  workerBlock: number;
+  /** This worker's id in pieceOwner (1, 2, ...; 0 is the main thread). */
+  id: number;
+  protocol: ControlProtocol;
+  /** How long to poll for the next job before sleeping in Atomics.wait. */
+  spinMicroseconds: number;
+}
+
+/** The raw export, as the worker calls it (kernels/wasm.ts documents the arguments). */
+type RawGemm = (...args: number[]) => void;
+
+/**
+ * The worker thread's whole life: instantiate the module on the shared memory, say READY, then:
+ * wait for a job, claim and compute open pieces until none is left, and wait again, until asked
+ * to stop. See the rule at the top of this file.
+ */
+export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
+  const { module, memory, id, protocol, spinMicroseconds } = setup;
+  const J = protocol.job;
+  const W = protocol.worker;
+  const { state } = protocol;
+  const job = new Int32Array(memory.buffer, setup.jobBlock, protocol.jobWords);
+  const self = new Int32Array(memory.buffer, setup.workerBlock, protocol.workerHeaderWords);
+  const text = new Uint16Array(memory.buffer, setup.workerBlock + W.message * 4, protocol.messageChars);
+
+  /** Leaves an error's text where the main thread reads it. */
+  function leaveMessage(error: unknown): void {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const length = Math.min(message.length, protocol.messageChars);
+    for (let i = 0; i < length; i++) text[i] = message.charCodeAt(i);
+    self[W.messageLength] = length;
+  }
+
+  // If this thread ends without being asked (an uncaught error anywhere, process.exit), say so
+  // where a waiting main thread looks, and wake it: it may be blocked on piecesDone.
+  if (typeof process === 'object' && typeof process.on === 'function') {
+    process.on('exit', () => {
+      if (Atomics.load(self, W.state) === state.ready) Atomics.store(self, W.state, state.exited);
+      Atomics.notify(job, J.piecesDone);
+    });
+  }
+
+  let gemm: RawGemm;
+  try {
+    const instance = await WebAssembly.instantiate(module, {
+      env: {
+        memory,
+        abort(): never {
+          throw new Error('the WebAssembly kernels aborted');
+        },
+      },
+    });
+    gemm = instance.exports['gemm'] as RawGemm;
+  } catch (error) {
+    leaveMessage(error);
+    Atomics.store(self, W.state, state.failedToStart); // publishes the message
+    Atomics.notify(job, J.piecesDone);
+    return;
+  }
+  Atomics.store(self, W.state, state.ready);
+
+  const args: number[] = new Array<number>(protocol.argCount).fill(0);
+  let seen = 0; // the main thread zeroed jobSequence before starting any worker
+  for (;;) {
+    // Spin, then sleep. A job posted within spinMicroseconds of the last one is seen within about
+    // a microsecond; after that, Atomics.wait sleeps in the kernel (a wake-up costs 10-46 us). The
+    // wait returns at once if jobSequence has already moved on, so no doorbell is ever missed.
+    let sequence = Atomics.load(job, J.jobSequence);
+    if (sequence === seen) {
+      const spinUntil = performance.now() + spinMicroseconds / 1000;
+      do sequence = Atomics.load(job, J.jobSequence);
+      while (sequence === seen && performance.now() < spinUntil);
+      while (sequence === seen) {
+        Atomics.wait(job, J.jobSequence, seen);
+        sequence = Atomics.load(job, J.jobSequence);
+      }
+    }
+    seen = sequence;
+    if (Atomics.load(self, W.stop) !== 0) {
+      Atomics.store(self, W.state, state.stopped);
+      return;
+    }
+
+    // Claim open pieces, starting at our own, until none is left. `pieces` may be stale if this
+    // thread woke late and the main thread is already writing the next job: harmless, because
+    // only the compareExchange decides, and it fails for every piece not open under `sequence`.
+    const pieces = Math.min(job[J.pieces]!, protocol.maxPieces);
+    const first = self[W.firstPiece]!;
+    for (let i = 0; i < pieces; i++) {
+      const piece = (first + i) % pieces;
+      if (Atomics.compareExchange(job, J.pieceState + piece, sequence, ~sequence) !== sequence) continue;
+      // This piece is ours, and the job is still `sequence`: the main thread writes the next job
+      // only after every piece of this one is done, so the plain reads below are consistent.
+      Atomics.store(job, J.pieceOwner + piece, id);
+      for (let a = 0; a < protocol.argCount; a++) args[a] = job[J.args + a]!;
+      try {
+        // Pointers above 2 GiB read back negative from an Int32Array; WebAssembly takes them
+        // modulo 2^32, so the module sees the same unsigned byte offset.
+        gemm(
+          args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!,
+          args[10]!, args[11]!, args[12]!, args[13]!,
+          self[W.workspace]!, job[J.boundaries + piece]!, job[J.boundaries + piece + 1]!,
+        );
+      } catch (error) {
+        leaveMessage(error);
+        self[W.failedPiece] = piece;
+        self[W.failedJob] = sequence;
+      }
+      // Publish: this piece's rows of C (and any failure) were written before this Atomics.add.
+      if (Atomics.add(job, J.piecesDone, 1) + 1 === pieces) Atomics.notify(job, J.piecesDone);
+    }
+  }
+}

@@ -1,0 +1,490 @@
+// tests/kernels/threads.test.ts — the threaded GEMM (kernels/threads.ts, kernels/gemm-worker.ts):
+// bit-identical results on 1 and N threads in every build this runtime accepts, the row split, the
+// threshold, setThreads' validation, worker errors and deaths surfacing, and a process that ends.
+// No timings are asserted: speed is bench/gemm.ts's business.
+//
+// vitest.config.ts runs this file twice: plainly, and with --experimental-wasm-relaxed-simd, so that
+// on Node 20 the relaxed (FMA) build is split across threads too.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import ts from 'typescript';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  alloc, free, gemm, getThreads, getThreadThreshold, heapF32, lastGemmDispatch, memory, setThreads, setThreadThreshold,
+  threadsReady, type GemmArgs, type Kernels,
+} from '../../kernels/index.js';
+import { GEMM_WORKER_SOURCE, GemmThreadPool, splitRows, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
+import { createWasmKernels, instantiateGemm, wasmBuildValidates, wasmModule, type WasmBuild } from '../../kernels/wasm.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DEFAULT_THRESHOLD = getThreadThreshold();
+/** A threshold no GEMM reaches: the one-thread path, whatever setThreads says. */
+const NEVER_SPLIT = Number.MAX_SAFE_INTEGER;
+
+/** mulberry32: a tiny seeded generator, so a failure reproduces exactly. Uniform in [-1, 1). */
+function randomUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  };
+}
+
+/** A block of `floats` floats, filled from `random` (or with `value`). */
+interface Block {
+  ptr: number;
+  floats: number;
+}
+
+/** Blocks that live until the end of this file. */
+const blocks: Block[] = [];
+function block(floats: number, fill: (() => number) | number, owner: Block[] = blocks): Block {
+  const count = Math.max(1, floats);
+  const ptr = alloc(count * 4);
+  const heap = heapF32();
+  for (let i = 0; i < count; i++) heap[(ptr >> 2) + i] = typeof fill === 'number' ? fill : fill();
+  const made = { ptr, floats: count };
+  owner.push(made);
+  return made;
+}
+function contents(b: Block): Float32Array {
+  return heapF32().slice(b.ptr >> 2, (b.ptr >> 2) + b.floats);
+}
+afterAll(() => {
+  for (const b of blocks) free(b.ptr, b.floats * 4);
+});
+
+/** Same bits everywhere (NaN payloads included), else the first difference. */
+function expectSameBits(got: Float32Array, expected: Float32Array, where: string): void {
+  const gotBits = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < got.length; i++) {
+    if (gotBits[i] !== expectedBits[i]) expect.fail(`element ${i}: ${got[i]} on N threads, ${expected[i]} on one, at ${where}`);
+  }
+}
+
+interface Flags {
+  bias: boolean;
+  relu: boolean;
+  accumulate: boolean;
+}
+const ALL_FLAGS: Flags[] = [];
+for (const bias of [false, true]) {
+  for (const relu of [false, true]) for (const accumulate of [false, true]) ALL_FLAGS.push({ bias, relu, accumulate });
+}
+const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+
+/**
+ * Runs one GEMM on one thread and on the current thread count, on identical inputs (A and B as
+ * sub-matrix views with NaN padding, C with guard rows and columns), and checks that the whole of C's
+ * block, guards included, has the same bits both times. Returns the dispatch of the threaded run.
+ */
+function checkSplitIsExact(
+  kernels: Kernels, M: number, N: number, K: number, transA: boolean, transB: boolean, flags: Flags, seed: number,
+): ReturnType<typeof lastGemmDispatch> {
+  const random = randomUniform(seed);
+  const mine: Block[] = [];
+  const pad = seed % 3;
+  const lda = (transA ? M : K) + pad;
+  const ldb = (transB ? K : N) + pad;
+  const ldc = N + pad + 1;
+  const a = block((transA ? K : M) * lda, random, mine);
+  const b = block((transB ? N : K) * ldb, random, mine);
+  const bias = block(N, random, mine);
+  const cOne = block((M + 2) * ldc, random, mine); // one guard row above and below
+  const cMany = block(cOne.floats, 0, mine);
+  heapF32().copyWithin(cMany.ptr >> 2, cOne.ptr >> 2, (cOne.ptr >> 2) + cOne.floats);
+  const args = (c: Block): GemmArgs => ({
+    transA, transB, M, N, K, a: a.ptr, lda, b: b.ptr, ldb, c: c.ptr + ldc * 4, ldc,
+    bias: flags.bias ? bias.ptr : 0, relu: flags.relu, accumulate: flags.accumulate,
+  });
+  setThreadThreshold(NEVER_SPLIT);
+  kernels.gemm(args(cOne));
+  expect(lastGemmDispatch().threads).toBe(1);
+  setThreadThreshold(0);
+  kernels.gemm(args(cMany));
+  const dispatch = lastGemmDispatch();
+  setThreadThreshold(DEFAULT_THRESHOLD);
+  expectSameBits(contents(cMany), contents(cOne), `M=${M} N=${N} K=${K} transA=${transA} transB=${transB} ${JSON.stringify(flags)}`);
+  for (const m of mine) free(m.ptr, m.floats * 4);
+  return dispatch;
+}
+
+// Ragged in every direction: M not a multiple of 4 (and of 8: two pieces of whole tiles cannot be
+// equal), N not a multiple of 8 and past the 512-wide blocks, K past the 256-deep blocks, M past
+// the 128-row blocks (so that a piece starts inside one); the seed model's M = 128 shapes.
+const SHAPES: [number, number, number][] = [
+  [8, 1, 1], [9, 5, 3], [12, 17, 9], [13, 785, 5], [37, 41, 300], [64, 9, 513], [130, 10, 512],
+  [128, 512, 512], [257, 63, 128], [785, 33, 17],
+];
+
+const builds: WasmBuild[] = wasmBuildValidates('relaxed') ? ['simd', 'relaxed'] : ['simd'];
+const kernelsByBuild = new Map<WasmBuild, Kernels>();
+for (const build of builds) kernelsByBuild.set(build, await createWasmKernels(build));
+
+beforeAll(async () => {
+  setThreads(2);
+  await threadsReady();
+});
+afterEach(() => {
+  setThreadThreshold(DEFAULT_THRESHOLD);
+});
+
+describe('defaults', () => {
+  it('uses min(2, available cores) threads and a threshold of 2^17 multiply-adds', async () => {
+    // A fresh process, since this file's beforeAll has already set the count.
+    const { stdout } = runNode(
+      "import { getThreads, getThreadThreshold } from './kernels/index.js';\n" +
+        'console.log(JSON.stringify([getThreads(), getThreadThreshold()]));\n',
+    );
+    expect(JSON.parse(stdout)).toEqual([Math.min(2, availableParallelism()), 2 ** 17]);
+  });
+});
+
+describe.each(builds)('%s build: 1 thread and N threads give the same bits', (build) => {
+  const kernels = kernelsByBuild.get(build)!;
+  const workersComputed: number[] = [];
+
+  describe.each(TRANSPOSES)('transA=%s transB=%s', (transA, transB) => {
+    it.each(SHAPES)('M=%i N=%i K=%i, every epilogue, on 2 threads', (M, N, K) => {
+      ALL_FLAGS.forEach((flags, index) => {
+        const dispatch = checkSplitIsExact(kernels, M, N, K, transA, transB, flags, M * 7919 + N * 31 + K + index);
+        expect(dispatch.threads).toBe(2);
+        workersComputed.push(...dispatch.computedBy.filter((who) => who !== 0));
+      });
+    });
+  });
+
+  it('on 3 threads (more threads than cores still splits exactly)', async () => {
+    setThreads(3);
+    try {
+      await threadsReady();
+      for (const [M, N, K] of [[37, 41, 300], [130, 10, 512], [785, 33, 17]] as const) {
+        const dispatch = checkSplitIsExact(kernels, M, N, K, false, true, ALL_FLAGS[7]!, M + N + K);
+        expect(dispatch.threads).toBe(3);
+      }
+    } finally {
+      setThreads(2);
+      await threadsReady();
+    }
+  });
+
+  it('workers really computed some of the pieces above (not only the main thread)', () => {
+    expect(workersComputed.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the row split', () => {
+  it('cuts on 4-row boundaries, as evenly as whole tiles allow', () => {
+    expect(splitRows(128, 2)).toEqual([0, 64, 128]);
+    expect(splitRows(785, 2)).toEqual([0, 396, 785]);
+    expect(splitRows(12, 2)).toEqual([0, 8, 12]);
+    expect(splitRows(784, 8)).toEqual([0, 100, 196, 296, 392, 492, 588, 688, 784]);
+    for (const M of [8, 9, 13, 130, 257, 785]) {
+      // The pool never asks for more pieces than there are 4-row tiles.
+      for (const pieces of [2, 3, 4, 8].filter((count) => count <= Math.ceil(M / 4))) {
+        const boundaries = splitRows(M, pieces);
+        expect(boundaries[0]).toBe(0);
+        expect(boundaries[pieces]).toBe(M);
+        for (let k = 1; k <= pieces; k++) {
+          if (k < pieces) expect(boundaries[k]! % 4).toBe(0);
+          expect(boundaries[k]!).toBeGreaterThan(boundaries[k - 1]!); // no empty piece
+        }
+      }
+    }
+  });
+
+  it("cuts the seed model's GEMMs into one piece per thread", () => {
+    const dispatchOf = (M: number, N: number, K: number) => {
+      const a = block(M * K, 0.5);
+      const b = block(K * N, 0.25);
+      const c = block(M * N, 0);
+      gemm({ transA: true, transB: false, M, N, K, a: a.ptr, lda: M, b: b.ptr, ldb: N, c: c.ptr, ldc: N, bias: 0, relu: false, accumulate: false });
+      return lastGemmDispatch();
+    };
+    expect(dispatchOf(128, 512, 512).rowBoundaries).toEqual([0, 64, 128]);
+    expect(dispatchOf(512, 512, 128).rowBoundaries).toEqual([0, 256, 512]);
+    expect(dispatchOf(784, 512, 128).rowBoundaries).toEqual([0, 392, 784]);
+  });
+
+  it('computes operands that live past where the memory was when the workers started (it grew since)', () => {
+    const before = memory.buffer.byteLength;
+    const filler = alloc(before); // forces the shared memory to grow
+    try {
+      const dispatch = checkSplitIsExact(kernelsByBuild.get(builds[0]!)!, 128, 300, 200, false, false, ALL_FLAGS[5]!, 99);
+      expect(memory.buffer.byteLength).toBeGreaterThan(before);
+      expect(dispatch.threads).toBe(2);
+    } finally {
+      free(filler, before);
+    }
+  });
+});
+
+describe('the threshold', () => {
+  const M = 128;
+  const N = 512;
+  const K = 512;
+  let args: GemmArgs;
+  beforeAll(() => {
+    const a = block(M * K, 0.5);
+    const b = block(K * N, 0.25);
+    const c = block(M * N, 0);
+    args = { transA: false, transB: false, M, N, K, a: a.ptr, lda: K, b: b.ptr, ldb: N, c: c.ptr, ldc: N, bias: 0, relu: false, accumulate: false };
+  });
+
+  it('keeps GEMMs below 2^17 multiply-adds on one thread, and splits larger ones', () => {
+    gemm({ ...args, M: 8, N: 8, K: 8 }); // 512
+    expect(lastGemmDispatch().threads).toBe(1);
+    gemm({ ...args, M: 64, N: 63, K: 32 }); // 129,024: just below
+    expect(lastGemmDispatch().threads).toBe(1);
+    gemm({ ...args, M: 64, N: 64, K: 32 }); // 131,072 = 2^17
+    expect(lastGemmDispatch().threads).toBe(2);
+    gemm(args);
+    expect(lastGemmDispatch().threads).toBe(2);
+  });
+
+  it('never splits a GEMM of one 4-row tile, whatever the threshold', () => {
+    setThreadThreshold(0);
+    gemm({ ...args, M: 4 });
+    expect(lastGemmDispatch()).toEqual({ threads: 1, rowBoundaries: [0, 4], computedBy: [0] });
+  });
+
+  it('setThreads(1) stops splitting, setThreads(2) starts again', async () => {
+    setThreads(1);
+    expect(getThreads()).toBe(1);
+    gemm(args);
+    expect(lastGemmDispatch().threads).toBe(1);
+    setThreads(2);
+    await threadsReady();
+    gemm(args);
+    expect(lastGemmDispatch().threads).toBe(2);
+  });
+
+  it('setThreadThreshold rejects what is not a non-negative finite number', () => {
+    expect(() => setThreadThreshold(-1)).toThrow(/setThreadThreshold expected a non-negative finite number, got -1/);
+    expect(() => setThreadThreshold(NaN)).toThrow(RangeError);
+    expect(() => setThreadThreshold(Infinity)).toThrow(RangeError);
+    expect(getThreadThreshold()).toBe(DEFAULT_THRESHOLD);
+  });
+});
+
+describe('setThreads validation', () => {
+  it('rejects non-positive, non-integer and absurd counts with a clear message, and keeps the old count', () => {
+    expect(() => setThreads(0)).toThrow(/setThreads expected a positive integer, got 0/);
+    expect(() => setThreads(-2)).toThrow(/setThreads expected a positive integer, got -2/);
+    expect(() => setThreads(1.5)).toThrow(/setThreads expected a positive integer, got 1\.5/);
+    expect(() => setThreads(NaN)).toThrow(/got NaN/);
+    expect(() => setThreads(Infinity)).toThrow(/got Infinity/);
+    expect(() => setThreads('2' as unknown as number)).toThrow(/got "2"/);
+    expect(() => setThreads(0)).toThrow(RangeError);
+    expect(() => setThreads(65)).toThrow(/more than 64 threads/);
+    expect(getThreads()).toBe(2);
+  });
+});
+
+describe('errors in workers surface on the main thread', () => {
+  it("a worker's trap is thrown by gemm(), and the threads keep working", () => {
+    // op(A)'s rows 64.. lie past the end of the memory: only the piece with rows 64..128 traps.
+    const [M, N, K] = [128, 256, 512];
+    const b = block(K * N, 0.25);
+    const c = block(M * N, 0);
+    const args = (a: number): GemmArgs => ({
+      transA: false, transB: false, M, N, K, a, lda: K, b: b.ptr, ldb: N, c: c.ptr, ldc: N, bias: 0, relu: false, accumulate: false,
+    });
+    const inBounds = block(M * K, 0.5);
+    gemm(args(inBounds.ptr)); // workspaces exist now: the memory will not grow during the next calls
+    // Retry until a worker (not the main thread) took the failing piece: which thread does is timing.
+    let workerMessage: string | null = null;
+    for (let attempt = 0; attempt < 50 && workerMessage === null; attempt++) {
+      const pastTheEnd = memory.buffer.byteLength - 64 * K * 4;
+      let message = '';
+      try {
+        gemm(args(pastTheEnd));
+      } catch (error) {
+        message = String(error);
+      }
+      expect(message).toMatch(/memory access out of bounds/);
+      if (lastGemmDispatch().computedBy[1] !== 0) workerMessage = message;
+    }
+    expect(workerMessage).toMatch(/the GEMM failed in worker thread \d+ \(rows 64\.\.128\): RuntimeError: memory access out of bounds/);
+    expect(getThreads()).toBe(2);
+    gemm(args(inBounds.ptr));
+    expect(lastGemmDispatch().threads).toBe(2);
+  });
+});
+
+// ---- pools of our own, with threads a test can kill -----------------------------------------------
+
+/** Starts the real worker, optionally after `prelude` (source that runs first in the worker). */
+function startThreadWith(prelude: string, started: Worker[]): StartThread {
+  return (setup): ThreadHandle => {
+    const worker = new Worker(`${prelude}\n${GEMM_WORKER_SOURCE}`, { eval: true, workerData: setup });
+    worker.unref();
+    started.push(worker);
+    let uncaught: Error | null = null;
+    worker.on('error', (error) => (uncaught = error));
+    return { terminate: () => void worker.terminate(), onExit: (listener) => worker.on('exit', () => listener(uncaught)) };
+  };
+}
+
+/** A prelude that replaces the module's gemm export in the worker by `body`. */
+function replaceGemmExport(body: string): string {
+  return `WebAssembly.instantiate = async () => ({ exports: { gemm: () => { ${body} } } });`;
+}
+
+describe('a worker that dies', () => {
+  const [M, N, K] = [128, 64, 64];
+  let mainThread: Awaited<ReturnType<typeof instantiateGemm>>;
+  let workspace: number;
+  let args: GemmArgs;
+  let workspaceBytes: number;
+  const pools: GemmThreadPool[] = [];
+
+  beforeAll(async () => {
+    mainThread = await instantiateGemm(wasmModule!);
+    workspaceBytes = mainThread.gemmWorkspaceBytes(M, N, K);
+    workspace = alloc(workspaceBytes);
+    const a = block(M * K, 0.5);
+    const b = block(K * N, 0.25);
+    const c = block(M * N, 0);
+    args = { transA: false, transB: false, M, N, K, a: a.ptr, lda: K, b: b.ptr, ldb: N, c: c.ptr, ldc: N, bias: 0, relu: false, accumulate: false };
+  });
+  afterEach(async () => {
+    for (const pool of pools.splice(0)) pool.close();
+    setThreads(2); // a death falls back to one thread everywhere
+    await threadsReady();
+  });
+
+  /** The main thread's share; piece 0 lingers `lingerMilliseconds` so that the worker claims piece 1. */
+  function mainRows(lingerMilliseconds: number): (rowBegin: number, rowEnd: number) => void {
+    return (rowBegin, rowEnd) => {
+      mainThread.gemm(0, 0, M, N, K, args.a, K, args.b, N, args.c, N, 0, 0, 0, workspace, rowBegin, rowEnd);
+      if (rowBegin === 0) {
+        const until = performance.now() + lingerMilliseconds;
+        while (performance.now() < until); // busy: Atomics.wait would do, but this is the main thread's own work
+      }
+    };
+  }
+
+  it('while idle: the next GEMM says so, and GEMMs go on on one thread', async () => {
+    const started: Worker[] = [];
+    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith('', started) });
+    pools.push(pool);
+    await pool.ready();
+    setThreadThreshold(0);
+    await started[0]!.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the 'exit' event
+    expect(() => pool.gemm(args, workspaceBytes, mainRows(0))).toThrow(
+      /a GEMM worker thread exited unexpectedly\. GEMMs now run on one thread; setThreads\(n\) starts new workers\./,
+    );
+    expect(getThreads()).toBe(1);
+    pool.gemm(args, workspaceBytes, mainRows(0));
+    expect(lastGemmDispatch().threads).toBe(1);
+  });
+
+  it('during a GEMM (its exit hook wakes the main thread)', async () => {
+    const started: Worker[] = [];
+    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith(replaceGemmExport('process.exit(3);'), started) });
+    pools.push(pool);
+    await pool.ready();
+    setThreadThreshold(0);
+    let thrown = '';
+    for (let linger = 20; thrown === '' && linger < 5000; linger *= 2) {
+      try {
+        pool.gemm(args, workspaceBytes, mainRows(linger));
+      } catch (error) {
+        thrown = String(error);
+      }
+    }
+    expect(thrown).toMatch(/a GEMM worker thread exited during a GEMM\. GEMMs now run on one thread/);
+    expect(getThreads()).toBe(1);
+  });
+
+  it('that hangs: after the stall limit it is stopped and the GEMM throws', async () => {
+    const started: Worker[] = [];
+    const hang = 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);';
+    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith(replaceGemmExport(hang), started), stallMilliseconds: 200 });
+    pools.push(pool);
+    await pool.ready();
+    setThreadThreshold(0);
+    let thrown = '';
+    for (let linger = 20; thrown === '' && linger < 5000; linger *= 2) {
+      try {
+        pool.gemm(args, workspaceBytes, mainRows(linger));
+      } catch (error) {
+        thrown = String(error);
+      }
+    }
+    expect(thrown).toMatch(/a GEMM worker thread did not finish its rows within \d+ ms and was stopped/);
+    await new Promise<void>((resolve) => started[0]!.once('exit', () => resolve()));
+  });
+
+  it('that cannot start: ready() rejects with its error', async () => {
+    const started: Worker[] = [];
+    const prelude = "WebAssembly.instantiate = async () => { throw new TypeError('no WebAssembly today'); };";
+    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith(prelude, started) });
+    pools.push(pool);
+    await expect(pool.ready()).rejects.toThrow(/a GEMM worker thread could not start: TypeError: no WebAssembly today/);
+    expect(getThreads()).toBe(1);
+  });
+});
+
+// ---- a process that uses threads ends by itself -------------------------------------------------
+
+let compiledDirectory: string | null = null;
+
+/**
+ * Runs `script` (ES module source) with plain `node`, in a directory holding kernels/ compiled from
+ * the TypeScript sources under test (not dist/, which may be stale). Gives it 20 s to end.
+ */
+function runNode(script: string): { stdout: string; status: number | null } {
+  if (compiledDirectory === null) {
+    compiledDirectory = mkdtempSync(join(tmpdir(), 'wasmgrad-threads-'));
+    mkdirSync(join(compiledDirectory, 'kernels'));
+    writeFileSync(join(compiledDirectory, 'package.json'), '{ "type": "module" }\n');
+    for (const file of readdirSync(join(root, 'kernels')).filter((name) => name.endsWith('.ts'))) {
+      const { outputText } = ts.transpileModule(readFileSync(join(root, 'kernels', file), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      writeFileSync(join(compiledDirectory, 'kernels', file.replace(/\.ts$/, '.js')), outputText);
+    }
+  }
+  const scriptFile = join(compiledDirectory, `script-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(scriptFile, script);
+  const result = spawnSync(process.execPath, [...process.execArgv.filter((flag) => flag.startsWith('--experimental-wasm')), scriptFile], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  if (result.status !== 0) {
+    expect.fail(`node ${scriptFile} ended with status ${result.status}, signal ${result.signal}: ${result.stderr}`);
+  }
+  return { stdout: result.stdout, status: result.status };
+}
+afterAll(() => {
+  if (compiledDirectory !== null) rmSync(compiledDirectory, { recursive: true, force: true });
+});
+
+describe('a process that used worker threads', () => {
+  it('ends by itself once its work is done (workers never keep it alive)', () => {
+    const { stdout } = runNode(`
+      import { alloc, gemm, lastGemmDispatch, setThreads, threadsReady } from './kernels/index.js';
+      setThreads(2);
+      await threadsReady();
+      const [M, N, K] = [128, 256, 256];
+      const a = alloc(M * K * 4), b = alloc(K * N * 4), c = alloc(M * N * 4);
+      for (let i = 0; i < 20; i++) {
+        gemm({ transA: false, transB: false, M, N, K, a, lda: K, b, ldb: N, c, ldc: N, bias: 0, relu: false, accumulate: false });
+      }
+      console.log('threads ' + lastGemmDispatch().threads);
+    `);
+    expect(stdout.trim()).toBe('threads 2');
+  });
+});
