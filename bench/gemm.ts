@@ -1,9 +1,17 @@
 // bench/gemm.ts — GFLOP/s of the GEMM kernels on the seed model's shapes (784-512-512-10, batch
 // 128): the TypeScript reference, the simd128 mul+add build and, where the runtime validates it, the
-// relaxed-SIMD FMA build, all timed in the same run. A measurement, not a test: nothing is asserted.
+// relaxed-SIMD FMA build, each on 1 and 2 threads, all timed in the same run; then the table behind
+// the threading threshold in kernels/threads.ts. A measurement, not a test: nothing is asserted.
+//
+// The machine may be shared: 1- and 2-thread runs alternate, and each figure is the median of
+// ROUNDS tinybench medians, so that a burst of someone else's work spreads over both columns.
 
 import { Bench } from 'tinybench';
-import { alloc, free, heapF32, referenceKernels, type GemmArgs, type Kernels } from '../kernels/index.js';
+import { loadavg } from 'node:os';
+import {
+  alloc, free, getThreads, getThreadThreshold, heapF32, lastGemmDispatch, referenceKernels, setThreads, setThreadThreshold,
+  threadsReady, threadsUnavailableReason, type GemmArgs, type Kernels,
+} from '../kernels/index.js';
 import { createWasmKernels, wasmBuildValidates, type WasmBuild } from '../kernels/wasm.js';
 
 interface GemmShape {
@@ -78,40 +86,117 @@ function gflops(shape: GemmShape, milliseconds: number): number {
   return (2 * shape.M * shape.N * shape.K) / (milliseconds * 1e6);
 }
 
-/** Runs the GEMM benchmark and prints a table: median ms, GFLOP/s, and speed-up over the reference. */
+/** Each threaded figure is the median of this many alternating runs. */
+const ROUNDS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Median milliseconds of kernels.gemm(args) on each thread count in `threadCounts`, alternating
+ * them ROUNDS times. Checks that each count really was used (a GEMM below the threshold is not split).
+ */
+async function threadedMilliseconds(contender: Contender, args: GemmArgs, threadCounts: number[]): Promise<number[]> {
+  const samples: number[][] = threadCounts.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, threads] of threadCounts.entries()) {
+      setThreads(threads);
+      await threadsReady();
+      samples[index]!.push(await medianMilliseconds(contender, args));
+      const used = lastGemmDispatch().threads;
+      if (used !== Math.min(threads, Math.ceil(args.M / 4))) {
+        throw new Error(`bench: ${contender.label} ran on ${used} threads, expected ${threads}`);
+      }
+    }
+  }
+  return samples.map(median);
+}
+
+/** Runs the GEMM benchmark and prints two tables: the seed model's shapes, and the threading threshold. */
 export async function runGemmBench(): Promise<void> {
   const builds: WasmBuild[] = wasmBuildValidates('relaxed') ? ['simd', 'relaxed'] : ['simd'];
-  const contenders: Contender[] = [{ label: 'reference', kernels: referenceKernels, slow: true }];
+  const reference: Contender = { label: 'reference', kernels: referenceKernels, slow: true };
+  const wasm: Contender[] = [];
   for (const build of builds) {
     const kernels = await createWasmKernels(build);
-    contenders.push({ label: build === 'simd' ? 'simd mul+add' : 'relaxed FMA', kernels, slow: false });
+    wasm.push({ label: build === 'simd' ? 'simd' : 'FMA', kernels, slow: false });
   }
+  const defaultThreads = getThreads();
+  const threadCounts = threadsUnavailableReason === '' ? [1, 2] : [1];
 
-  console.log('GEMM, one thread: C = op(A)·op(B), op(A) M x K, op(B) K x N; median of tinybench samples');
-  for (const contender of contenders) console.log(`  ${contender.label.padEnd(13)} ${contender.kernels.description}`);
+  console.log('GEMM: C = op(A)·op(B), op(A) M x K, op(B) K x N; GFLOP/s, medians of tinybench samples');
+  console.log(`  reference     ${referenceKernels.description}, one thread`);
+  for (const contender of wasm) console.log(`  ${contender.label.padEnd(13)} ${contender.kernels.description}`);
   if (!builds.includes('relaxed')) {
     console.log('  (relaxed FMA build not validated by this runtime: on Node 20 run with --experimental-wasm-relaxed-simd)');
   }
+  if (threadCounts.length === 1) console.log(`  (one thread only: ${threadsUnavailableReason})`);
+  console.log(`  1T / 2T: 1 and 2 threads, alternated, median of ${ROUNDS} runs each; x = 2T over 1T. ` +
+    `Default threads here: ${defaultThreads}. Load average before: ${loadavg()[0]!.toFixed(2)}`);
 
-  const header = ['shape (M x N, K)', 'op', ...contenders.map((c) => `${c.label} GFLOP/s (ms)`), ...contenders.slice(1).map((c) => `${c.label} / ref`)];
+  const header = ['shape (M x N, K)', 'op', 'reference (ms)'];
+  for (const contender of wasm) {
+    for (const threads of threadCounts) header.push(`${contender.label} ${threads}T`);
+    if (threadCounts.length > 1) header.push('x');
+  }
   const rows: string[][] = [];
   for (const shape of SEED_MODEL_SHAPES) {
     const { args, release } = allocateOperands(shape);
     try {
-      const times: number[] = [];
-      for (const contender of contenders) times.push(await medianMilliseconds(contender, args));
+      setThreads(1);
+      const referenceMs = await medianMilliseconds(reference, args);
       const flags = `${shape.transA ? 'A^T' : 'A'}·${shape.transB ? 'B^T' : 'B'}`;
-      rows.push([
+      const row = [
         `${shape.M} x ${shape.N}, K=${shape.K}`,
         `${shape.what} (${flags})`,
-        ...times.map((ms) => `${gflops(shape, ms).toFixed(1)} (${ms < 1 ? ms.toFixed(3) : ms.toFixed(1)})`),
-        ...times.slice(1).map((ms) => `${(times[0]! / ms).toFixed(0)}x`),
-      ]);
+        `${gflops(shape, referenceMs).toFixed(1)} (${referenceMs.toFixed(0)})`,
+      ];
+      for (const contender of wasm) {
+        const times = await threadedMilliseconds(contender, args, threadCounts);
+        row.push(...times.map((ms) => gflops(shape, ms).toFixed(1)));
+        if (times.length > 1) row.push(`${(times[0]! / times[1]!).toFixed(2)}`);
+      }
+      rows.push(row);
     } finally {
       release();
     }
   }
   printTable(header, rows);
+  if (threadCounts.length > 1) await printThresholdTable(wasm[wasm.length - 1]!);
+  console.log(`Load average after: ${loadavg()[0]!.toFixed(2)}`);
+  setThreads(defaultThreads);
+}
+
+/**
+ * Where 2 threads start to pay: square GEMMs (A·B + bias + ReLU) from M·N·K = 2^15 to 2^24, every
+ * one forced onto 1 and onto 2 threads (threshold 0). kernels/threads.ts's threshold comes from here
+ * (measured on an idle machine: on a busy one the 2T column only shows how busy it was).
+ */
+async function printThresholdTable(contender: Contender): Promise<void> {
+  const sizes = [32, 40, 45, 51, 57, 64, 81, 102, 128, 256];
+  const threshold = getThreadThreshold();
+  setThreadThreshold(0);
+  console.log(`\nThreading threshold, ${contender.label}: M = N = K = n, microseconds per GEMM (current threshold M·N·K >= ${threshold})`);
+  const rows: string[][] = [];
+  try {
+    for (const n of sizes) {
+      const shape: GemmShape = { what: 'square', M: n, N: n, K: n, ...forward };
+      const { args, release } = allocateOperands(shape);
+      try {
+        const [one, two] = (await threadedMilliseconds(contender, args, [1, 2])) as [number, number];
+        const work = n * n * n;
+        rows.push([String(n), `${work} (2^${Math.log2(work).toFixed(1)})`, (one * 1000).toFixed(1), (two * 1000).toFixed(1), (one / two).toFixed(2)]);
+      } finally {
+        release();
+      }
+    }
+  } finally {
+    setThreadThreshold(threshold);
+  }
+  printTable(['n', 'M·N·K', '1T us', '2T us', '1T / 2T'], rows);
 }
 
 /** A Markdown table with padded columns: readable in a terminal and pasteable into notes. */
