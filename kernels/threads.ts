@@ -30,16 +30,17 @@ const { job: JOB, worker: WORKER, state: STATE } = CONTROL_PROTOCOL;
 const ROWS_PER_TILE = 4;
 
 /**
- * GEMMs with M·N·K below this many multiply-adds run on one thread. Measured on the 2-core EPYC
- * Zen 4, Node 20, no other busy process, as in bench/gemm.ts's threshold table: square GEMMs with
- * bias and ReLU, 1 and 2 threads alternated, medians of 5 runs, time on 1 thread / time on 2:
+ * GEMMs with M·N·K below this many multiply-adds run on one thread. Measured with bench/gemm.ts's
+ * threshold table (`npm run bench`: square GEMMs with bias and ReLU, FMA build, 1 and 2 threads
+ * alternated) on the 2-core EPYC Zen 4, Node 20, no other busy process; median of 3 runs of the
+ * bench, time on 1 thread / time on 2:
  *
- *   M·N·K      2^15  2^16  2^16.5  2^17  2^17.5  2^18  2^19  2^20  2^21
- *   FMA        0.53  0.77  0.97    1.06  1.13    1.19  1.40  1.59  1.68
- *   simd             0.86  1.06    1.18  1.54    1.67
+ *   M·N·K    2^15  2^16  2^16.5  2^17  2^17.5  2^18  2^19  2^20  2^21  2^24
+ *   1T / 2T  0.55  1.17  1.35    1.00  1.48    1.65  1.74  1.85  1.88  1.95
  *
- * Two threads break even near 2^16.5 (handing a piece to a spinning worker costs ~1 us, packing
- * op(B) a second time a few more) and win from 2^17, where one thread takes ~6 us.
+ * Two threads break even near 2^16 (handing a piece to a spinning worker costs ~1 us, packing
+ * op(B) a second time a few more) and win by 1.5x and more from 2^17.5. 2^17 sits in between,
+ * where one thread takes ~6 us; there, with a busy neighbour, a split loses ~15% (0.83-0.84).
  */
 const DEFAULT_MINIMUM_THREADED_WORK = 2 ** 17;
 
@@ -120,11 +121,11 @@ export const threadsUnavailableReason: string = platform.unavailableReason;
 
 // ---- the settings: thread count and threshold ------------------------------------------------
 
-// Two, where there are two cores. Measured on this 2-core machine (FMA, medians of 5): idle, 2
-// threads run the seed model's GEMMs 1.74-1.91x faster and its training step in 4.46 ms instead of
-// 7.27; with one other process spinning on a core, 0.93-0.97x (the worker seldom gets a core in
-// time and the main thread takes its pieces; a fixed split lost 10-75% there). A large gain
-// against a small loss.
+// Two, where there are two cores. Measured on this 2-core machine with bench/gemm.ts (medians of 3
+// runs): idle, 2 threads run the seed model's GEMMs 1.8-2.0x faster (FMA 128 x 512 x 512: 62 ->
+// 119 GFLOP/s) and its training step in 4.46 ms instead of 7.27; with one other process spinning
+// on a core, 0.92-0.99x (the worker seldom gets a core in time and the main thread takes its
+// pieces; a fixed split lost 10-75% there). A large gain against a small loss.
 let threadCount = platform.startThread === null ? 1 : Math.max(1, Math.min(2, platform.parallelism));
 let minimumThreadedWork = DEFAULT_MINIMUM_THREADED_WORK;
 const pools = new Set<GemmThreadPool>();
