@@ -16,7 +16,7 @@ import { Callback, History, type CallbackLike, type Logs } from './callbacks.js'
 import { Activation, Dense, Layer } from './layers/index.js';
 import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
 import { resolveOptimizer } from './optimizers.js';
-import { ProgressBar, epochHeader, type OutputStream } from './progress.js';
+import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
 import { modelToArtifacts, saveModel, type ModelArtifacts } from './saving.js';
 import { formatSummary } from './summary.js';
 
@@ -68,22 +68,6 @@ interface Compiled {
 
 let sequentialCount = 0;
 
-function defaultStream(): OutputStream {
-  const stdout = (globalThis as { process?: { stdout?: OutputStream } }).process?.stdout;
-  if (stdout !== undefined) return stdout;
-  // In a browser: lines to the console, and no terminal, so no carriage-return redraws.
-  let pending = '';
-  return {
-    isTTY: false,
-    write(s: string) {
-      pending += s;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) console.log(line);
-      return true;
-    },
-  };
-}
 
 function checkPositiveInteger(value: unknown, what: string, method: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -357,7 +341,7 @@ export class Sequential {
     const history = new History();
     const callbacks: CallbackLike[] = [history, ...userCallbacks];
     for (const cb of callbacks) cb.setModel?.(this);
-    const stream = options.stream ?? defaultStream();
+    const stream = options.stream ?? defaultOutputStream();
     const n = trainX.shape[0];
     const steps = Math.ceil(n / batchSize);
     const order = new Int32Array(n);
@@ -460,7 +444,7 @@ export class Sequential {
     checkLabels(compiled.loss, y, this.outputShape!, 'y');
     const n = x.shape[0];
     const steps = Math.ceil(n / batchSize);
-    const bar = new ProgressBar({ target: steps, verbose: options.verbose ?? 1, stream: options.stream ?? defaultStream() });
+    const bar = new ProgressBar({ target: steps, verbose: options.verbose ?? 1, stream: options.stream ?? defaultOutputStream() });
     const finalToLoss = fusableActivation(compiled.loss);
     const withAccuracy = compiled.metrics.includes('accuracy');
     let lossSum = 0, correct = 0;

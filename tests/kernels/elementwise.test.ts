@@ -11,6 +11,7 @@ import {
   type Kernels,
 } from '../../kernels/index.js';
 import { createWasmKernels, wasmBuildValidates, wasmKernels, type WasmBuild } from '../../kernels/wasm.js';
+import { randomUniform } from './seeded.js';
 
 const EPS32 = 2 ** -23; // float32 machine epsilon
 /** Ragged lengths: empty, shorter than one f32x4, exactly one, one past, odd, and long with a tail of 3. */
@@ -18,18 +19,6 @@ const LENGTHS = [0, 1, 3, 4, 5, 17, 1023];
 /** Floats written around every array; a kernel must leave them alone. */
 const GUARD = 4;
 const GUARD_VALUE = -12345.5;
-
-/** mulberry32: a tiny seeded generator, so a failure reproduces exactly. Uniform in [-1, 1). */
-function randomUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
 
 function randomArray(n: number, random: () => number, scale = 1, offset = 0): Float32Array {
   return Float32Array.from({ length: n }, () => offset + scale * random());

@@ -13,21 +13,10 @@ import {
   createWasmKernels, instantiateGemm, wasmBuild, wasmBuildValidates, wasmKernels, wasmModule,
   wasmUnavailableReason, type WasmBuild,
 } from '../../kernels/wasm.js';
+import { randomUniform } from './seeded.js';
 
 const EPS32 = 2 ** -23; // float32 machine epsilon
 const relaxedFlagGiven = process.execArgv.includes('--experimental-wasm-relaxed-simd');
-
-/** mulberry32: a tiny seeded generator, so a failure reproduces exactly. Uniform in [-1, 1). */
-function randomUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
 
 /** A rows x cols matrix with row stride ld >= cols, in a fresh block; the padding holds `padding`. */
 interface Matrix {

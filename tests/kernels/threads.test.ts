@@ -20,23 +20,12 @@ import {
 } from '../../kernels/index.js';
 import { GEMM_WORKER_SOURCE, GemmThreadPool, splitRows, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
 import { createWasmKernels, instantiateGemm, wasmBuildValidates, wasmModule, type WasmBuild } from '../../kernels/wasm.js';
+import { randomUniform } from './seeded.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_THRESHOLD = getThreadThreshold();
 /** A threshold no GEMM reaches: the one-thread path, whatever setThreads says. */
 const NEVER_SPLIT = Number.MAX_SAFE_INTEGER;
-
-/** mulberry32: a tiny seeded generator, so a failure reproduces exactly. Uniform in [-1, 1). */
-function randomUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
 
 /** A block of `floats` floats, filled from `random` (or with `value`). */
 interface Block {
