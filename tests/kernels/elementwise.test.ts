@@ -11,7 +11,7 @@ import {
   type Kernels,
 } from '../../kernels/index.js';
 import { createWasmKernels, wasmBuildValidates, wasmKernels, type WasmBuild } from '../../kernels/wasm.js';
-import { randomUniform } from './seeded.js';
+import { randomUniform } from '../seeded.js';
 
 const EPS32 = 2 ** -23; // float32 machine epsilon
 /** Ragged lengths: empty, shorter than one f32x4, exactly one, one past, odd, and long with a tail of 3. */

@@ -13,7 +13,7 @@ import {
   createWasmKernels, instantiateGemm, wasmBuild, wasmBuildValidates, wasmKernels, wasmModule,
   wasmUnavailableReason, type WasmBuild,
 } from '../../kernels/wasm.js';
-import { randomUniform } from './seeded.js';
+import { randomUniform } from '../seeded.js';
 
 const EPS32 = 2 ** -23; // float32 machine epsilon
 const relaxedFlagGiven = process.execArgv.includes('--experimental-wasm-relaxed-simd');

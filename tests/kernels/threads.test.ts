@@ -20,7 +20,7 @@ import {
 } from '../../kernels/index.js';
 import { GEMM_WORKER_SOURCE, GemmThreadPool, splitRows, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
 import { createWasmKernels, instantiateGemm, wasmBuildValidates, wasmModule, type WasmBuild } from '../../kernels/wasm.js';
-import { randomUniform } from './seeded.js';
+import { randomUniform } from '../seeded.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_THRESHOLD = getThreadThreshold();

@@ -12,6 +12,7 @@ import {
   Activation, Dense, Dropout, Flatten, ReLU, Sequential, Softmax, activationNames, loadModelFromArtifacts, setSeed, tensor,
   toCategorical, type Layer, type Tensor,
 } from '../../index.js';
+import { randomUnit as generator } from '../seeded.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20240611);
 const runs = (numRuns: number) => ({ seed: SEED, numRuns });
@@ -71,17 +72,6 @@ function layersOf(spec: ModelSpec, loss: LossKind): Layer[] {
   return layers;
 }
 
-/** mulberry32 in [0, 1): the data of one run. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function dataFor(spec: ModelSpec, loss: LossKind, outputUnits: number): { x: Tensor; y: Tensor } {
   const next = generator(spec.seed);

@@ -14,6 +14,7 @@ import {
   tensor, transpose, type Tensor,
 } from '../../engine/index.js';
 import { alloc, free, heapF32, referenceKernels, wasmKernels, type GemmArgs, type Kernels } from '../../kernels/index.js';
+import { randomUniform as generator } from '../seeded.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20240611);
 const runs = (numRuns: number) => ({ seed: SEED, numRuns });
@@ -21,17 +22,6 @@ const EPS32 = 2 ** -23;
 
 afterEach(() => setBackend('wasm'));
 
-/** mulberry32, uniform in [-1, 1): the numbers of one property run, from the seed fast-check drew. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
 
 /** Values of a kind: plain, tiny, huge, small integers (exact sums), or with many exact zeros. */
 type ValueKind = 'uniform' | 'tiny' | 'huge' | 'integers' | 'sparse';
