@@ -13,6 +13,7 @@ import {
   threadsReady, threadsUnavailableReason, type GemmArgs, type Kernels,
 } from '../kernels/index.js';
 import { createWasmKernels, wasmBuildValidates, type WasmBuild } from '../kernels/wasm.js';
+import { printTable } from './table.js';
 
 interface GemmShape {
   /** What this GEMM is in a training step of the seed model. */
@@ -197,13 +198,4 @@ async function printThresholdTable(contender: Contender): Promise<void> {
     setThreadThreshold(threshold);
   }
   printTable(['n', 'M·N·K', '1T us', '2T us', '1T / 2T'], rows);
-}
-
-/** A Markdown table with padded columns: readable in a terminal and pasteable into notes. */
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`);
-  for (const row of rows) console.log(line(row));
 }

@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { Dense, Dropout, Flatten, Sequential, datasets, toCategorical, type Tensor } from '../index.js';
 import * as kernels from '../kernels/index.js';
+import { printTable } from './table.js';
 
 const EPOCH_SAMPLES = 60_000;
 /** Timed fits per measurement; the median counts (the machine may be shared: the spread shows it). */
@@ -375,13 +376,4 @@ export async function runTrainingBench(): Promise<void> {
   console.log('GC helpers, workers) per second: well under 1 on a one-thread row means a neighbour took the core, and');
   console.log('that row is slow for it. time / wasmgrad = the default wasmgrad\'s samples/s over the row\'s: above 1, wasmgrad is faster.');
   console.log(`Training bench took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
-}
-
-/** A Markdown table with padded columns: readable in a terminal and pasteable into notes. */
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`);
-  for (const row of rows) console.log(line(row));
 }

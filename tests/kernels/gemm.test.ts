@@ -14,6 +14,7 @@ import {
   wasmUnavailableReason, type WasmBuild,
 } from '../../kernels/wasm.js';
 import { randomUniform } from '../seeded.js';
+import { ALL_FLAGS, type Flags } from './flags.js';
 
 const EPS32 = 2 ** -23; // float32 machine epsilon
 const relaxedFlagGiven = process.execArgv.includes('--experimental-wasm-relaxed-simd');
@@ -53,16 +54,6 @@ function maxAbs(m: Matrix): number {
   return largest;
 }
 
-interface Flags {
-  bias: boolean;
-  relu: boolean;
-  accumulate: boolean;
-}
-
-const ALL_FLAGS: Flags[] = [];
-for (const bias of [false, true]) {
-  for (const relu of [false, true]) for (const accumulate of [false, true]) ALL_FLAGS.push({ bias, relu, accumulate });
-}
 /** For the large shapes, where the reference is slow: the forward epilogue and the backward one. */
 const LARGE_FLAGS: Flags[] = [
   { bias: true, relu: true, accumulate: false },

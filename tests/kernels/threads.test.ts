@@ -21,6 +21,7 @@ import {
 import { GEMM_WORKER_SOURCE, GemmThreadPool, splitRows, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
 import { createWasmKernels, instantiateGemm, wasmBuildValidates, wasmModule, type WasmBuild } from '../../kernels/wasm.js';
 import { randomUniform } from '../seeded.js';
+import { ALL_FLAGS, type Flags } from './flags.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_THRESHOLD = getThreadThreshold();
@@ -60,15 +61,6 @@ function expectSameBits(got: Float32Array, expected: Float32Array, where: string
   }
 }
 
-interface Flags {
-  bias: boolean;
-  relu: boolean;
-  accumulate: boolean;
-}
-const ALL_FLAGS: Flags[] = [];
-for (const bias of [false, true]) {
-  for (const relu of [false, true]) for (const accumulate of [false, true]) ALL_FLAGS.push({ bias, relu, accumulate });
-}
 const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 
 /**
