@@ -5,6 +5,10 @@ export { Sequential } from './sequential.js';
 export type { CompileOptions, FitOptions, EvaluateOptions, PredictOptions } from './sequential.js';
 export { Layer, Dense, Activation, ReLU, Softmax, Dropout, Flatten, clearSession } from './layers/index.js';
 export type { LayerOptions, DenseOptions, DropoutOptions as DropoutLayerOptions } from './layers/index.js';
+export {
+  Conv2D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, BatchNormalization, Reshape, Input,
+} from './layers/index.js';
+export type { Conv2DOptions, Pooling2DOptions, GlobalPooling2DOptions, BatchNormalizationOptions, InputOptions } from './layers/index.js';
 export { loadModel, loadModelFromArtifacts, SavedModelError } from './saving.js';
 export type { ModelArtifacts, ModelJson, LoadOptions, TensorEntry, SavedLayer } from './saving.js';
 export { Callback, History, EarlyStopping } from './callbacks.js';

@@ -175,13 +175,18 @@ interface ExpectedTensor {
   tensor: Tensor;
 }
 
-/** The model's weights (trainableWeights order), then each parameter's optimizer slots. */
+/** The model's weights (model.weights order: non-trainable ones too), then each parameter's optimizer slots. */
 function tensorsOf(model: Sequential, optimizer: Optimizer | null): ExpectedTensor[] {
   const params: { param: Tensor; name: string; layer: Layer }[] = [];
+  const list: ExpectedTensor[] = [];
   for (const layer of model.layers) {
+    // Each layer's trainable weights, then its non-trainable ones (model.weights' order); only
+    // the trainable ones have optimizer slots.
     layer.weights.forEach((param, i) => params.push({ param, name: param.name ?? `${layer.name}/weight_${i}`, layer }));
+    [...layer.weights, ...layer.nonTrainableWeights].forEach((tensor, i) =>
+      list.push({ name: tensor.name ?? `${layer.name}/weight_${i}`, shape: tensor.shape, owner: `layer '${layer.name}'`, tensor }),
+    );
   }
-  const list: ExpectedTensor[] = params.map(({ param, name, layer }) => ({ name, shape: param.shape, owner: `layer '${layer.name}'`, tensor: param }));
   if (optimizer !== null) {
     // getState creates zero slots for parameters not yet updated, so the list is always complete.
     const { slots } = optimizer.getState(params.map((p) => p.param));
@@ -464,7 +469,7 @@ function buildModel(json: ModelJson, bytes: Uint8Array, files: FileNames, digest
 
     // Everything checked: now copy the numbers in. Nothing below can fail on the data.
     const values = entries.map((entry) => readFloats(bytes, entry.byteOffset, entry.byteLength / 4));
-    const weightCount = model.trainableWeights.length;
+    const weightCount = model.weights.length;
     model.setWeights(values.slice(0, weightCount));
     if (optimizer !== null) {
       const params = model.trainableWeights;

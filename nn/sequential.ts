@@ -13,7 +13,7 @@ import {
 } from '../engine/index.js';
 import { type ActivationName } from './activations.js';
 import { Callback, History, type CallbackLike, type Logs } from './callbacks.js';
-import { Activation, Dense, Layer } from './layers/index.js';
+import { Activation, Conv2D, Dense, Input, Layer } from './layers/index.js';
 import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
 import { resolveOptimizer } from './optimizers.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
@@ -135,6 +135,9 @@ export class Sequential {
       throw new Error(`wasmgrad: Sequential.add expected a layer (such as new Dense(10)), got ${describeValue(layer)}`);
     }
     if (this.layers.includes(layer)) throw new Error(`wasmgrad: layer '${layer.name}' is already in model '${this.name}'`);
+    if (layer instanceof Input && this.layers.length > 0) {
+      throw new Error(`wasmgrad: model '${this.name}' expected Input({ shape }) only as its first entry, got it after ${this.layers.length} layer(s)`);
+    }
     // Names tie weights to layers when a model is saved and loaded, so they must be unique (as in Keras).
     if (this.layers.some((l) => l.name === layer.name)) {
       throw new Error(
@@ -208,6 +211,14 @@ export class Sequential {
     return this.layers.flatMap((l) => l.weights);
   }
 
+  /**
+   * Every weight in Keras' order (model.weights): each layer's trainable ones, then its
+   * non-trainable ones (BatchNormalization: gamma, beta, moving_mean, moving_variance).
+   */
+  get weights(): Tensor[] {
+    return this.layers.flatMap((l) => [...l.weights, ...l.nonTrainableWeights]);
+  }
+
   countParams(): number {
     this.requireBuilt('countParams()');
     return this.layers.reduce((n, l) => n + l.countParams(), 0);
@@ -266,11 +277,11 @@ export class Sequential {
     const fromLogits = end < layers.length || finalDenseActivation !== null;
     for (let i = 0; i < end; i++) {
       const layer = layers[i];
-      if (layer instanceof Dense) {
+      if (layer instanceof Dense || layer instanceof Conv2D) {
         let activation = i === layers.length - 1 && finalDenseActivation !== null ? finalDenseActivation : layer.activation;
         const next = layers[i + 1];
         if (activation === 'linear' && i + 1 < end && next instanceof Activation && next.activation === 'relu') {
-          activation = 'relu'; // Dense then ReLU: one GEMM with ReLU in its epilogue
+          activation = 'relu'; // Dense (or Conv2D) then ReLU: one GEMM with ReLU in its epilogue
           i++;
         }
         x = layer.forward(x, activation);
@@ -490,12 +501,12 @@ export class Sequential {
 
   /** Copies of every weight, in Keras' order and layout (Dense: kernel [in, out], then bias [out]). */
   getWeights(): Tensor[] {
-    return persistent(() => this.trainableWeights.map((w) => tensor(w.data, w.shape)));
+    return persistent(() => this.weights.map((w) => tensor(w.data, w.shape)));
   }
 
   /** Sets every weight from a list in getWeights()' order; each entry must have the right size. */
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void {
-    const targets = this.trainableWeights;
+    const targets = this.weights;
     if (weights.length !== targets.length) {
       throw new Error(`wasmgrad: setWeights expected ${targets.length} arrays (${targets.map((t) => `${t.name} ${formatShape(t.shape)}`).join(', ')}), got ${weights.length}`);
     }
@@ -536,7 +547,10 @@ export class Sequential {
       return { name: layer.name, className: layer.className, outputShape: [null, ...shape], params: layer.countParams() };
     });
     const total = this.countParams();
-    return formatSummary({ modelName: this.name, rows, trainableParams: total, nonTrainableParams: 0 });
+    const nonTrainable = this.layers.reduce((n, l) => n + l.nonTrainableWeights.reduce((m, w) => m + w.size, 0), 0);
+    // As in Keras, an Input({ shape }) entry has no row of its own.
+    const shown = rows.filter((_, i) => !(this.layers[i] instanceof Input));
+    return formatSummary({ modelName: this.name, rows: shown, trainableParams: total - nonTrainable, nonTrainableParams: nonTrainable });
   }
 
   /** Prints the Keras summary table (layers, output shapes, parameter counts). */
