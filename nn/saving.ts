@@ -75,7 +75,7 @@ export interface ModelJson {
     /** The size of weights.bin. */
     byteLength: number;
     checksum: 'sha256';
-    /** The model's weights in model.trainableWeights order, then each parameter's optimizer slots. */
+    /** The model's weights in model.weights order (non-trainable ones too), then each parameter's optimizer slots. */
     tensors: TensorEntry[];
   };
 }
