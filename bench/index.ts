@@ -1,16 +1,18 @@
 // bench/index.ts — the benchmark runner behind `npm run bench`: runs each benchmark in turn and
 // prints its table. Benchmarks measure and report; they never assert (tests do that).
 //
-// Run as `node --experimental-wasm-relaxed-simd dist/bench/index.js [gemm|training]` (what
+// Run as `node --experimental-wasm-relaxed-simd dist/bench/index.js [gemm|training|convnet]` (what
 // `npm run bench` and `npm run bench:training` do) so that Node 20 can also time the relaxed-SIMD
 // FMA build. With a name, only that benchmark runs.
 
+import { runConvnetBench } from './convnet.js';
 import { runGemmBench } from './gemm.js';
 import { runTrainingBench } from './training.js';
 
 const only = process.argv[2];
-if (only !== undefined && only !== 'gemm' && only !== 'training') {
-  throw new Error(`bench: expected 'gemm' or 'training' (or nothing for both), got ${JSON.stringify(only)}`);
+if (only !== undefined && only !== 'gemm' && only !== 'training' && only !== 'convnet') {
+  throw new Error(`bench: expected 'gemm', 'training' or 'convnet' (or nothing for all), got ${JSON.stringify(only)}`);
 }
 if (only === undefined || only === 'gemm') await runGemmBench();
 if (only === undefined || only === 'training') await runTrainingBench();
+if (only === undefined || only === 'convnet') await runConvnetBench();
