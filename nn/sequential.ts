@@ -199,8 +199,11 @@ export class Sequential {
     const expected = this.inputShape;
     const sample = x.shape.slice(1);
     if (expected !== null && (sample.length !== expected.length || sample.some((d, i) => d !== expected[i]))) {
+      // Same numbers, other shape (flat MNIST rows given to a convnet): name the reshape that fits.
+      const sameSize = sample.reduce((a, b) => a * b, 1) === expected.reduce((a, b) => a * b, 1);
+      const hint = sameSize ? `; reshape it: x.reshape([${x.shape[0]}, ${expected.join(', ')}])` : '';
       throw new Error(
-        `wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] for model '${this.name}', got ${formatShape(x.shape)}`,
+        `wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] for model '${this.name}', got ${formatShape(x.shape)}${hint}`,
       );
     }
     if (!this.layers.every((l) => l.built)) this.build(sample);

@@ -201,6 +201,11 @@ describe('clear errors', () => {
       .rejects.toThrow(/got samples of shape \[28, 28\]; for one-channel images add the channel axis: x\.reshape\(\[n, 28, 28, 1\]\)/);
   });
 
+  it('flat rows given to a convnet name the reshape that fits', () => {
+    const model = new Sequential([new Conv2D(2, 3, { inputShape: [28, 28, 1] }), new Flatten(), new Dense(2)]);
+    expect(() => model.predict(tensor(new Float32Array(3 * 784), [3, 784]))).toThrow(/expected x of shape \[samples, 28, 28, 1\] .* got \[3, 784\]; reshape it: x\.reshape\(\[3, 28, 28, 1\]\)/);
+  });
+
   it('BatchNormalization on an axis other than the channels, and Input anywhere but first', () => {
     expect(() => new Sequential([new BatchNormalization({ axis: 1, inputShape: [4, 4, 3] })])).toThrow(/only the last axis .* axis -1 or 3 .* got axis 1/);
     expect(() => new Sequential([new Dense(2, { inputShape: [3] }), new Input({ shape: [2] })])).toThrow(/Input\(\{ shape \}\) only as its first entry/);
