@@ -6,7 +6,7 @@
 import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
 import { resolveInitializer } from '../initializers.js';
 import { conv2d, describeValue, parameter, persistent, type Padding, type Tensor } from '../../engine/index.js';
-import { Layer, type CallOptions, type LayerOptions } from './layer.js';
+import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
 import { checkDataFormat, checkImageShape, readPadding, readPair, windowOutputSize } from './window-options.js';
 
 export interface Conv2DOptions extends LayerOptions {
@@ -89,8 +89,20 @@ export class Conv2D extends Layer {
     return this.forward(x, this.activation);
   }
 
+  /** A linear Conv2D absorbs a following ReLU: one GEMM with the ReLU in its epilogue. */
+  override fuseWith(next: Layer): ForwardStep | null {
+    if (this.activation !== 'linear' || next.onlyActivation !== 'relu') return null;
+    return { layers: [this, next], fused: 'ReLU in the GEMM epilogue', run: (x) => this.forward(x, 'relu') };
+  }
+
+  /** Conv2D(activation: 'sigmoid') ending a model before binary cross-entropy: the loss takes the logits. */
+  override withoutFinalActivation(activation: ActivationName): ForwardStep | null {
+    if (this.activation !== activation) return null;
+    return { layers: [this], fused: `${activation} left to the loss (from logits)`, run: (x) => this.forward(x, 'linear') };
+  }
+
   /** The layer with a chosen activation: a ReLU goes into the GEMM's epilogue, others after it. */
-  forward(x: Tensor, activation: ActivationName): Tensor {
+  private forward(x: Tensor, activation: ActivationName): Tensor {
     this.checkInput(x);
     const relu = activation === 'relu';
     const y = conv2d(x, this.kernel!, this.bias, { strides: this.strides, padding: this.padding, relu });
