@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, Input,
+  Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, Input,
   MaxPooling2D, Reshape, Sequential, clearSession, loadModelFromArtifacts, memoryStats, setSeed, tensor, type Tensor,
 } from '../../index.js';
 
@@ -64,6 +64,19 @@ describe('summary', () => {
     const lines = model.summaryText().split('\n');
     expect(lines.find((l) => l.startsWith(' batch_normalization'))).toMatch(/\(None, 6, 6, 8\)\s+32\s*$/);
     expect(lines.slice(-4, -1)).toEqual(['Total params: 184', 'Trainable params: 168', 'Non-trainable params: 16']);
+  });
+});
+
+describe('fusion', () => {
+  it('Conv2D absorbs a following ReLU into its GEMM, as Dense does (not across a BatchNormalization)', () => {
+    clearSession();
+    const model = new Sequential([
+      new Conv2D(4, 3, { inputShape: [6, 6, 1] }), new Activation('relu'), new BatchNormalization(), new Activation('relu'),
+      new Conv2D(1, 4), new Flatten(),
+    ]);
+    expect(model.plan().split('\n')).toEqual([
+      'conv2d + activation  ReLU in the GEMM epilogue', 'batch_normalization', 'activation_1', 'conv2d_1', 'flatten',
+    ]);
   });
 });
 
