@@ -11,7 +11,7 @@ import {
   Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, datasets, maxPool2d, scoped, tensor, toCategorical, type Tensor,
 } from '../index.js';
 import * as kernels from '../kernels/index.js';
-import { convKernels, type WindowGeometry } from '../kernels/conv.js';
+import type { WindowGeometry } from '../kernels/index.js';
 import { printTable } from './table.js';
 
 const EPOCH_SAMPLES = 60_000;
@@ -215,9 +215,9 @@ function loopRows(): string[][] {
     return median(times).toFixed(2);
   };
   const rows = [
-    ['im2col conv1 (28x28x1 → 86,528 x 9)', time(() => convKernels().im2col(g1, x1, cols1))],
-    ['im2col conv2 (13x13x32 → 15,488 x 288)', time(() => convKernels().im2col(g2, x2, cols2))],
-    ['col2im conv2 (15,488 x 288 → 13x13x32)', time(() => convKernels().col2imInto(g2, cols2, x2))],
+    ['im2col conv1 (28x28x1 → 86,528 x 9)', time(() => kernels.im2col(g1, x1, cols1))],
+    ['im2col conv2 (13x13x32 → 15,488 x 288)', time(() => kernels.im2col(g2, x2, cols2))],
+    ['col2im conv2 (15,488 x 288 → 13x13x32)', time(() => kernels.col2imInto(g2, cols2, x2))],
     ['max pooling 26x26x32 → 13x13x32', time(() => scoped(() => maxPool2d(y1, { poolSize: [2, 2] })))],
   ];
   kernels.free(x1, B * 784 * 4);

@@ -1,6 +1,7 @@
 // kernels/conv-types.ts — the contract of the convnet kernels (im2col/col2im, pooling, batch-norm
-// sums) between the engine and whatever computes them: kernels/conv-reference.ts in plain TypeScript,
-// kernels/assembly/conv.ts in WebAssembly SIMD (wrapped by kernels/conv.ts). Nothing here knows Tensor.
+// sums), part of the Kernels interface (kernels/types.ts): kernels/conv-reference.ts computes them
+// in plain TypeScript, kernels/assembly/conv.ts in WebAssembly SIMD (wrapped by kernels/conv-wasm.ts,
+// reached through kernels/index.ts like every kernel). Nothing here knows Tensor.
 //
 // Images are NHWC (channels_last): pixel (b, y, x) holds its C channels contiguously. Pointers are
 // byte offsets into the one memory, 4-byte aligned; counts are floats. "Into" kernels add (+=).
@@ -51,5 +52,27 @@ export interface ConvKernels {
   /** sumDy[j] = Σ_r dy[r, j], sumDyCentered[j] = Σ_r dy[r, j]·(x[r, j] - mean[j]), in float64, stored as float32. */
   columnCenteredSums(rows: number, cols: number, dy: number, x: number, mean: number, sumDy: number, sumDyCentered: number): void;
   /** dx[r, j] += (a[j]·dy[r, j] + b[j]·(x[r, j] - mean[j])) + d[j], in float32, in that order. */
+  batchNormBackwardInto(rows: number, cols: number, dx: number, dy: number, x: number, mean: number, a: number, b: number, d: number): void;
+}
+
+// ---- the WebAssembly module's raw exports (kernels/assembly/conv.ts) -------------------------------
+
+type Geometry12 = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+/**
+ * The convnet exports as kernels/assembly/conv.ts declares them: a WindowGeometry spelled out as its
+ * 12 integers (batch, height, width, channels, windowH, windowW, strideH, strideW, padTop, padLeft,
+ * outH, outW), then pointers; the batch-norm sums take a float64 scratch of 16·cols bytes last.
+ */
+export interface WasmConvExports {
+  im2col(...args: [...Geometry12, number, number]): void;
+  col2imInto(...args: [...Geometry12, number, number]): void;
+  maxPoolForward(...args: [...Geometry12, number, number]): void;
+  maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
+  avgPoolForward(...args: [...Geometry12, number, number]): void;
+  avgPoolBackwardInto(...args: [...Geometry12, number, number]): void;
+  columnMeanVariance(rows: number, cols: number, x: number, mean: number, variance: number, scratch: number): void;
+  columnScaleShift(rows: number, cols: number, x: number, y: number, scale: number, shift: number): void;
+  columnCenteredSums(rows: number, cols: number, dy: number, x: number, mean: number, sumDy: number, sumDyCentered: number, scratch: number): void;
   batchNormBackwardInto(rows: number, cols: number, dx: number, dy: number, x: number, mean: number, a: number, b: number, d: number): void;
 }

@@ -1,5 +1,6 @@
 // kernels/index.ts — the one door to compute. The engine calls `gemm(...)` and friends from here
-// (the element-wise kernels: optimizer updates, dropout, ReLU backward, bias sums, fill) and never
+// (the element-wise kernels: optimizer updates, dropout, ReLU backward, bias sums, fill; the convnet
+// kernels: im2col, col2im, pooling, batch-norm sums) and never
 // knows which implementation answers; `setBackend` is the only place that chooses. Each export is
 // made from the Kernels interface (kernels/types.ts), which states every signature and contract.
 //
@@ -12,6 +13,7 @@ import { wasmKernels, wasmUnavailableReason } from './wasm.js';
 import type { BackendName, KernelName, Kernels } from './types.js';
 
 export type { BackendName, GemmArgs, KernelName, Kernels } from './types.js';
+export type { ConvKernels, WindowGeometry } from './conv-types.js';
 export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, sizeClassBytes } from './memory.js';
 export type { MemoryStats } from './memory.js';
 export { gemmReference, lowbias32, referenceKernels } from './reference.js';
@@ -63,7 +65,10 @@ const dispatched = Object.fromEntries(
 // The contracts (what each computes, shapes, rounding) are on the Kernels interface in
 // kernels/types.ts: C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) is `gemm`; the optimizer
 // updates, dropout's forward and backward (mulInto), ReLU's backward, the bias gradient
-// (columnSumsInto) and fill are the element-wise ones.
+// (columnSumsInto) and fill are the element-wise ones; im2col to batchNormBackwardInto are the
+// convnet ones (kernels/conv-types.ts).
 export const {
   gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
+  im2col, col2imInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
+  columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
 } = dispatched;

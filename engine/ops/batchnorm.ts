@@ -12,7 +12,9 @@
 // which the kernel computes as a·dout + b·(x - mean) + d with per-channel a, b, d.
 // The loops over rows are kernels (kernels/assembly/conv.ts); the per-channel arithmetic is here.
 
-import { convKernels } from '../../kernels/conv.js';
+import {
+  batchNormBackwardInto, columnCenteredSums, columnMeanVariance, columnScaleShift,
+} from '../../kernels/index.js';
 import { empty, formatShape, record, tensor, type Tensor } from '../tensor.js';
 
 export interface BatchNormResult {
@@ -44,7 +46,6 @@ function normalize(
   x: Tensor, mean: Tensor, invstd: Float64Array, gamma: Tensor | null, beta: Tensor | null, rows: number, C: number,
   op: string, dxCoefficients: (S1: Float32Array, S2: Float32Array, k: Float64Array) => { b: Float64Array; d: Float64Array },
 ): Tensor {
-  const kernels = convKernels();
   const g = gammaValues(gamma, C), m = mean.data;
   const scale = new Float32Array(C), shift = new Float32Array(C);
   for (let j = 0; j < C; j++) {
@@ -52,12 +53,12 @@ function normalize(
     shift[j] = (beta === null ? 0 : beta.data[j]) - m[j] * scale[j];
   }
   const y = empty(x.shape);
-  kernels.columnScaleShift(rows, C, x.ptr, y.ptr, tensor(scale).ptr, tensor(shift).ptr);
+  columnScaleShift(rows, C, x.ptr, y.ptr, tensor(scale).ptr, tensor(shift).ptr);
   const inputs = [x, ...(gamma === null ? [] : [gamma]), ...(beta === null ? [] : [beta])];
   return record(y, op, inputs, (dout) => {
     const sums = empty([2, C]);
     const S1ptr = sums.ptr, S2ptr = sums.ptr + C * 4;
-    convKernels().columnCenteredSums(rows, C, dout.ptr, x.ptr, mean.ptr, S1ptr, S2ptr);
+    columnCenteredSums(rows, C, dout.ptr, x.ptr, mean.ptr, S1ptr, S2ptr);
     const S1 = sums.data.subarray(0, C), S2 = sums.data.subarray(C);
     if (beta !== null && beta.requiresGrad) {
       const db = beta.gradBuffer().data;
@@ -73,7 +74,7 @@ function normalize(
       const { b, d } = dxCoefficients(S1, S2, k);
       const coefficients = tensor(Float32Array.from([...k, ...b, ...d]), [3, C]);
       const p = coefficients.ptr;
-      convKernels().batchNormBackwardInto(rows, C, x.gradBuffer().ptr, dout.ptr, x.ptr, mean.ptr, p, p + 4 * C, p + 8 * C);
+      batchNormBackwardInto(rows, C, x.gradBuffer().ptr, dout.ptr, x.ptr, mean.ptr, p, p + 4 * C, p + 8 * C);
     }
   });
 }
@@ -83,7 +84,7 @@ export function batchNormTraining(x: Tensor, gamma: Tensor | null, beta: Tensor 
   const { rows, C } = channelsOf(x, gamma, beta, 'batchNormTraining');
   if (rows === 0) throw new Error(`wasmgrad: batchNormTraining needs at least one sample, got shape ${formatShape(x.shape)}`);
   const mean = empty([C]), variance = empty([C]);
-  convKernels().columnMeanVariance(rows, C, x.ptr, mean.ptr, variance.ptr);
+  columnMeanVariance(rows, C, x.ptr, mean.ptr, variance.ptr);
   const invstd = Float64Array.from(variance.data, (v) => 1 / Math.sqrt(v + epsilon));
   const y = normalize(x, mean, invstd, gamma, beta, rows, C, 'batchNormTraining', (S1, S2, k) => ({
     b: Float64Array.from(k, (kj, j) => (-kj * invstd[j] * invstd[j] * S2[j]) / rows),

@@ -10,8 +10,7 @@
 //   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx.
 // A 1x1 kernel with stride 1 and no padding needs no im2col: cols is x itself.
 
-import { columnSumsInto, gemm, reluBackward } from '../../kernels/index.js';
-import { convKernels } from '../../kernels/conv.js';
+import { col2imInto, columnSumsInto, gemm, im2col, reluBackward } from '../../kernels/index.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
 import { windowGeometry, type Padding } from './window.js';
 
@@ -42,7 +41,7 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
   let cols = x;
   if (!direct) {
     cols = empty([M, K]);
-    convKernels().im2col(g, x.ptr, cols.ptr);
+    im2col(g, x.ptr, cols.ptr);
   }
   const y = empty([g.batch, g.outH, g.outW, filters]);
   gemm({ transA: false, transB: false, M, N: filters, K, a: cols.ptr, lda: K, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false });
@@ -63,7 +62,7 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
       // dcols [M, K] = dz · kernelᵀ (kernel stored [K, F], so transB), then back to the pixels.
       const dcols = direct ? x.gradBuffer() : empty([M, K]);
       gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: direct });
-      if (!direct) convKernels().col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
+      if (!direct) col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
     }
   });
 }

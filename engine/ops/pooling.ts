@@ -6,7 +6,9 @@
 //   max:     dx += dout at the first pixel of each window that holds its maximum
 //   average: dx += dout / (pixels in the window) at each pixel of the window
 
-import { convKernels, type WindowGeometry } from '../../kernels/conv.js';
+import {
+  avgPoolBackwardInto, avgPoolForward, maxPoolBackwardInto, maxPoolForward, type WindowGeometry,
+} from '../../kernels/index.js';
 import { empty, record, type Shape, type Tensor } from '../tensor.js';
 import { windowGeometry, type Padding } from './window.js';
 
@@ -22,13 +24,12 @@ export interface Pool2dOptions {
 type Kind = 'max' | 'avg';
 
 function pool(x: Tensor, g: WindowGeometry, outShape: Shape, kind: Kind): Tensor {
-  const kernels = convKernels();
   const y = empty(outShape);
-  if (kind === 'max') kernels.maxPoolForward(g, x.ptr, y.ptr);
-  else kernels.avgPoolForward(g, x.ptr, y.ptr);
+  if (kind === 'max') maxPoolForward(g, x.ptr, y.ptr);
+  else avgPoolForward(g, x.ptr, y.ptr);
   return record(y, `${kind}Pool2d`, [x], (dout) => {
-    if (kind === 'max') convKernels().maxPoolBackwardInto(g, x.ptr, y.ptr, dout.ptr, x.gradBuffer().ptr);
-    else convKernels().avgPoolBackwardInto(g, dout.ptr, x.gradBuffer().ptr);
+    if (kind === 'max') maxPoolBackwardInto(g, x.ptr, y.ptr, dout.ptr, x.gradBuffer().ptr);
+    else avgPoolBackwardInto(g, dout.ptr, x.gradBuffer().ptr);
   });
 }
 

@@ -2,7 +2,7 @@
 // an NHWC input: output sizes and padding by TensorFlow's 'valid' and 'same' rules. Pure arithmetic,
 // shared by conv2d and the pooling ops (and by layers' computeOutputShape); no tensors are touched.
 
-import type { WindowGeometry } from '../../kernels/conv.js';
+import type { WindowGeometry } from '../../kernels/index.js';
 
 export type Padding = 'valid' | 'same';
 
