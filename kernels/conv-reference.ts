@@ -140,11 +140,14 @@ export const convReferenceKernels: ConvKernels = {
     }
   },
 
-  columnScaleShift(rows, cols, xPtr, yPtr, scalePtr, shiftPtr) {
+  columnScaleShift(rows, cols, xPtr, yPtr, scalePtr, shiftPtr, relu) {
     const heap = heapF32();
     const x = xPtr >> 2, y = yPtr >> 2, scale = scalePtr >> 2, shift = shiftPtr >> 2;
     for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < cols; j++) heap[y + r * cols + j] = f32(heap[x + r * cols + j] * heap[scale + j]) + heap[shift + j];
+      for (let j = 0; j < cols; j++) {
+        const v = f32(f32(heap[x + r * cols + j] * heap[scale + j]) + heap[shift + j]);
+        heap[y + r * cols + j] = relu && !(v > 0) ? 0 : v;
+      }
     }
   },
 

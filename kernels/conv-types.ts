@@ -47,8 +47,8 @@ export interface ConvKernels {
    * Σ_r (x[r, j] - mean)² / rows (biased), summed in float64 down the rows, stored as float32.
    */
   columnMeanVariance(rows: number, cols: number, x: number, mean: number, variance: number): void;
-  /** y[r, j] = x[r, j]·scale[j] + shift[j] (float32 multiply, then add). y may be x. */
-  columnScaleShift(rows: number, cols: number, x: number, y: number, scale: number, shift: number): void;
+  /** y[r, j] = relu?(x[r, j]·scale[j] + shift[j]) (float32 multiply, then add; relu: max(0, ·), NaN → 0). y may be x. */
+  columnScaleShift(rows: number, cols: number, x: number, y: number, scale: number, shift: number, relu: boolean): void;
   /** sumDy[j] = Σ_r dy[r, j], sumDyCentered[j] = Σ_r dy[r, j]·(x[r, j] - mean[j]), in float64, stored as float32. */
   columnCenteredSums(rows: number, cols: number, dy: number, x: number, mean: number, sumDy: number, sumDyCentered: number): void;
   /** dx[r, j] += (a[j]·dy[r, j] + b[j]·(x[r, j] - mean[j])) + d[j], in float32, in that order. */
@@ -72,7 +72,7 @@ export interface WasmConvExports {
   avgPoolForward(...args: [...Geometry12, number, number]): void;
   avgPoolBackwardInto(...args: [...Geometry12, number, number]): void;
   columnMeanVariance(rows: number, cols: number, x: number, mean: number, variance: number, scratch: number): void;
-  columnScaleShift(rows: number, cols: number, x: number, y: number, scale: number, shift: number): void;
+  columnScaleShift(rows: number, cols: number, x: number, y: number, scale: number, shift: number, relu: number): void;
   columnCenteredSums(rows: number, cols: number, dy: number, x: number, mean: number, sumDy: number, sumDyCentered: number, scratch: number): void;
   batchNormBackwardInto(rows: number, cols: number, dx: number, dy: number, x: number, mean: number, a: number, b: number, d: number): void;
 }

@@ -60,9 +60,9 @@ export function convKernelsFromExports(exports: WasmConvExports): ConvKernels {
       checkCounts(rows, cols, 'columnMeanVariance');
       exports.columnMeanVariance(rows, cols, x, mean, variance, scratchFor(cols));
     },
-    columnScaleShift(rows, cols, x, y, scale, shift) {
+    columnScaleShift(rows, cols, x, y, scale, shift, relu) {
       checkCounts(rows, cols, 'columnScaleShift');
-      exports.columnScaleShift(rows, cols, x, y, scale, shift);
+      exports.columnScaleShift(rows, cols, x, y, scale, shift, relu ? 1 : 0);
     },
     columnCenteredSums(rows, cols, dy, x, mean, sumDy, sumDyCentered) {
       checkCounts(rows, cols, 'columnCenteredSums');

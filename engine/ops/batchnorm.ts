@@ -9,11 +9,12 @@
 // R rows, S1 = Σ_r dout and S2 = Σ_r dout·(x - mean) per channel:
 //   dbeta += S1      dgamma += S2·invstd
 //   dx += gamma·invstd · (dout - S1/R - (x - mean)·invstd²·S2/R)
-// which the kernel computes as a·dout + b·(x - mean) + d with per-channel a, b, d.
+// which the kernel computes as a·dout + b·(x - mean) + d with per-channel a, b, d. With `relu`, a
+// following ReLU is fused in: y = max(0, ·) in the same pass, and dout is masked by y > 0 first.
 // The loops over rows are kernels (kernels/assembly/conv.ts); the per-channel arithmetic is here.
 
 import {
-  batchNormBackwardInto, columnCenteredSums, columnMeanVariance, columnScaleShift,
+  batchNormBackwardInto, columnCenteredSums, columnMeanVariance, columnScaleShift, reluBackward,
 } from '../../kernels/index.js';
 import { empty, formatShape, record, tensor, type Tensor } from '../tensor.js';
 
@@ -43,7 +44,7 @@ function gammaValues(gamma: Tensor | null, C: number): Float32Array {
  * shared part of both backward passes (dgamma, dbeta, and dx through a, b, d).
  */
 function normalize(
-  x: Tensor, mean: Tensor, invstd: Float64Array, gamma: Tensor | null, beta: Tensor | null, rows: number, C: number,
+  x: Tensor, mean: Tensor, invstd: Float64Array, gamma: Tensor | null, beta: Tensor | null, rows: number, C: number, relu: boolean,
   op: string, dxCoefficients: (S1: Float32Array, S2: Float32Array, k: Float64Array) => { b: Float64Array; d: Float64Array },
 ): Tensor {
   const g = gammaValues(gamma, C), m = mean.data;
@@ -53,9 +54,14 @@ function normalize(
     shift[j] = (beta === null ? 0 : beta.data[j]) - m[j] * scale[j];
   }
   const y = empty(x.shape);
-  columnScaleShift(rows, C, x.ptr, y.ptr, tensor(scale).ptr, tensor(shift).ptr);
+  columnScaleShift(rows, C, x.ptr, y.ptr, tensor(scale).ptr, tensor(shift).ptr, relu);
   const inputs = [x, ...(gamma === null ? [] : [gamma]), ...(beta === null ? [] : [beta])];
-  return record(y, op, inputs, (dout) => {
+  return record(y, relu ? `${op}+relu` : op, inputs, (upstream) => {
+    let dout = upstream;
+    if (relu) {
+      dout = empty(upstream.shape);
+      reluBackward(dout.size, dout.ptr, upstream.ptr, y.ptr);
+    }
     const sums = empty([2, C]);
     const S1ptr = sums.ptr, S2ptr = sums.ptr + C * 4;
     columnCenteredSums(rows, C, dout.ptr, x.ptr, mean.ptr, S1ptr, S2ptr);
@@ -80,13 +86,13 @@ function normalize(
 }
 
 /** Training form: normalizes with the batch's own mean and biased variance over all but the last axis. */
-export function batchNormTraining(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number): BatchNormResult {
+export function batchNormTraining(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number, options: { relu?: boolean } = {}): BatchNormResult {
   const { rows, C } = channelsOf(x, gamma, beta, 'batchNormTraining');
   if (rows === 0) throw new Error(`wasmgrad: batchNormTraining needs at least one sample, got shape ${formatShape(x.shape)}`);
   const mean = empty([C]), variance = empty([C]);
   columnMeanVariance(rows, C, x.ptr, mean.ptr, variance.ptr);
   const invstd = Float64Array.from(variance.data, (v) => 1 / Math.sqrt(v + epsilon));
-  const y = normalize(x, mean, invstd, gamma, beta, rows, C, 'batchNormTraining', (S1, S2, k) => ({
+  const y = normalize(x, mean, invstd, gamma, beta, rows, C, options.relu ?? false, 'batchNormTraining', (S1, S2, k) => ({
     b: Float64Array.from(k, (kj, j) => (-kj * invstd[j] * invstd[j] * S2[j]) / rows),
     d: Float64Array.from(k, (kj, j) => (-kj * S1[j]) / rows),
   }));
@@ -94,11 +100,13 @@ export function batchNormTraining(x: Tensor, gamma: Tensor | null, beta: Tensor 
 }
 
 /** Inference form: normalizes with a given mean and variance [C] (constants: no gradient reaches them). */
-export function batchNormInference(x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number): Tensor {
+export function batchNormInference(
+  x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number, options: { relu?: boolean } = {},
+): Tensor {
   const { rows, C } = channelsOf(x, gamma, beta, 'batchNormInference');
   const invstd = Float64Array.from(variance.data, (v) => 1 / Math.sqrt(v + epsilon));
   // With constant statistics, dx = gamma·invstd·dout: b = d = 0.
-  return normalize(x, mean, invstd, gamma, beta, rows, C, 'batchNormInference', (_S1, _S2, k) => ({
+  return normalize(x, mean, invstd, gamma, beta, rows, C, options.relu ?? false, 'batchNormInference', (_S1, _S2, k) => ({
     b: new Float64Array(k.length),
     d: new Float64Array(k.length),
   }));

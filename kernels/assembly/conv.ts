@@ -404,19 +404,25 @@ export function columnMeanVariance(rows: i32, cols: i32, x: usize, mean: usize, 
   }
 }
 
-/** y[r, j] = x[r, j]·scale[j] + shift[j] (f32 multiply, then add): batch normalization's output. */
-export function columnScaleShift(rows: i32, cols: i32, x: usize, y: usize, scale: usize, shift: usize): void {
+/**
+ * y[r, j] = relu?(x[r, j]·scale[j] + shift[j]) (f32 multiply, then add; then max(0, ·) with relu):
+ * batch normalization's output, with a following ReLU fused in. relu maps NaN to 0, as the GEMM's does.
+ */
+export function columnScaleShift(rows: i32, cols: i32, x: usize, y: usize, scale: usize, shift: usize, relu: bool): void {
   const rowBytes = <usize>cols << 2;
+  const zero = f32x4.splat(0);
   for (let r = 0; r < rows; r++) {
     const at = <usize>r * rowBytes;
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
       const c = <usize>j << 2;
-      v128.store(y + at + c, f32x4.add(f32x4.mul(v128.load(x + at + c), v128.load(scale + c)), v128.load(shift + c)));
+      const v = f32x4.add(f32x4.mul(v128.load(x + at + c), v128.load(scale + c)), v128.load(shift + c));
+      v128.store(y + at + c, relu ? f32x4.pmax(zero, v) : v);
     }
     for (; j < cols; j++) {
       const c = <usize>j << 2;
-      store<f32>(y + at + c, load<f32>(x + at + c) * load<f32>(scale + c) + load<f32>(shift + c));
+      const v = load<f32>(x + at + c) * load<f32>(scale + c) + load<f32>(shift + c);
+      store<f32>(y + at + c, relu ? (v > 0 ? v : 0) : v);
     }
   }
 }

@@ -4,13 +4,14 @@
 // In training (fit) mean and variance are the batch's own, per channel, and the layer updates its
 // moving averages: moving = moving · momentum + batch · (1 - momentum). In inference (evaluate,
 // predict) it uses those moving averages. gamma and beta are trainable; movingMean and
-// movingVariance are not (Keras' "Non-trainable params"). See engine/ops/batchnorm.ts.
+// movingVariance are not (Keras' "Non-trainable params"). A following ReLU is fused into the same
+// pass (fuseWith). See engine/ops/batchnorm.ts.
 
 import { resolveInitializer } from '../initializers.js';
 import {
   batchNormInference, batchNormTraining, describeValue, noGrad, parameter, persistent, type Tensor,
 } from '../../engine/index.js';
-import { Layer, type CallOptions, type LayerOptions } from './layer.js';
+import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
 
 export interface BatchNormalizationOptions extends LayerOptions {
   /** The channel axis: only the last one (-1, the default, or its index), as channels_last needs. */
@@ -104,9 +105,19 @@ export class BatchNormalization extends Layer {
   }
 
   call(x: Tensor, options: CallOptions): Tensor {
+    return this.forward(x, options, false);
+  }
+
+  /** BatchNormalization absorbs a following ReLU: the max(0, ·) happens in the same pass over the data. */
+  override fuseWith(next: Layer): ForwardStep | null {
+    if (next.onlyActivation !== 'relu') return null;
+    return { layers: [this, next], fused: 'ReLU in the same pass', run: (x, options) => this.forward(x, options, true) };
+  }
+
+  private forward(x: Tensor, options: CallOptions, relu: boolean): Tensor {
     this.checkInput(x);
-    if (!options.training) return batchNormInference(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, this.epsilon);
-    const { y, mean, variance } = batchNormTraining(x, this.gamma, this.beta, this.epsilon);
+    if (!options.training) return batchNormInference(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, this.epsilon, { relu });
+    const { y, mean, variance } = batchNormTraining(x, this.gamma, this.beta, this.epsilon, { relu });
     noGrad(() => {
       const m = this.movingMean!.data, v = this.movingVariance!.data;
       const batchMean = mean.data, batchVariance = variance.data;

@@ -147,6 +147,23 @@ describe.each(['js', 'wasm'] as const)('on the %s backend', (backend) => {
       use();
       check((x) => batchNormTraining(x, null, null, 1e-3).y, [normal(shape, seed + 3)]);
     });
+    it('with the ReLU fused, equals relu(batch norm) in value and gradient, bit for bit, in both forms', () => {
+      use();
+      const x = normal(shape, seed + 8), gamma = normal([C], seed + 9), beta = normal([C], seed + 10);
+      const mean = normal([C], seed + 11), variance = tensor(Float32Array.from({ length: C }, (_, j) => 0.5 + j), [C]);
+      for (const training of [true, false]) {
+        const run = (fused: boolean) => scoped(() => {
+          for (const t of [x, gamma, beta]) { t.requiresGrad = true; t.grad = null; }
+          const bn = (relu: boolean) => (training
+            ? batchNormTraining(x, gamma, beta, 1e-3, { relu }).y
+            : batchNormInference(x, mean, variance, gamma, beta, 1e-3, { relu }));
+          const y = fused ? bn(true) : relu(bn(false));
+          y.backward(normal(y.shape, seed + 12));
+          return [y, x.grad!, gamma.grad!, beta.grad!].map((t) => Array.from(t.data));
+        });
+        expect(run(true)).toEqual(run(false));
+      }
+    });
     it('inference form: gradients of x, gamma and beta with the statistics constant', () => {
       use();
       const mean = normal([C], seed + 4), variance = tensor(Float32Array.from({ length: C }, (_, j) => 0.5 + j), [C]);

@@ -79,10 +79,10 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
       compare([randomArray(rows * cols, seed, 1, 100), new Float32Array(cols), new Float32Array(cols)],
         (k, [x, mean, variance]) => k.columnMeanVariance(rows, cols, x!, mean!, variance!), 'columnMeanVariance');
     });
-    it('columnScaleShift, in place too', () => {
+    it.each([false, true])('columnScaleShift (relu %s), in place too', (relu) => {
       const inputs = [randomArray(rows * cols, seed + 1), new Float32Array(rows * cols), randomArray(cols, seed + 2), randomArray(cols, seed + 3)];
-      compare(inputs, (k, [x, y, scale, shift]) => k.columnScaleShift(rows, cols, x!, y!, scale!, shift!), 'columnScaleShift');
-      compare(inputs, (k, [x, , scale, shift]) => k.columnScaleShift(rows, cols, x!, x!, scale!, shift!), 'columnScaleShift in place');
+      compare(inputs, (k, [x, y, scale, shift]) => k.columnScaleShift(rows, cols, x!, y!, scale!, shift!, relu), 'columnScaleShift');
+      compare(inputs, (k, [x, , scale, shift]) => k.columnScaleShift(rows, cols, x!, x!, scale!, shift!, relu), 'columnScaleShift in place');
     });
     it('columnCenteredSums and batchNormBackwardInto', () => {
       const x = randomArray(rows * cols, seed + 4), dy = randomArray(rows * cols, seed + 5), mean = randomArray(cols, seed + 6);
