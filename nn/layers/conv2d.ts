@@ -3,10 +3,11 @@
 // weights carry over as they are. Forward is im2col + one GEMM with the bias and a ReLU activation
 // fused into its epilogue: see engine/ops/conv.ts.
 
-import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
+import { resolveActivation, type ActivationName } from '../activations.js';
 import { resolveInitializer } from '../initializers.js';
 import { conv2d, describeValue, parameter, persistent, type Padding, type Tensor } from '../../engine/index.js';
-import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
+import { GemmLayer } from './gemm-layer.js';
+import type { LayerOptions } from './layer.js';
 import { checkDataFormat, checkImageShape, readPadding, readPair, windowOutputSize } from './window-options.js';
 
 export interface Conv2DOptions extends LayerOptions {
@@ -34,7 +35,7 @@ export interface Conv2DOptions extends LayerOptions {
  *
  * Example (Keras' Simple MNIST convnet): `new Conv2D(32, 3, { activation: 'relu' })`.
  */
-export class Conv2D extends Layer {
+export class Conv2D extends GemmLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -85,28 +86,9 @@ export class Conv2D extends Layer {
     });
   }
 
-  call(x: Tensor, _options: CallOptions): Tensor {
-    return this.forward(x, this.activation);
-  }
-
-  /** A linear Conv2D absorbs a following ReLU: one GEMM with the ReLU in its epilogue. */
-  override fuseWith(next: Layer): ForwardStep | null {
-    if (this.activation !== 'linear' || next.onlyActivation !== 'relu') return null;
-    return { layers: [this, next], fused: 'ReLU in the GEMM epilogue', run: (x) => this.forward(x, 'relu') };
-  }
-
-  /** Conv2D(activation: 'sigmoid') ending a model before binary cross-entropy: the loss takes the logits. */
-  override withoutFinalActivation(activation: ActivationName): ForwardStep | null {
-    if (this.activation !== activation) return null;
-    return { layers: [this], fused: `${activation} left to the loss (from logits)`, run: (x) => this.forward(x, 'linear') };
-  }
-
-  /** The layer with a chosen activation: a ReLU goes into the GEMM's epilogue, others after it. */
-  private forward(x: Tensor, activation: ActivationName): Tensor {
-    this.checkInput(x);
-    const relu = activation === 'relu';
-    const y = conv2d(x, this.kernel!, this.bias, { strides: this.strides, padding: this.padding, relu });
-    return relu ? y : applyActivation(activation, y);
+  /** y = conv2d(x, kernel) + bias: im2col and one GEMM (the ReLU in its epilogue when `relu`). */
+  protected gemm(x: Tensor, relu: boolean): Tensor {
+    return conv2d(x, this.kernel!, this.bias, { strides: this.strides, padding: this.padding, relu });
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {
