@@ -8,7 +8,7 @@ import { matmul } from './ops/matmul.js';
 import { argmax, mean, sum, type ReduceOptions } from './ops/reduce.js';
 import { gatherRows, reshape, sliceRows, transpose } from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
-import { Tensor, type Shape } from './tensor.js';
+import { Tensor, publicCall, type Shape } from './tensor.js';
 
 declare module './tensor.js' {
   interface Tensor {
@@ -63,4 +63,7 @@ const methods: Partial<Record<keyof Tensor, unknown>> = {
   sliceRows(this: Tensor, start: number, end: number) { return sliceRows(this, start, end); },
   gatherRows(this: Tensor, indices: ArrayLike<number>) { return gatherRows(this, indices); },
 };
-Object.assign(Tensor.prototype, methods);
+// Each method is a public call: outside any scope it leaves nothing in the WebAssembly memory.
+for (const [name, method] of Object.entries(methods)) {
+  Object.assign(Tensor.prototype, { [name]: publicCall(method as (...args: unknown[]) => unknown) });
+}
