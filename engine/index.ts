@@ -21,6 +21,7 @@ export {
 } from './tensor.js';
 export type { Shape } from './tensor.js';
 export { describeValue } from './describe.js';
+export { firstNonFinite, describeIndex } from './finite.js';
 export const { add, sub, mul, div, neg, relu, sigmoid, tanh, elu, exp, log, square, sqrt } = wrapAll(elementwise);
 export { broadcastShape } from './ops/elementwise.js';
 export const { matmul, linear } = wrapAll(matmulOps);
