@@ -37,7 +37,7 @@ export { Optimizer, SGD, RMSprop, Adam } from './optimizers.js';
 export type { SGDOptions, RMSpropOptions, AdamOptions, OptimizerState } from './optimizers.js';
 export { Random, globalRandom, setSeed } from './random.js';
 export type { RandomState } from './random.js';
-export { setBackend, getBackend, memoryStats, setMemoryLimit } from '../kernels/index.js';
+export { setBackend, getBackend, memoryStats, setMemoryLimit, withAllocationBudget } from '../kernels/index.js';
 export { setThreads, getThreads } from '../kernels/index.js';
 
 /** Every function of a module, as a public call (same name, same type). */

@@ -141,6 +141,9 @@ export function alloc(bytes: number): number {
     throw new RangeError(`wasmgrad: alloc expected a non-negative byte count, got ${bytes}`);
   }
   const size = blockBytes(bytes);
+  if (budgetEnd !== null && bytesInUse + size > budgetEnd) {
+    throw new RangeError(`wasmgrad: a block of ${size} bytes exceeds the ${budgetBytes} bytes allowed for this task (${bytesInUse + size - budgetEnd} bytes over)`);
+  }
   let ptr = findFree(size);
   if (ptr >= 0) {
     const have = freeByStart.get(ptr)!;
@@ -211,6 +214,26 @@ export function setMemoryLimit(bytes: number): number {
   const previous = memoryLimit;
   memoryLimit = bytes;
   return previous;
+}
+
+let budgetEnd: number | null = null;
+let budgetBytes = 0;
+
+/**
+ * Runs fn allowing it to allocate at most `bytes` more than is in use now; a request past that
+ * throws a RangeError at once, before anything is allocated. For work whose needs are known in
+ * advance (loading a model: its weights file says how many bytes its tensors take), so that a
+ * lying config fails small instead of exhausting memory.
+ */
+export function withAllocationBudget<T>(bytes: number, fn: () => T): T {
+  const outer = [budgetEnd, budgetBytes] as const;
+  budgetEnd = Math.min(outer[0] ?? Infinity, bytesInUse + bytes);
+  budgetBytes = bytes;
+  try {
+    return fn();
+  } finally {
+    [budgetEnd, budgetBytes] = outer;
+  }
 }
 
 export interface MemoryStats {

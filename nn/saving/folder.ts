@@ -21,10 +21,10 @@ export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 const WORKING_PREFIX = '.saving-';
 
-/** A saved-model folder problem: names the path and what is wrong with it. */
+/** A saved-model folder problem: the path and what is wrong with it (save.ts makes it a SavedModelError). */
 export class SavedModelFolderError extends Error {
-  constructor(readonly path: string, message: string) {
-    super(`wasmgrad: ${path} ${message}`);
+  constructor(readonly path: string, readonly problem: string) {
+    super(`wasmgrad: ${path}: ${problem}`);
     this.name = 'SavedModelFolderError';
   }
 }
@@ -84,7 +84,7 @@ async function examine(fs: Fs, target: string): Promise<string | null> {
   const foreign = entries.filter((e) => e.name !== MODEL_JSON && e.name !== WEIGHTS_BIN && !(e.isDirectory() && e.name.startsWith(WORKING_PREFIX)));
   if (foreign.length > 0) {
     const names = foreign.map((e) => e.name);
-    throw new SavedModelFolderError(target, `is a folder holding other files (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); refusing to save a model into it`);
+    throw new SavedModelFolderError(target, `is a folder holding other files (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); refusing to replace it (save() writes only into a new or empty folder, or one holding a saved model)`);
   }
   for (const e of entries) {
     if ((e.name === MODEL_JSON || e.name === WEIGHTS_BIN) && !e.isFile()) {
@@ -131,6 +131,8 @@ export async function writeModelFolder(path: string, files: { modelJson: Uint8Ar
   let folder = await examine(fs, target);
   let step = 0;
   const next = () => stepHook?.(step, SAVE_STEPS[step++]);
+  let created = false, moved = false;
+  let dir = '';
   // Math.random, not the seeded generator: saving must not change the random stream training goes on with.
   const working = `${WORKING_PREFIX}${Date.now().toString(36).padStart(10, '0')}-${Math.random().toString(36).slice(2, 10)}`;
   try {
@@ -138,8 +140,9 @@ export async function writeModelFolder(path: string, files: { modelJson: Uint8Ar
     if (folder === null) {
       await fs.mkdir(target, { recursive: true });
       folder = target;
+      created = true;
     }
-    const dir = join(folder, working);
+    dir = join(folder, working);
     next();
     await fs.mkdir(dir);
     next();
@@ -149,13 +152,21 @@ export async function writeModelFolder(path: string, files: { modelJson: Uint8Ar
     await flushFolder(fs, dir);
     next();
     await fs.rename(join(dir, WEIGHTS_BIN), join(folder, WEIGHTS_BIN));
+    moved = true;
     next();
     await fs.rename(join(dir, MODEL_JSON), join(folder, MODEL_JSON));
     next();
     await fs.rmdir(dir);
   } catch (error) {
     if (error instanceof SavedModelFolderError) throw error;
-    throw new SavedModelFolderError(target, `could not be saved: ${(error as Error).message}; any model saved there before is still loadable`);
+    if (moved) {
+      // The new weights.bin is in place and its model.json still in the working folder: that pair
+      // is the model now (loadModel finds it), so the working folder stays.
+      throw new SavedModelFolderError(target, `could not be saved completely: ${(error as Error).message}; loadModel() still finds the new model (its model.json is in ${dir})`);
+    }
+    if (dir !== '') await removeWorkingFolder(fs, dir);
+    if (created) await fs.rmdir(target).catch(() => undefined); // only if still empty
+    throw new SavedModelFolderError(target, `could not be saved: ${(error as Error).message}; ${created ? 'nothing was written' : 'the previous model there is unchanged'}`);
   }
   next();
   for (const name of await workingFolders(fs, folder)) await removeWorkingFolder(fs, join(folder, name));
@@ -197,7 +208,7 @@ export function readModelJson(file: string, maxBytes: number): Promise<Uint8Arra
   return readRegularFile(file, { maxBytes, what: MODEL_JSON });
 }
 
-/** Reads a candidate's weights.bin, which must have exactly the size its model.json declares. */
+/** Reads a candidate's weights.bin, refused unread when larger than its model.json declares. */
 export function readWeights(file: string, byteLength: number): Promise<Uint8Array> {
-  return readRegularFile(file, { maxBytes: byteLength, exactBytes: byteLength, what: WEIGHTS_BIN });
+  return readRegularFile(file, { maxBytes: byteLength, what: WEIGHTS_BIN });
 }

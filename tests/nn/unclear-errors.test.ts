@@ -10,7 +10,7 @@ describe('model.layers', () => {
   it('cannot take something that is not a layer (push, index, length): model.add() is the way in', () => {
     const m = new Sequential([new Dense(2, { inputShape: [3] })]);
     const layers = m.layers as unknown as unknown[];
-    expect(() => layers.push({ units: 3 })).toThrow(/model\.layers is read-only \(model 'sequential(_\d+)?'\); add layers with model\.add\(layer\), got an attempt to set layers\[1\] to an object/);
+    expect(() => layers.push({ units: 3 })).toThrow(/model\.layers is read-only \(model 'sequential(_\d+)?'\); add layers with model\.add\(layer\), got an attempt to set layers\[1\] to \{"units":3\}/);
     expect(() => { layers[0] = 'dense'; }).toThrow(/model\.layers is read-only/);
     expect(() => { layers.length = 0; }).toThrow(/model\.layers is read-only/);
     expect(m.layers).toHaveLength(1);
@@ -28,14 +28,14 @@ describe('model.layers', () => {
 });
 
 describe('loadModelFromArtifacts', () => {
-  for (const [name, value] of [['undefined', undefined], ['null', null], ['a number', 5], ['a string', 'model.json']] as const) {
-    it(`given ${name} says what it expected`, async () => {
-      await expect(loadModelFromArtifacts(value as never)).rejects.toThrow(/loadModelFromArtifacts expected artifacts \{ modelJson, weights \} \(what model\.toArtifacts\(\) returns\), got/);
+  for (const [name, value, shown] of [['undefined', undefined, 'undefined'], ['null', null, 'null'], ['a number', 5, '5'], ['a string', 'model.json', '"model.json"']] as const) {
+    it(`given ${name} says what it expected`, () => {
+      expect(() => loadModelFromArtifacts(value as never)).toThrow(`wasmgrad: loadModelFromArtifacts expected artifacts { modelJson, weights } (what model.toArtifacts() returns), got ${shown}`);
     });
   }
-  it('given an object without modelJson or weights names the missing part', async () => {
-    await expect(loadModelFromArtifacts({ weights: new Uint8Array(0) } as never)).rejects.toThrow(/modelJson/);
-    await expect(loadModelFromArtifacts({ modelJson: {} } as never)).rejects.toThrow(/weights/);
+  it('given an object without modelJson or weights names the missing part', () => {
+    expect(() => loadModelFromArtifacts({ weights: new Uint8Array(0) } as never)).toThrow(/\(modelJson is missing\)/);
+    expect(() => loadModelFromArtifacts({ modelJson: {} } as never)).toThrow(/\(weights is missing\)/);
   });
 });
 
