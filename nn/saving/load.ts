@@ -49,28 +49,28 @@ function buildModel<M extends LoadableModel>(
         return fail(`model.layers[${i}] (${saved.className} ${JSON.stringify(saved.config.name)}) cannot be recreated: ${reason(error)}`);
       }
     });
+    // The manifest says how many bytes the weights take: building (which a model does as layers
+    // join it, when their input shape is known) may allocate that much plus rounding, never more,
+    // so a config that lies (units: 250000000) fails before it allocates.
+    const budget = json.weights.byteLength + 64 * (json.weights.tensors.length + 4) + 2 ** 16;
     let model: M;
     try {
-      model = makeModel(layers, json.model.name);
+      model = withAllocationBudget(budget, () => {
+        const built = makeModel(layers, json.model.name);
+        built.build(json.model.inputShape);
+        return built;
+      });
     } catch (error) {
-      return fail(`the layers in model.layers do not form a model for inputs of shape ${formatShape(json.model.inputShape)}: ${reason(error)}`);
-    }
-    // The manifest says how many bytes the weights take: building may allocate that much (plus
-    // rounding), never more, so a config that lies (units: 250000000) fails before it allocates.
-    const budget = json.weights.byteLength + 64 * (json.weights.tensors.length + 4) + 2 ** 16;
-    try {
-      withAllocationBudget(budget, () => model.build(json.model.inputShape));
-    } catch (error) {
-      const at = model.layers.findIndex((l) => !l.built);
+      // Layers build in order and mark themselves built before allocating: the last marked failed.
+      const at = layers.map((l) => l.built).lastIndexOf(true);
       if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) {
         return fail(
-          `model.layers[${at}] (${json.model.layers[at].className} ${JSON.stringify(model.layers[at].name)}) needs more weights than the ` +
+          `model.layers[${at}] (${json.model.layers[at].className} ${JSON.stringify(layers[at].name)}) needs more weights than the ` +
             `${json.weights.byteLength} bytes the manifest lists for ${files.weights}: its config does not match the saved weights`,
         );
       }
       return fail(`the layers in model.layers do not form a model for inputs of shape ${formatShape(json.model.inputShape)}: ${reason(error)}`);
     }
-
     let optimizer: Optimizer | null = null;
     if (json.training !== null) {
       const { loss, metrics, optimizer: saved } = json.training;
@@ -212,7 +212,7 @@ async function loadCandidate<M extends LoadableModel>(candidate: Candidate, dige
     } catch (error) {
       const code = errorCode(error);
       const longer = /has (\d+) bytes, more than the (\d+) expected/.exec(reason(error));
-      if (longer !== null) {
+      if (longer !== null && file === candidate.weights) {
         throw new SavedModelError(file, `is longer than its manifest says: it holds ${longer[1]} bytes, but the manifest in ${candidate.modelJson} lists ${longer[2]}`);
       }
       if (/does not exist/.test(reason(error)) || code === 'ENOENT') {
