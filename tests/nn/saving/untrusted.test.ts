@@ -75,7 +75,8 @@ describe('loadModel reads bounded', () => {
     inputShape.model.inputShape = [2 ** 30];
     writeFileSync(join(target, 'model.json'), JSON.stringify(inputShape));
     await expect(loadModel(target)).rejects.toThrow(/needs more weights than|do not form a model/);
-    expect(memoryStats().bytesReserved).toBe(before.bytesReserved); // nothing big was ever allocated
+    // Nothing big was ever allocated: only the small weights of the models that did build (units: 5).
+    expect(memoryStats().bytesReserved - before.bytesReserved).toBeLessThan(2 ** 16);
   });
 });
 
