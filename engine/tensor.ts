@@ -5,16 +5,23 @@
 // closure that pushes gradients back to them), backward(), noGrad(), and the factories.
 // What it is not: the ops themselves (engine/ops/*.ts) or any compute loop worth a kernel.
 //
-// Memory, and why nobody calls dispose(): a tensor's numbers live in the WebAssembly memory
-// (kernels/memory.ts), where the GEMM reads them without a copy. Those blocks are reclaimed in one
-// of two ways:
-//   1. Inside `scoped(fn)` — which the training loop wraps around every step — every block
-//      allocated is returned to the allocator when fn returns. The next step asks for the same
-//      sizes and gets the same blocks back, so memory is flat however long training runs.
-//   2. Outside any scope (tensors a user makes), a FinalizationRegistry returns the block when the
-//      JavaScript garbage collector has collected the last tensor using it.
-// A tensor whose block was reclaimed by its scope throws a clear error when touched, rather than
-// silently reading another tensor's numbers.
+// Memory, and why nobody calls dispose(): kernels read numbers in the WebAssembly memory
+// (kernels/memory.ts), where the GEMM needs no copy. But V8 does not count that memory as memory
+// pressure, so a block left to a FinalizationRegistry comes back only when some collection
+// happens to run: a predict loop of 8 MB results filled 4 GiB by call 511 that way. So a block
+// lives only as long as a scope (Storage, below, says where the numbers are):
+//   1. Inside `scoped(fn)` (every training step, every batch of evaluate and predict), every block
+//      allocated goes back to the allocator when fn returns; the next step gets the same blocks.
+//   2. Outside any scope, tensors a user makes (tensor(), zeros()...) and results that leave the
+//      library (predict, getWeights) live in ordinary Float32Arrays: garbage the collector sees.
+//      Each public op, backward() and optimizer step called there runs in a scope of its own
+//      (topLevel): its inputs move into the memory, its results move back out when it returns.
+//   3. Long-lived state (parameters, their gradients, optimizer slots: persistent()) stays in the
+//      memory and goes back through a FinalizationRegistry when the model is collected.
+// Measured: 10,000 predict calls of a 1,000-output model on 2,000 samples run with the memory
+// flat (npm run predict-loop; tests/engine/memory.test.ts and tests/nn/memory.test.ts check the
+// figures exactly). A tensor whose block was reclaimed by its scope throws a clear error when
+// touched, rather than silently reading another tensor's numbers.
 
 import { alloc, f32View, fill, free, generation } from '../kernels/index.js';
 import { describeValue } from './describe.js';
@@ -128,16 +135,24 @@ function endScope(scope: Scope): void {
   }
 }
 
-function runInScope<T>(leftovers: Scope['leftovers'], fn: () => T): T {
+/** Runs fn with this scope (or none) active and persistent mode on or off, then restores both. */
+function runWith<T>(scope: Scope | null, persistentFlag: boolean, fn: () => T): T {
   const outer = activeScope, outerPersistent = persistentMode;
-  const scope: Scope = { storages: [], leftovers };
   activeScope = scope;
-  persistentMode = false;
+  persistentMode = persistentFlag;
   try {
     return fn();
   } finally {
     activeScope = outer;
     persistentMode = outerPersistent;
+  }
+}
+
+function runInScope<T>(leftovers: Scope['leftovers'], fn: () => T): T {
+  const scope: Scope = { storages: [], leftovers };
+  try {
+    return runWith(scope, false, fn);
+  } finally {
     endScope(scope);
   }
 }
@@ -183,15 +198,7 @@ export function keep<T extends Tensor>(t: T): T {
 
 /** Runs fn with no scope active, so what it allocates is long-lived (parameters, optimizer state). */
 export function persistent<T>(fn: () => T): T {
-  const outer = activeScope, outerPersistent = persistentMode;
-  activeScope = null;
-  persistentMode = true;
-  try {
-    return fn();
-  } finally {
-    activeScope = outer;
-    persistentMode = outerPersistent;
-  }
+  return runWith(null, true, fn);
 }
 
 /**
@@ -199,15 +206,7 @@ export function persistent<T>(fn: () => T): T {
  * the caller is in. For results that leave the library (predict's output, getWeights' copies).
  */
 export function onHost<T>(fn: () => T): T {
-  const outer = activeScope, outerPersistent = persistentMode;
-  activeScope = null;
-  persistentMode = false;
-  try {
-    return fn();
-  } finally {
-    activeScope = outer;
-    persistentMode = outerPersistent;
-  }
+  return runWith(null, false, fn);
 }
 
 // ---- gradient mode ---------------------------------------------------------------------------
