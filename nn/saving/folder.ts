@@ -212,3 +212,19 @@ export function readModelJson(file: string, maxBytes: number): Promise<Uint8Arra
 export function readWeights(file: string, byteLength: number): Promise<Uint8Array> {
   return readRegularFile(file, { maxBytes: byteLength, what: WEIGHTS_BIN });
 }
+
+/**
+ * Folders an earlier wasmgrad's save() left beside `path` when it was killed (it swapped whole
+ * folders: `.<name>.old-*` held the previous model, `.<name>.saving-*` the new one). Named in
+ * loadModel's error, so a model there is not lost from sight.
+ */
+export async function olderLeftovers(path: string): Promise<string[]> {
+  const fs = await import('node:fs/promises');
+  const { basename, dirname, join, resolve } = await import('node:path');
+  const target = resolve(path);
+  const prefix = `.${basename(target)}.`;
+  const entries = await fs.readdir(dirname(target), { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isDirectory() && e.name.startsWith(prefix) && /^(old|saving)-/.test(e.name.slice(prefix.length)))
+    .map((e) => join(dirname(target), e.name));
+}

@@ -14,7 +14,7 @@ import {
   SavedModelError, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
-import { modelFolderCandidates, readModelJson, readWeights, type Candidate } from './folder.js';
+import { modelFolderCandidates, olderLeftovers, readModelJson, readWeights, type Candidate } from './folder.js';
 import { sha256Hex } from './sha256.js';
 
 /** The most bytes a model.json may have: it holds configs and a manifest, never the numbers. */
@@ -192,6 +192,13 @@ export async function loadModel<M extends LoadableModel>(path: string, makeModel
       if (!(error instanceof SavedModelError)) throw error;
       firstError ??= error;
     }
+  }
+  const older = await olderLeftovers(path);
+  if (older.length > 0) {
+    throw new SavedModelError(
+      candidates[0].modelJson,
+      `${reasonOf(firstError)}; an interrupted save of an earlier wasmgrad left ${older.join(', ')}: a saved model may be in there (load it with loadModel on that folder)`,
+    );
   }
   if (candidates.length > 1) {
     throw new SavedModelError(

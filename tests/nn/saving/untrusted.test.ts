@@ -80,6 +80,16 @@ describe('loadModel reads bounded', () => {
   });
 });
 
+describe('leftovers of an earlier save', () => {
+  it("an earlier wasmgrad's interrupted folder swap (.m.old-*) is named when the path holds no model, and loads from there", async () => {
+    const m = model();
+    const old = join(dir, '.m.old-lq2x9-abc123');
+    await m.save(old);
+    await expect(loadModel(join(dir, 'm'))).rejects.toThrow(/an interrupted save of an earlier wasmgrad left .*\.m\.old-lq2x9-abc123: a saved model may be in there/);
+    expect(out(await loadModel(old))).toEqual(out(m));
+  });
+});
+
 describe('save() and files it did not write', () => {
   it('refuses, and removes nothing, when weights.bin or model.json is a folder with user files inside', async () => {
     const target = join(dir, 'd');
