@@ -124,12 +124,12 @@ async function trainingRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]>
     kernels.setThreads(initialThreads);
     return rows;
   }
-  // The same first samples, as tfjs tensors (copies: tfjs keeps what it is given).
-  const n = 2 * BATCH;
-  const x = tf.tensor(pixels.data.slice(0, n * 784), [n, 28, 28, 1]);
-  const y = tf.tensor(oneHot.data.slice(0, n * 10), [n, 10]);
+  const n = BATCH;
   for (const backend of ['wasm', 'cpu'] as const) {
     await selectTfjsBackend(tf, backend);
+    // The same first samples, as tensors of this backend (copies: tfjs keeps what it is given).
+    const x = tf.tensor(pixels.data.slice(0, n * 784), [n, 28, 28, 1]);
+    const y = tf.tensor(oneHot.data.slice(0, n * 10), [n, 10]);
     const model = tfjsModel(tfl);
     const system = `tfjs ${tf.version_core} ${backend}`;
     try {
@@ -147,9 +147,9 @@ async function trainingRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]>
       rows.push([system, '-', '0', '-', '-', `cannot train: "${(error as Error).message.split('\n')[0]}"`]);
     } finally {
       model.dispose();
+      tf.dispose([x, y]);
     }
   }
-  tf.dispose([x, y]);
   kernels.setThreads(initialThreads);
   return rows;
 }
