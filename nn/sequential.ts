@@ -15,13 +15,16 @@ import {
 import type { ActivationName } from './activations.js';
 import { History, type Callback, type CallbackLike, type Logs } from './callbacks.js';
 import {
-  checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, type FitSettings,
+  checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, classWeightsOf, sampleWeightsOf,
+  type FitSettings,
 } from './checks.js';
 import { Layer, type ForwardStep } from './layers/index.js';
-import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
+import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossName } from './losses.js';
+import { batchOutput, resolveMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
 import { resolveOptimizer } from './optimizers.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
-import type { ModelArtifacts } from './saving/format.js';
+import type { CompileSettings, ModelArtifacts } from './saving/format.js';
+import { loadModel as loadFromFolder } from './saving/load.js';
 import { modelToArtifacts, saveModel } from './saving/save.js';
 import { formatSummary } from './summary.js';
 
@@ -30,8 +33,11 @@ export interface CompileOptions {
   optimizer?: string | Optimizer;
   /** A Keras loss name: 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'mse', 'binary_crossentropy'. */
   loss: string;
-  /** ['accuracy'] or nothing. */
-  metrics?: string[];
+  /**
+   * Names ('accuracy', 'top_k_categorical_accuracy', 'mse', 'auc', ...), metric objects (new
+   * Precision()) or functions (yTrue, yPred) => number; each logged under its name.
+   */
+  metrics?: MetricLike[];
 }
 
 export interface FitOptions {
@@ -45,8 +51,12 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Hold out this fraction of the samples (the last ones, before shuffling) for validation. */
   validationSplit?: number;
-  /** [x, y] to evaluate on at the end of each epoch (takes precedence over validationSplit). */
-  validationData?: [Tensor, Tensor];
+  /** [x, y] (or [x, y, sampleWeight]) to evaluate on after each epoch (takes precedence over validationSplit). */
+  validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor | ArrayLike<number>];
+  /** Keras' class_weight: a weight per class id, e.g. { 0: 1, 1: 5 }, for the training loss (missing classes: 1). */
+  classWeight?: Record<number, number>;
+  /** Keras' sample_weight: one weight per sample of x for the loss ([n] or [n, 1]); not with classWeight. */
+  sampleWeight?: Tensor | ArrayLike<number>;
   callbacks?: (Callback | CallbackLike)[];
   /** Where the progress bar goes. Default process.stdout in Node, the console elsewhere. */
   stream?: OutputStream;
@@ -57,6 +67,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** 0 silent, 1 progress bar (the default, as in Keras). */
   verbose?: 0 | 1;
+  /** One weight per sample of x for the loss, as in fit. */
+  sampleWeight?: Tensor | ArrayLike<number>;
   stream?: OutputStream;
 }
 
@@ -68,7 +80,7 @@ export interface PredictOptions {
 interface Compiled {
   optimizer: Optimizer;
   loss: LossName;
-  metrics: MetricName[];
+  metrics: Metric[];
 }
 
 /** The forward pass as fit / evaluate / predict run it: steps, and whether it ends in logits. */
@@ -77,11 +89,11 @@ interface Plan {
   fromLogits: boolean;
 }
 
-/** Running totals of an epoch (or an evaluation): the Keras logs are their means. */
-interface Totals {
-  lossSum: number;
-  correct: number;
-  seen: number;
+/** Samples, their targets and their loss weights (null: all 1). */
+interface Data {
+  x: Tensor;
+  y: Tensor;
+  weights: Float32Array | null;
 }
 
 let sequentialCount = 0;
@@ -214,7 +226,7 @@ export class Sequential {
     this.compiled = {
       optimizer: resolveOptimizer(options.optimizer ?? 'rmsprop'),
       loss: resolveLoss(options.loss),
-      metrics: resolveMetrics(options.metrics),
+      metrics: resolveMetrics(options.metrics, resolveLoss(options.loss)),
     };
   }
 
@@ -274,8 +286,8 @@ export class Sequential {
   // ---- fit -------------------------------------------------------------------------------------
 
   /**
-   * Trains for `epochs` passes over (x, y) and resolves to the History: per-epoch `loss`,
-   * `accuracy` (with metrics ['accuracy']), `val_loss` and `val_accuracy` (with validation data).
+   * Trains for `epochs` passes over (x, y) and resolves to the History: per-epoch `loss`, each
+   * metric under its name, and `val_loss`, `val_<metric>` with validation data.
    * Keras' loop: for each epoch, for each batch, trainStep; then validation and the callbacks.
    */
   async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
@@ -286,10 +298,10 @@ export class Sequential {
     const { batchSize, epochs, verbose } = settings;
 
     const history = new History();
-    const callbacks: CallbackLike[] = [history, ...settings.callbacks];
+    const callbacks: CallbackLike[] = [...settings.callbacks, history];
     for (const cb of callbacks) cb.setModel?.(this);
     const stream = options.stream ?? defaultOutputStream();
-    const n = train[0].shape[0];
+    const n = train.x.shape[0];
     const steps = Math.ceil(n / batchSize);
     const order = new Int32Array(n);
     const plan = this.steps(fusableActivation(compiled.loss));
@@ -302,25 +314,27 @@ export class Sequential {
       const bar = new ProgressBar({ target: steps, verbose, stream });
       for (let i = 0; i < n; i++) order[i] = i;
       if (settings.shuffle) globalRandom.shuffle(order);
+      for (const m of compiled.metrics) m.resetState();
 
-      const totals: Totals = { lossSum: 0, correct: 0, seen: 0 };
+      let lossSum = 0, seen = 0;
       let lastYield = Date.now();
       for (let step = 0; step < steps; step++) {
         const rows = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
         for (const cb of callbacks) await cb.onBatchBegin?.(step, {});
-        const result = this.trainStep(train, rows, plan, compiled);
-        if (!Number.isFinite(result.loss)) {
+        const loss = this.trainStep(train, rows, plan, compiled);
+        lossSum += loss * rows.length;
+        seen += rows.length;
+        const logs = this.logsOf(lossSum / seen, compiled);
+        if (step < steps - 1) bar.update(step + 1, logs);
+        for (const cb of callbacks) await cb.onBatchEnd?.(step, logs);
+        if (!Number.isFinite(loss)) {
+          // That batch changed no weight. A callback may end training here (TerminateOnNaN); else it is an error.
+          if (this.stopTraining) break;
           throw new Error(
-            `wasmgrad: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${step + 1}; the weights were not updated by that batch. ` +
+            `wasmgrad: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; the weights were not updated by that batch. ` +
               'Try a lower learning rate, or check the inputs for NaN or huge values (scaling pixels to [0, 1] helps)',
           );
         }
-        totals.lossSum += result.loss * rows.length;
-        totals.correct += result.correct;
-        totals.seen += rows.length;
-        const logs = this.logsOf(totals, compiled);
-        if (step < steps - 1) bar.update(step + 1, logs);
-        for (const cb of callbacks) await cb.onBatchEnd?.(step, logs);
         if (this.stopTraining) break;
         if (Date.now() - lastYield > 200) {
           // Let the event loop breathe (timers, I/O, a browser's rendering) during long epochs.
@@ -329,14 +343,14 @@ export class Sequential {
         }
       }
 
-      const logs = this.logsOf(totals, compiled);
+      const logs = this.logsOf(lossSum / Math.max(seen, 1), compiled);
       if (validation !== null) {
-        const [valLoss, valAccuracy] = this.evaluate(validation[0], validation[1], { batchSize, verbose: 0 });
-        logs.val_loss = valLoss;
-        if (valAccuracy !== undefined) logs.val_accuracy = valAccuracy;
+        const results = this.evaluateData(validation, batchSize, compiled, null);
+        for (const [key, value] of Object.entries(results)) logs[`val_${key}`] = value;
       }
-      bar.finish(logs);
+      // Callbacks first (they may add to the logs: learning_rate), then History and the bar, as in Keras.
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+      bar.finish(logs);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     for (const cb of callbacks) await cb.onTrainEnd?.({});
@@ -344,100 +358,112 @@ export class Sequential {
   }
 
   /**
-   * One training step on the samples `rows` of (x, y), Keras' train_step. Inside scoped(), so
-   * every intermediate tensor is freed when it returns. A loss that is not finite is returned
-   * before backward: that batch changes no weight.
+   * One training step on the samples `rows`, Keras' train_step, inside scoped() so every
+   * intermediate tensor is freed when it returns. Returns the batch loss; one that is not finite
+   * is returned before backward, so that batch changes no weight.
    */
-  private trainStep([x, y]: [Tensor, Tensor], rows: Int32Array, plan: Plan, compiled: Compiled): { loss: number; correct: number } {
+  private trainStep({ x, y, weights }: Data, rows: Int32Array, plan: Plan, compiled: Compiled): number {
     const params = this.trainableWeights;
     return scoped(() => {
       const xb = gatherRows(x, rows), yb = gatherRows(y, rows); // gather the batch
+      const wb = weights === null ? null : Float32Array.from(rows, (r) => weights[r]);
       for (const p of params) p.zeroGrad();
       const output = this.forward(plan, xb, true); // forward
-      const loss = computeLoss(compiled.loss, output, yb, plan.fromLogits); // loss
+      const loss = computeLoss(compiled.loss, output, yb, plan.fromLogits, wb); // loss
       const value = loss.item();
-      if (!Number.isFinite(value)) return { loss: value, correct: 0 };
+      if (!Number.isFinite(value)) return value;
       loss.backward(); // backward: every parameter's .grad
       compiled.optimizer.step(params); // update
-      return { loss: value, correct: this.countCorrect(compiled, output, yb, plan) };
+      this.updateMetrics(compiled, yb, output, plan); // on the outputs before the update, as Keras
+      return value;
     });
   }
 
-  /** Keras' logs from running totals: mean loss, and accuracy when it is a metric. */
-  private logsOf(totals: Totals, compiled: Compiled): Logs {
-    const seen = Math.max(totals.seen, 1);
-    const logs: Logs = { loss: totals.lossSum / seen };
-    if (compiled.metrics.includes('accuracy')) logs.accuracy = totals.correct / seen;
+  private updateMetrics(compiled: Compiled, labels: Tensor, output: Tensor, plan: Plan): void {
+    if (compiled.metrics.length === 0) return;
+    const batch = batchOutput(output, plan.fromLogits, fusableActivation(compiled.loss));
+    for (const m of compiled.metrics) m.update(labels, batch);
+  }
+
+  /** Keras' logs: the mean loss, then each metric's result under its name. */
+  private logsOf(loss: number, compiled: Compiled): Logs {
+    const logs: Logs = { loss };
+    for (const m of compiled.metrics) logs[m.name] = m.result();
     return logs;
   }
 
-  private countCorrect(compiled: Compiled, output: Tensor, labels: Tensor, plan: Plan): number {
-    return compiled.metrics.includes('accuracy') ? countCorrect(compiled.loss, output, labels, plan.fromLogits) : 0;
-  }
-
   /**
-   * The data checks of fit() (its options are checked by checkFitOptions), the build, and the
-   * split: validationData, or the last validationSplit of the samples (Keras splits before shuffling).
+   * The data checks of fit() (its options are checked by checkFitOptions), the build, the loss
+   * weights, and the split: validationData, or the last validationSplit of the samples (Keras
+   * splits before shuffling; sample weights split with them, class weights weight training only).
    */
-  private prepareFitData(x: Tensor, y: Tensor, settings: FitSettings, compiled: Compiled): { train: [Tensor, Tensor]; validation: [Tensor, Tensor] | null } {
+  private prepareFitData(x: Tensor, y: Tensor, settings: FitSettings, compiled: Compiled): { train: Data; validation: Data | null } {
     const { validationData, validationSplit: split } = settings;
     checkXY(x, y, 'fit()');
     const at = split !== undefined ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
     if (split !== undefined && validationData === undefined && (at === 0 || at === x.shape[0])) {
       throw new RangeError(`wasmgrad: fit() validationSplit ${split} of ${x.shape[0]} samples leaves no samples for training or for validation`);
     }
+    const sampleWeights = settings.sampleWeight === undefined ? null : sampleWeightsOf(settings.sampleWeight, x.shape[0], 'fit() sampleWeight');
+    let validation: Data | null = null;
     if (validationData !== undefined) {
-      const [vx, vy] = validationData;
+      const [vx, vy, vw] = validationData;
       checkXY(vx, vy, 'fit() validationData');
       checkSameSampleShape(vx, x, 'fit() validationData');
+      validation = { x: vx, y: vy, weights: vw === undefined ? null : sampleWeightsOf(vw, vx.shape[0], 'fit() validationData sample weights') };
     }
     this.ensureBuilt(x, 'fit()');
     checkLabels(compiled.loss, y, this.outputShape!, 'y');
-    if (validationData !== undefined) {
-      const [vx, vy] = validationData;
-      this.ensureBuilt(vx, 'fit() validationData');
-      checkLabels(compiled.loss, vy, this.outputShape!, 'validationData labels');
-      return { train: [x, y], validation: [vx, vy] };
+    if (validation !== null) {
+      this.ensureBuilt(validation.x, 'fit() validationData');
+      checkLabels(compiled.loss, validation.y, this.outputShape!, 'validationData labels');
+      return { train: { x, y, weights: sampleWeights ?? classWeightsOf(settings.classWeight, y) }, validation };
     }
-    if (split !== undefined) {
-      return {
-        train: [sliceRows(x, 0, at), sliceRows(y, 0, at)],
-        validation: [sliceRows(x, at, x.shape[0]), sliceRows(y, at, y.shape[0])],
-      };
-    }
-    return { train: [x, y], validation: null };
+    if (split === undefined) return { train: { x, y, weights: sampleWeights ?? classWeightsOf(settings.classWeight, y) }, validation: null };
+    const trainY = sliceRows(y, 0, at);
+    return {
+      train: { x: sliceRows(x, 0, at), y: trainY, weights: sampleWeights?.slice(0, at) ?? classWeightsOf(settings.classWeight, trainY) },
+      validation: { x: sliceRows(x, at, x.shape[0]), y: sliceRows(y, at, y.shape[0]), weights: sampleWeights?.slice(at) ?? null },
+    };
   }
 
   // ---- evaluate and predict --------------------------------------------------------------------
 
-  /** The loss (and accuracy, with metrics ['accuracy']) on (x, y): [loss, accuracy]. No training. */
+  /** The loss, then each metric, on (x, y): [loss, ...metrics], as Keras' evaluate. No training. */
   evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): number[] {
     const compiled = this.requireCompiled('evaluate()');
     checkOptionsObject(options, 'evaluate()', '{ batchSize: 32, verbose: 0 }');
     const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'evaluate()');
     checkVerbose(options.verbose ?? 1, 'evaluate()', [0, 1]);
     checkXY(x, y, 'evaluate()');
+    const weights = options.sampleWeight === undefined ? null : sampleWeightsOf(options.sampleWeight, x.shape[0], 'evaluate() sampleWeight');
     this.ensureBuilt(x, 'evaluate()');
     checkLabels(compiled.loss, y, this.outputShape!, 'y');
+    const bar = new ProgressBar({ target: Math.ceil(x.shape[0] / batchSize), verbose: options.verbose ?? 1, stream: options.stream ?? defaultOutputStream() });
+    return Object.values(this.evaluateData({ x, y, weights }, batchSize, compiled, bar));
+  }
+
+  /** The loss and metrics over data, batch by batch, without gradients: { loss, <metric>: ... }. */
+  private evaluateData({ x, y, weights }: Data, batchSize: number, compiled: Compiled, bar: ProgressBar | null): Logs {
     const n = x.shape[0];
     const steps = Math.ceil(n / batchSize);
-    const bar = new ProgressBar({ target: steps, verbose: options.verbose ?? 1, stream: options.stream ?? defaultOutputStream() });
     const plan = this.steps(fusableActivation(compiled.loss));
-    const totals: Totals = { lossSum: 0, correct: 0, seen: 0 };
+    for (const m of compiled.metrics) m.resetState();
+    let lossSum = 0;
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(n, start + batchSize);
       scoped(() => noGrad(() => {
         const xb = sliceRows(x, start, end), yb = sliceRows(y, start, end);
         const output = this.forward(plan, xb, false);
-        totals.lossSum += computeLoss(compiled.loss, output, yb, plan.fromLogits).item() * (end - start);
-        totals.correct += this.countCorrect(compiled, output, yb, plan);
-        totals.seen = end;
+        const wb = weights === null ? null : weights.subarray(start, end);
+        lossSum += computeLoss(compiled.loss, output, yb, plan.fromLogits, wb).item() * (end - start);
+        this.updateMetrics(compiled, yb, output, plan);
       }));
-      const logs = this.logsOf(totals, compiled);
-      if (step < steps - 1) bar.update(step + 1, logs);
-      else bar.finish(logs);
+      const logs = this.logsOf(lossSum / end, compiled);
+      if (step < steps - 1) bar?.update(step + 1, logs);
+      else bar?.finish(logs);
     }
-    return Object.values(this.logsOf(totals, compiled));
+    return this.logsOf(lossSum / n, compiled);
   }
 
   /** The model's outputs for x, batch by batch, without training: a Tensor [samples, ...outputShape]. */
@@ -494,12 +520,50 @@ export class Sequential {
    * atomically. loadModel(path) gives it back, ready to predict or to go on training.
    */
   save(path: string): Promise<void> {
-    return saveModel(this, this.compiled, path);
+    return saveModel(this, this.compileSettings(), path);
   }
 
   /** The saved form in memory, for browsers: { modelJson, weights }; see loadModelFromArtifacts. */
   toArtifacts(): ModelArtifacts {
-    return modelToArtifacts(this, this.compiled);
+    return modelToArtifacts(this, this.compileSettings());
+  }
+
+  /**
+   * Saves the layers and weights only (no compile settings, no optimizer state) into the folder
+   * `path`, in the same checked form as save(); loadWeights(path) reads them back (Keras'
+   * save_weights / load_weights).
+   */
+  saveWeights(path: string): Promise<void> {
+    return saveModel(this, null, path);
+  }
+
+  /**
+   * Sets this model's weights from a folder written by saveWeights() or save() of a model with the
+   * same weight shapes in the same order (Keras' load_weights). Checks everything before writing.
+   */
+  async loadWeights(path: string): Promise<void> {
+    this.requireBuilt('loadWeights()');
+    const saved = await loadFromFolder(path, (layers, name) => new Sequential(layers, { name }), { restoreRandomState: false });
+    const given = saved.trainableWeights, targets = this.trainableWeights;
+    const mismatch = targets.findIndex((t, i) => given[i] === undefined || formatShape(given[i].shape) !== formatShape(t.shape));
+    if (given.length !== targets.length || mismatch !== -1) {
+      const list = (ws: Tensor[]) => ws.map((w) => formatShape(w.shape)).join(', ');
+      throw new Error(`wasmgrad: loadWeights: model '${this.name}' has weights of shapes ${list(targets)}, but ${path} holds ${list(given)}`);
+    }
+    this.setWeights(given);
+  }
+
+  /** The compile settings as a saved model holds them; a custom metric function cannot be saved. */
+  private compileSettings(): CompileSettings | null {
+    if (this.compiled === null) return null;
+    const metrics = this.compiled.metrics.map((m): SavedMetric => {
+      const saved = m.saved();
+      if (saved === null) {
+        throw new Error(`wasmgrad: cannot save model '${this.name}': metric '${m.name}' is a custom function, which loadModel cannot recreate; save the weights alone with saveWeights()`);
+      }
+      return saved;
+    });
+    return { optimizer: this.compiled.optimizer, loss: this.compiled.loss, metrics };
   }
 
   /** The Keras summary table as text. */
