@@ -83,20 +83,20 @@ export class ReduceLROnPlateau extends Callback {
     const optimizer = optimizerOf(this.model, 'ReduceLROnPlateau');
     logs.learning_rate = optimizer.learningRate;
     const current = monitored(logs, this.monitor, 'ReduceLROnPlateau');
-    const inCooldown = this.cooldownCounter > 0;
-    if (inCooldown) {
+    // Keras' order: the last cooldown epoch resets the wait and then already counts.
+    if (this.cooldownCounter > 0) {
       this.cooldownCounter--;
       this.wait = 0;
     }
     if (this.improved(current)) {
       this.best = current;
       this.wait = 0;
-    } else if (!inCooldown) {
+    } else if (this.cooldownCounter === 0) {
       this.wait++;
       if (this.wait >= this.patience) {
         const old = optimizer.learningRate;
-        // Keras compares in float32: a rate already at minLr is left alone.
-        if (old > Math.fround(this.minLr)) {
+        // Keras compares in float32 (its rate is a float32 variable): a rate at minLr is left alone.
+        if (Math.fround(old) > Math.fround(this.minLr)) {
           const next = Math.max(old * this.factor, this.minLr);
           optimizer.learningRate = next;
           if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pythonExponential(next, 4)}.`);
