@@ -83,5 +83,9 @@ describe('an optimizer with a schedule', () => {
     await copy.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, shuffle: false });
     expect(Array.from(copy.getWeights()[0].data)).toEqual(Array.from(model.getWeights()[0].data));
     expect(copy.optimizer!.learningRate).toBe(0.01);
+    // A saved schedule that is not one of Keras' is refused with the file named.
+    const artifacts = model.toArtifacts();
+    (artifacts.modelJson.training!.optimizer.config.learningRate as { className: string }).className = 'StepDecay';
+    expect(() => loadModelFromArtifacts(artifacts)).toThrow(/model\.json: the compile settings in "training" are not valid: unknown learning-rate schedule "StepDecay"/);
   });
 });
