@@ -6,9 +6,10 @@
 // In fit and evaluate a metric sees the model's outputs; when the loss took the final softmax or
 // sigmoid (from logits), metrics that need probabilities get them computed once a batch, and the
 // ones that only compare scores (accuracy, top-k) read the logits, which order the same.
-// As in Keras 3, metrics are not weighted by sampleWeight or classWeight (only the loss is).
+// As in Keras 3, compile's `metrics` ignore sampleWeight and classWeight; its `weightedMetrics` are
+// weighted means, Σ w · value / Σ w (the loss instead divides by the batch size).
 
-import { describeValue, formatShape, noGrad, sigmoid, softmax, tensor, Tensor } from '../engine/index.js';
+import { describeValue, formatShape, noGrad, sigmoid, softmax, tensor, Tensor, type SampleWeight } from '../engine/index.js';
 import { canonicalName } from './activations.js';
 import type { LossName } from './losses.js';
 
@@ -28,7 +29,7 @@ const asTensor = (v: Tensor | ArrayLike<number> | number[][]): Tensor => (v inst
 
 export abstract class Metric {
   /** The key in logs and History ('precision'; 'val_precision' on validation data). */
-  readonly name: string;
+  name: string;
 
   constructor(name: string) {
     if (typeof name !== 'string' || name === '') throw new Error(`wasmgrad: a metric expected name to be a non-empty string, got ${describeValue(name)}`);
@@ -37,15 +38,15 @@ export abstract class Metric {
 
   abstract resetState(): void;
   abstract result(): number;
-  /** Adds one batch from fit / evaluate. */
-  abstract update(yTrue: Tensor, batch: BatchOutput): void;
+  /** Adds one batch from fit / evaluate; with weights, sample r counts sampleWeight[r] times. */
+  abstract update(yTrue: Tensor, batch: BatchOutput, sampleWeight?: SampleWeight): void;
   /** What a saved model stores to recreate it; null for a custom function (not saveable). */
   abstract saved(): SavedMetric | null;
 
-  /** Keras' update_state(y_true, y_pred), for using a metric on its own: yPred are the model's outputs. */
-  updateState(yTrue: Tensor | ArrayLike<number> | number[][], yPred: Tensor | ArrayLike<number> | number[][]): void {
+  /** Keras' update_state(y_true, y_pred, sample_weight), for using a metric on its own: yPred are the model's outputs. */
+  updateState(yTrue: Tensor | ArrayLike<number> | number[][], yPred: Tensor | ArrayLike<number> | number[][], sampleWeight: SampleWeight = null): void {
     const output = asTensor(yPred);
-    this.update(asTensor(yTrue), { output, fromLogits: false, probabilities: () => output });
+    this.update(asTensor(yTrue), { output, fromLogits: false, probabilities: () => output }, sampleWeight);
   }
 }
 
@@ -61,10 +62,17 @@ function sameSize(name: string, yTrue: Tensor, yPred: Tensor): void {
   }
 }
 
-/** A metric that is the mean over samples of a per-batch sum: accuracy, top-k, mse, mae, custom ones. */
+const weightOf = (sampleWeight: SampleWeight | undefined, r: number) => (sampleWeight == null ? 1 : sampleWeight[r]);
+
+/** A metric that is the (weighted) mean over samples of a per-sample value: accuracy, top-k, mse, mae, custom ones. */
 abstract class MeanMetric extends Metric {
   protected total = 0;
   protected count = 0;
+
+  protected add(value: number, weight: number): void {
+    this.total += weight * value;
+    this.count += weight;
+  }
 
   resetState(): void {
     this.total = 0;
@@ -100,23 +108,24 @@ export class Accuracy extends MeanMetric {
     super('accuracy');
   }
 
-  update(yTrue: Tensor, { output, fromLogits }: BatchOutput): void {
+  update(yTrue: Tensor, { output, fromLogits }: BatchOutput, sampleWeight?: SampleWeight): void {
     const [B, C] = rowsOf(output);
     const O = output.data, L = yTrue.data;
     if (this.loss === 'binary_crossentropy' || (this.loss === 'mean_squared_error' && C === 1)) {
       const threshold = fromLogits ? 0 : 0.5;
-      let correct = 0;
-      for (let i = 0; i < O.length; i++) if (O[i] > threshold === L[i] > 0.5) correct++;
-      this.total += correct / Math.max(C, 1);
+      for (let r = 0; r < B; r++) {
+        let correct = 0;
+        for (let i = r * C; i < (r + 1) * C; i++) if (O[i] > threshold === L[i] > 0.5) correct++;
+        this.add(correct / C, weightOf(sampleWeight, r));
+      }
     } else {
       const truth = trueClasses(yTrue, B, C);
       for (let r = 0; r < B; r++) {
         let best = 0;
         for (let j = 1; j < C; j++) if (O[r * C + j] > O[r * C + best]) best = j;
-        if (best === truth[r]) this.total++;
+        this.add(best === truth[r] ? 1 : 0, weightOf(sampleWeight, r));
       }
     }
-    this.count += B;
   }
 
   saved(): SavedMetric {
@@ -137,7 +146,7 @@ abstract class TopK extends MeanMetric {
     this.k = k;
   }
 
-  update(yTrue: Tensor, { output }: BatchOutput): void {
+  update(yTrue: Tensor, { output }: BatchOutput, sampleWeight?: SampleWeight): void {
     const [B, C] = rowsOf(output);
     if (this.sparse ? yTrue.size !== B : yTrue.size !== B * C) {
       const want = this.sparse ? `class ids of shape [${B}]` : `one-hot rows of shape [${B}, ${C}]`;
@@ -148,9 +157,8 @@ abstract class TopK extends MeanMetric {
       const score = O[r * C + truth[r]];
       let higher = 0;
       for (let j = 0; j < C; j++) if (O[r * C + j] > score) higher++;
-      if (higher < this.k) this.total++;
+      this.add(higher < this.k ? 1 : 0, weightOf(sampleWeight, r));
     }
-    this.count += B;
   }
 
   saved(): SavedMetric {
@@ -175,23 +183,28 @@ export class SparseTopKCategoricalAccuracy extends TopK {
 
 /** 'mse' / 'mae' as metrics: the mean over samples of the mean over each sample's outputs. */
 class ErrorMetric extends MeanMetric {
+  /** The name it was asked for ('mse'), kept for saving when `name` gets a prefix. */
+  private readonly identifier: string;
+
   constructor(name: string, private readonly absolute: boolean) {
     super(name);
+    this.identifier = name;
   }
 
-  update(yTrue: Tensor, batch: BatchOutput): void {
+  update(yTrue: Tensor, batch: BatchOutput, sampleWeight?: SampleWeight): void {
     const p = batch.probabilities();
     sameSize(this.name, yTrue, p);
     const P = p.data, T = yTrue.data;
-    let sum = 0;
-    for (let i = 0; i < P.length; i++) sum += this.absolute ? Math.abs(P[i] - T[i]) : (P[i] - T[i]) ** 2;
     const [B, C] = rowsOf(p);
-    this.total += C === 0 ? 0 : sum / C;
-    this.count += B;
+    for (let r = 0; r < B; r++) {
+      let sum = 0;
+      for (let i = r * C; i < (r + 1) * C; i++) sum += this.absolute ? Math.abs(P[i] - T[i]) : (P[i] - T[i]) ** 2;
+      this.add(sum / C, weightOf(sampleWeight, r));
+    }
   }
 
   saved(): SavedMetric {
-    return this.name;
+    return this.identifier;
   }
 }
 
@@ -201,14 +214,16 @@ export class MetricFunction extends MeanMetric {
     super(name ?? (fn.name || 'custom_metric'));
   }
 
-  update(yTrue: Tensor, batch: BatchOutput): void {
+  /** The batch's value counts once a sample (with weights: their sum). */
+  update(yTrue: Tensor, batch: BatchOutput, sampleWeight?: SampleWeight): void {
     const value = this.fn(yTrue, batch.probabilities());
     if (typeof value !== 'number' || Number.isNaN(value)) {
       throw new Error(`wasmgrad: metric '${this.name}' expected its function to return a number, got ${describeValue(value)}`);
     }
     const [B] = rowsOf(batch.output);
-    this.total += value * B;
-    this.count += B;
+    let weight = 0;
+    for (let r = 0; r < B; r++) weight += weightOf(sampleWeight, r);
+    this.add(value, weight);
   }
 
   saved(): null {
@@ -235,17 +250,18 @@ abstract class ConfusionMetric extends Metric {
     for (const counts of [this.tp, this.fp, this.fn, this.tn]) counts.fill(0);
   }
 
-  /** Every element counts (Keras flattens), a target is positive when it is not 0. */
-  update(yTrue: Tensor, batch: BatchOutput): void {
+  /** Every element counts (Keras flattens), weighted by its sample; a target is positive when it is not 0. */
+  update(yTrue: Tensor, batch: BatchOutput, sampleWeight?: SampleWeight): void {
     const p = batch.probabilities();
     sameSize(this.name, yTrue, p);
     const P = p.data, T = yTrue.data;
+    const [, C] = rowsOf(p);
     for (let i = 0; i < P.length; i++) {
-      const positive = T[i] !== 0;
+      const positive = T[i] !== 0, w = weightOf(sampleWeight, Math.floor(i / C));
       for (let k = 0; k < this.thresholds.length; k++) {
         const predicted = P[i] > this.thresholds[k];
-        if (predicted) (positive ? this.tp : this.fp)[k]++;
-        else (positive ? this.fn : this.tn)[k]++;
+        if (predicted) (positive ? this.tp : this.fp)[k] += w;
+        else (positive ? this.fn : this.tn)[k] += w;
       }
     }
   }
@@ -355,9 +371,9 @@ export const metricNames = ['accuracy', 'top_k_categorical_accuracy', 'sparse_to
 export type MetricLike = string | Metric | ((yTrue: Tensor, yPred: Tensor) => number) | { className: string; config: Record<string, unknown> };
 
 /** compile()'s metrics list as Metric objects for this loss; names checked, duplicates refused. */
-export function resolveMetrics(metrics: unknown, loss: LossName): Metric[] {
+export function resolveMetrics(metrics: unknown, loss: LossName, what = 'metrics'): Metric[] {
   if (metrics === undefined || metrics === null) return [];
-  if (!Array.isArray(metrics)) throw new Error(`wasmgrad: compile() expected metrics as a list such as ['accuracy'], got ${JSON.stringify(metrics)}`);
+  if (!Array.isArray(metrics)) throw new Error(`wasmgrad: compile() expected ${what} as a list such as ['accuracy'], got ${JSON.stringify(metrics)}`);
   const resolved = metrics.map((m: unknown): Metric => {
     if (m instanceof Metric) return m;
     if (typeof m === 'function') return new MetricFunction(m as (yTrue: Tensor, yPred: Tensor) => number);
@@ -373,9 +389,24 @@ export function resolveMetrics(metrics: unknown, loss: LossName): Metric[] {
       `wasmgrad: compile() got an unknown metric ${typeof m === 'string' ? JSON.stringify(m) : describeValue(m)}; expected ${metricNames.map((n) => `'${n}'`).join(', ')}, a metric object such as new Precision(), or a function (yTrue, yPred) => number`,
     );
   });
-  const names = resolved.map((m) => m.name);
+  checkDistinct(resolved.map((m) => m.name));
+  return resolved;
+}
+
+function checkDistinct(names: string[]): void {
   const twice = names.find((n, i) => names.indexOf(n) !== i || n === 'loss');
   if (twice !== undefined) throw new Error(`wasmgrad: compile() expected metrics with distinct names (not 'loss'), got '${twice}' twice`);
+}
+
+/**
+ * compile()'s weightedMetrics: as resolveMetrics, and a name already used by an unweighted metric
+ * gets the prefix 'weighted_' (as tf.keras does: metrics ['accuracy'] and weightedMetrics
+ * ['accuracy'] log accuracy and weighted_accuracy).
+ */
+export function resolveWeightedMetrics(weighted: unknown, loss: LossName, unweighted: readonly Metric[]): Metric[] {
+  const resolved = resolveMetrics(weighted, loss, 'weightedMetrics');
+  for (const m of resolved) if (unweighted.some((u) => u.name === m.name)) m.name = `weighted_${m.name}`;
+  checkDistinct([...unweighted, ...resolved].map((m) => m.name));
   return resolved;
 }
 

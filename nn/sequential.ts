@@ -20,7 +20,7 @@ import {
 } from './checks.js';
 import { Layer, type ForwardStep } from './layers/index.js';
 import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossName } from './losses.js';
-import { batchOutput, resolveMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
+import { batchOutput, resolveMetrics, resolveWeightedMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
 import { resolveOptimizer } from './optimizers.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
 import type { CompileSettings, ModelArtifacts } from './saving/format.js';
@@ -35,9 +35,11 @@ export interface CompileOptions {
   loss: string;
   /**
    * Names ('accuracy', 'top_k_categorical_accuracy', 'mse', 'auc', ...), metric objects (new
-   * Precision()) or functions (yTrue, yPred) => number; each logged under its name.
+   * Precision()) or functions (yTrue, yPred) => number; each logged under its name. Not weighted.
    */
   metrics?: MetricLike[];
+  /** Metrics weighted by sampleWeight / classWeight (Keras' weighted_metrics); a name also in metrics gets 'weighted_'. */
+  weightedMetrics?: MetricLike[];
 }
 
 export interface FitOptions {
@@ -81,6 +83,7 @@ interface Compiled {
   optimizer: Optimizer;
   loss: LossName;
   metrics: Metric[];
+  weightedMetrics: Metric[];
 }
 
 /** The forward pass as fit / evaluate / predict run it: steps, and whether it ends in logits. */
@@ -223,10 +226,13 @@ export class Sequential {
       throw new Error(`wasmgrad: compile expected an options object such as { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }`);
     }
     if (options.loss === undefined) throw new Error(`wasmgrad: compile() needs a loss, e.g. { loss: 'sparse_categorical_crossentropy' }`);
+    const loss = resolveLoss(options.loss);
+    const metrics = resolveMetrics(options.metrics, loss);
     this.compiled = {
       optimizer: resolveOptimizer(options.optimizer ?? 'rmsprop'),
-      loss: resolveLoss(options.loss),
-      metrics: resolveMetrics(options.metrics, resolveLoss(options.loss)),
+      loss,
+      metrics,
+      weightedMetrics: resolveWeightedMetrics(options.weightedMetrics, loss, metrics),
     };
   }
 
@@ -314,7 +320,7 @@ export class Sequential {
       const bar = new ProgressBar({ target: steps, verbose, stream });
       for (let i = 0; i < n; i++) order[i] = i;
       if (settings.shuffle) globalRandom.shuffle(order);
-      for (const m of compiled.metrics) m.resetState();
+      this.resetMetrics(compiled);
 
       let lossSum = 0, seen = 0;
       let lastYield = Date.now();
@@ -374,21 +380,27 @@ export class Sequential {
       if (!Number.isFinite(value)) return value;
       loss.backward(); // backward: every parameter's .grad
       compiled.optimizer.step(params); // update
-      this.updateMetrics(compiled, yb, output, plan); // on the outputs before the update, as Keras
+      this.updateMetrics(compiled, yb, output, plan, wb); // on the outputs before the update, as Keras
       return value;
     });
   }
 
-  private updateMetrics(compiled: Compiled, labels: Tensor, output: Tensor, plan: Plan): void {
-    if (compiled.metrics.length === 0) return;
-    const batch = batchOutput(output, plan.fromLogits, fusableActivation(compiled.loss));
-    for (const m of compiled.metrics) m.update(labels, batch);
+  private resetMetrics(compiled: Compiled): void {
+    for (const m of [...compiled.metrics, ...compiled.weightedMetrics]) m.resetState();
   }
 
-  /** Keras' logs: the mean loss, then each metric's result under its name. */
+  /** Every metric sees the batch; the weighted ones with its loss weights. */
+  private updateMetrics(compiled: Compiled, labels: Tensor, output: Tensor, plan: Plan, weights: Float32Array | null): void {
+    if (compiled.metrics.length + compiled.weightedMetrics.length === 0) return;
+    const batch = batchOutput(output, plan.fromLogits, fusableActivation(compiled.loss));
+    for (const m of compiled.metrics) m.update(labels, batch);
+    for (const m of compiled.weightedMetrics) m.update(labels, batch, weights);
+  }
+
+  /** Keras' logs: the mean loss, then each metric's result under its name (the weighted ones last). */
   private logsOf(loss: number, compiled: Compiled): Logs {
     const logs: Logs = { loss };
-    for (const m of compiled.metrics) logs[m.name] = m.result();
+    for (const m of [...compiled.metrics, ...compiled.weightedMetrics]) logs[m.name] = m.result();
     return logs;
   }
 
@@ -448,7 +460,7 @@ export class Sequential {
     const n = x.shape[0];
     const steps = Math.ceil(n / batchSize);
     const plan = this.steps(fusableActivation(compiled.loss));
-    for (const m of compiled.metrics) m.resetState();
+    this.resetMetrics(compiled);
     let lossSum = 0;
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(n, start + batchSize);
@@ -457,7 +469,7 @@ export class Sequential {
         const output = this.forward(plan, xb, false);
         const wb = weights === null ? null : weights.subarray(start, end);
         lossSum += computeLoss(compiled.loss, output, yb, plan.fromLogits, wb).item() * (end - start);
-        this.updateMetrics(compiled, yb, output, plan);
+        this.updateMetrics(compiled, yb, output, plan, wb);
       }));
       const logs = this.logsOf(lossSum / end, compiled);
       if (step < steps - 1) bar?.update(step + 1, logs);
@@ -556,14 +568,15 @@ export class Sequential {
   /** The compile settings as a saved model holds them; a custom metric function cannot be saved. */
   private compileSettings(): CompileSettings | null {
     if (this.compiled === null) return null;
-    const metrics = this.compiled.metrics.map((m): SavedMetric => {
-      const saved = m.saved();
-      if (saved === null) {
+    const saved = (metrics: Metric[]) => metrics.map((m): SavedMetric => {
+      const identifier = m.saved();
+      if (identifier === null) {
         throw new Error(`wasmgrad: cannot save model '${this.name}': metric '${m.name}' is a custom function, which loadModel cannot recreate; save the weights alone with saveWeights()`);
       }
-      return saved;
+      return identifier;
     });
-    return { optimizer: this.compiled.optimizer, loss: this.compiled.loss, metrics };
+    const { optimizer, loss, metrics, weightedMetrics } = this.compiled;
+    return { optimizer, loss, metrics: saved(metrics), weightedMetrics: saved(weightedMetrics) };
   }
 
   /** The Keras summary table as text. */

@@ -52,6 +52,8 @@ export interface ModelJson {
     loss: string;
     /** Metric names ('accuracy'), or { className, config } for metrics with options (Precision, AUC...). */
     metrics: SavedMetric[];
+    /** compile()'s weightedMetrics (absent in files from before they existed: none). */
+    weightedMetrics?: SavedMetric[];
     optimizer: { name: string; config: OptimizerConfig; iterations: number };
   } | null;
   /**
@@ -91,6 +93,7 @@ export interface CompileSettings {
   optimizer: Optimizer;
   loss: string;
   metrics: readonly SavedMetric[];
+  weightedMetrics: readonly SavedMetric[];
 }
 
 /** A saved model that cannot be read or written: names the file (or folder) and the problem. */
@@ -179,7 +182,7 @@ export interface SavableModel {
 /** What loading needs of the model it rebuilds: build, compile, and take the saved weights. */
 export interface LoadableModel extends SavableModel {
   build(inputShape: readonly number[]): void;
-  compile(options: { optimizer: Optimizer; loss: string; metrics?: SavedMetric[] }): void;
+  compile(options: { optimizer: Optimizer; loss: string; metrics?: SavedMetric[]; weightedMetrics?: SavedMetric[] }): void;
   readonly trainableWeights: Tensor[];
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void;
 }
@@ -269,6 +272,9 @@ export function checkModelJson(value: unknown, file = 'model.json'): ModelJson {
     const isMetric = (m: unknown) => typeof m === 'string' || (isObject(m) && typeof m.className === 'string' && isObject(m.config));
     if (!Array.isArray(training.metrics) || !training.metrics.every(isMetric)) {
       return fail(`expected training.metrics to be a list of names or { className, config }, got ${JSON.stringify(training.metrics)}`);
+    }
+    if (training.weightedMetrics !== undefined && (!Array.isArray(training.weightedMetrics) || !training.weightedMetrics.every(isMetric))) {
+      return fail(`expected training.weightedMetrics to be a list of names or { className, config }, got ${JSON.stringify(training.weightedMetrics)}`);
     }
     const optimizer = training.optimizer;
     if (!isObject(optimizer) || typeof optimizer.name !== 'string' || !isObject(optimizer.config)) {

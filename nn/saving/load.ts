@@ -71,7 +71,7 @@ function buildModel<M extends LoadableModel>(
         const config: Record<string, unknown> = { ...saved.config };
         if (typeof config.learningRate === 'object') config.learningRate = scheduleFromConfig(config.learningRate as SavedSchedule);
         optimizer = builder.make(config as never);
-        model.compile({ optimizer, loss: resolveLoss(loss), metrics });
+        model.compile({ optimizer, loss: resolveLoss(loss), metrics, weightedMetrics: json.training.weightedMetrics });
       } catch (error) {
         return fail(`the compile settings in "training" are not valid: ${reason(error)}`);
       }

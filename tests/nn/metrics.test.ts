@@ -24,6 +24,15 @@ describe("Keras' worked examples", () => {
     expect(new Precision().result()).toBe(0); // no predicted positive yet: 0, as Keras' divide_no_nan
   });
 
+  it("with sample weights (Keras' second Precision example): only the weighted samples count", () => {
+    const m = new Precision();
+    m.updateState([0, 1, 1, 1], [1, 0, 1, 1], [0, 0, 1, 0]);
+    expect(m.result()).toBe(1);
+    const accuracy = byName('accuracy', 'sparse_categorical_crossentropy' as never);
+    accuracy.updateState([0, 1, 2], tensor([[0.9, 0.1, 0], [0.9, 0.1, 0], [0, 0, 1]]), [1, 3, 1]);
+    expect(accuracy.result()).toBeCloseTo(2 / 5, 6); // Σ w · correct / Σ w
+  });
+
   it('Recall: 2 of 3 positives found; a threshold of your choice', () => {
     const m = new Recall();
     m.updateState([0, 1, 1, 1], [1, 0, 1, 1]);
@@ -132,6 +141,24 @@ describe('metrics in fit and evaluate', () => {
     expect(copy.toArtifacts().modelJson.training!.metrics).toEqual(artifacts.modelJson.training!.metrics);
     model.compile({ optimizer: 'adam', loss: 'mse', metrics: [(a: Tensor) => a.size] });
     expect(() => model.toArtifacts()).toThrow(/metric 'custom_metric' is a custom function.*saveWeights/);
+  });
+
+  it("weightedMetrics weight by sampleWeight; the same name in both lists logs 'weighted_' (tf.keras' names)", async () => {
+    setSeed(8);
+    const x = tensor([[1, 0], [0, 1], [1, 1], [0, 0]]), y = tensor([0, 1, 1, 0]);
+    const model = new Sequential([new Dense(2, { activation: 'softmax', inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'], weightedMetrics: ['accuracy', new SparseTopKCategoricalAccuracy({ k: 1 })] });
+    const w = [1, 0, 0, 3];
+    const [, accuracy, weightedAccuracy, top1] = model.evaluate(x, y, { verbose: 0, sampleWeight: w });
+    const p = model.predict(x).data;
+    const correct = [0, 1, 2, 3].map((r) => ((p[2 * r + 1] > p[2 * r] ? 1 : 0) === y.data[r] ? 1 : 0));
+    expect(accuracy).toBeCloseTo(correct.reduce((a, b) => a + b, 0) / 4, 6);
+    expect(weightedAccuracy).toBeCloseTo((correct[0] + 3 * correct[3]) / 4, 6);
+    expect(top1).toBeCloseTo(weightedAccuracy, 6); // top-1 of two classes is accuracy, weighted the same way
+    const history = await model.fit(x, y, { epochs: 1, verbose: 0, sampleWeight: w });
+    expect(Object.keys(history.history)).toEqual(['loss', 'accuracy', 'weighted_accuracy', 'sparse_top_k_categorical_accuracy']);
+    const copy = loadModelFromArtifacts(model.toArtifacts());
+    expect(copy.evaluate(x, y, { verbose: 0, sampleWeight: w })).toEqual(model.evaluate(x, y, { verbose: 0, sampleWeight: w }));
   });
 
   it('two metrics with one name are refused', () => {
