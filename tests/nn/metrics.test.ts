@@ -151,7 +151,7 @@ describe('metrics in fit and evaluate', () => {
     const w = [1, 0, 0, 3];
     const [, accuracy, weightedAccuracy, top1] = model.evaluate(x, y, { verbose: 0, sampleWeight: w });
     const p = model.predict(x).data;
-    const correct = [0, 1, 2, 3].map((r) => ((p[2 * r + 1] > p[2 * r] ? 1 : 0) === y.data[r] ? 1 : 0));
+    const correct = [0, 1, 2, 3].map((r): number => ((p[2 * r + 1] > p[2 * r] ? 1 : 0) === y.data[r] ? 1 : 0));
     expect(accuracy).toBeCloseTo(correct.reduce((a, b) => a + b, 0) / 4, 6);
     expect(weightedAccuracy).toBeCloseTo((correct[0] + 3 * correct[3]) / 4, 6);
     expect(top1).toBeCloseTo(weightedAccuracy, 6); // top-1 of two classes is accuracy, weighted the same way
