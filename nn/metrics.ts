@@ -276,33 +276,36 @@ function checkThreshold(metric: string, value: unknown): number {
   return value;
 }
 
-/** Keras' Precision: tp / (tp + fp) at a threshold (default 0.5); 0 before any positive prediction. */
-export class Precision extends ConfusionMetric {
+/** Precision and Recall: a ratio of the confusion counts at one threshold (default 0.5). */
+abstract class ThresholdMetric extends ConfusionMetric {
+  constructor(private readonly className: 'Precision' | 'Recall', options: { thresholds?: number; name?: string }) {
+    super(options.name ?? className.toLowerCase(), [checkThreshold(className, options.thresholds ?? 0.5)]);
+  }
+
+  saved(): SavedMetric {
+    return { className: this.className, config: { thresholds: this.thresholds[0], name: this.name } };
+  }
+}
+
+/** Keras' Precision: tp / (tp + fp); 0 before any positive prediction (Keras' divide_no_nan). */
+export class Precision extends ThresholdMetric {
   constructor(options: { thresholds?: number; name?: string } = {}) {
-    super(options.name ?? 'precision', [checkThreshold('Precision', options.thresholds ?? 0.5)]);
+    super('Precision', options);
   }
 
   result(): number {
     return ratio(this.tp[0], this.tp[0] + this.fp[0]);
   }
-
-  saved(): SavedMetric {
-    return { className: 'Precision', config: { thresholds: this.thresholds[0], name: this.name } };
-  }
 }
 
-/** Keras' Recall: tp / (tp + fn) at a threshold (default 0.5); 0 before any positive target. */
-export class Recall extends ConfusionMetric {
+/** Keras' Recall: tp / (tp + fn); 0 before any positive target. */
+export class Recall extends ThresholdMetric {
   constructor(options: { thresholds?: number; name?: string } = {}) {
-    super(options.name ?? 'recall', [checkThreshold('Recall', options.thresholds ?? 0.5)]);
+    super('Recall', options);
   }
 
   result(): number {
     return ratio(this.tp[0], this.tp[0] + this.fn[0]);
-  }
-
-  saved(): SavedMetric {
-    return { className: 'Recall', config: { thresholds: this.thresholds[0], name: this.name } };
   }
 }
 
