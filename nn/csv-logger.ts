@@ -4,18 +4,7 @@
 
 import { describeValue } from '../engine/index.js';
 import { Callback, type Logs } from './callbacks.js';
-
-/** A float as Python's str() writes it: 0.1, 1.0, 1e-05, 1e+16, inf, nan (shortest round-trip digits). */
-export function pythonFloat(value: number): string {
-  if (Number.isNaN(value)) return 'nan';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e16)) {
-    return value.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
-  }
-  const text = String(value);
-  return Number.isInteger(value) ? `${text}.0` : text;
-}
+import { pythonFloat } from './progress.js';
 
 export class CSVLogger extends Callback {
   private keys: string[] | null = null;

@@ -5,7 +5,7 @@
 
 import { describeValue } from '../engine/index.js';
 import { Callback, checkNonNegativeInteger, monitorMode, monitored, type CallbackModel, type Logs } from './callbacks.js';
-import { pythonExponential } from './progress.js';
+import { pythonFloat } from './progress.js';
 
 function optimizerOf(model: CallbackModel | null, who: string): { learningRate: number } {
   const optimizer = model?.optimizer ?? null;
@@ -99,7 +99,7 @@ export class ReduceLROnPlateau extends Callback {
         if (Math.fround(old) > Math.fround(this.minLr)) {
           const next = Math.max(old * this.factor, this.minLr);
           optimizer.learningRate = next;
-          if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pythonExponential(next, 4)}.`);
+          if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pythonFloat(next)}.`);
           this.cooldownCounter = this.cooldown;
           this.wait = 0;
         }
