@@ -11,7 +11,7 @@
 import { describeValue } from './describe.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from '../kernels/index.js';
 import { LearningRateSchedule, type SavedSchedule } from './schedules.js';
-import { persistent, zeros, type Tensor } from './tensor.js';
+import { persistent, topLevel, zeros, type Tensor } from './tensor.js';
 
 /** What Optimizer.getState() returns: iterations, and each parameter's slot tensors in order. */
 export interface OptimizerState {
@@ -88,11 +88,13 @@ export abstract class Optimizer {
   /** One update of every parameter that has a gradient. */
   step(params: readonly Tensor[]): void {
     this.lr = this.learningRate; // a schedule's rate after `iterations` updates (0 for the first)
-    this.iterations++;
-    for (const p of params) {
-      if (p.grad === null) continue;
-      this.update(p, p.grad, this.slotsOf(p));
-    }
+    topLevel(() => {
+      this.iterations++;
+      for (const p of params) {
+        if (p.grad === null) continue;
+        this.update(p, p.grad, this.slotsOf(p));
+      }
+    });
   }
 
   /** The state tensors of a parameter, created as zeros on first use. */
