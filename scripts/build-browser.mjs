@@ -42,6 +42,18 @@ export async function buildTestPages() {
   }
 }
 
+/**
+ * tests/browser/vite/ built by `vite build` with no config file (Vite's defaults) into
+ * out/browser-vite/, served from its own root (Vite's default base is '/').
+ */
+export async function buildVitePage() {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({
+    root: join(root, 'tests/browser/vite'), configFile: false, logLevel: 'warn',
+    build: { outDir: join(root, 'out/browser-vite'), emptyOutDir: true },
+  });
+}
+
 const what = process.argv[2] ?? 'all';
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (what === 'demo' || what === 'all') await buildDemo();
