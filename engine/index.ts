@@ -23,4 +23,4 @@ export type { SGDOptions, RMSpropOptions, AdamOptions, OptimizerState } from './
 export { Random, globalRandom, setSeed } from './random.js';
 export type { RandomState } from './random.js';
 export { setBackend, getBackend, memoryStats } from '../kernels/index.js';
-export { setThreads, getThreads } from '../kernels/index.js';
+export { setThreads, getThreads, ready } from '../kernels/index.js';

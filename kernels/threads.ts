@@ -22,6 +22,8 @@ import {
   CONTROL_PROTOCOL, JOB_BLOCK_BYTES, WORKER_BLOCK_BYTES, gemmWorkerMain, type GemmWorkerSetup,
 } from './gemm-worker.js';
 import { alloc, free, isShared, memory } from './memory.js';
+import { isNode, nodeBuiltin, nodeBuiltinNow } from '../runtime/node-builtins.js';
+import { startWebWorker, webWorkersPossible } from './web-workers.js';
 import type { GemmArgs } from './types.js';
 
 const { job: JOB, worker: WORKER, state: STATE } = CONTROL_PROTOCOL;
@@ -90,17 +92,19 @@ interface Platform {
   unavailableReason: string;
   /** Cores the runtime says this process may use. */
   parallelism: number;
+  /**
+   * Whether this thread may block in Atomics.wait: Node and Workers may, a page's main thread may
+   * not (browsers throw there), so there the pool only spins while workers finish their pieces.
+   */
+  mayBlock: boolean;
 }
 
-async function detectPlatform(): Promise<Platform> {
-  if (!isShared) {
-    return { startThread: null, unavailableReason: 'the WebAssembly memory is not shared (no SharedArrayBuffer)', parallelism: 1 };
-  }
-  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
-  if (!isNode) return { startThread: null, unavailableReason: 'only Node worker_threads are supported so far', parallelism: 1 };
-  const [{ Worker }, os] = await Promise.all([import('node:worker_threads'), import('node:os')]);
+const NO_THREADS = { startThread: null, parallelism: 1, mayBlock: true } as const;
+
+/** Node's worker_threads, from the modules themselves. */
+function nodePlatform(workerThreads: typeof import('node:worker_threads'), os: typeof import('node:os')): Platform {
   const startThread: StartThread = (setup) => {
-    const worker = new Worker(GEMM_WORKER_SOURCE, { eval: true, workerData: setup });
+    const worker = new workerThreads.Worker(GEMM_WORKER_SOURCE, { eval: true, workerData: setup });
     // unref: an idle worker (blocked in Atomics.wait) must not keep the process alive. Waking it
     // does not involve the event loop, only the shared memory, so unref'ing costs nothing.
     worker.unref();
@@ -111,13 +115,57 @@ async function detectPlatform(): Promise<Platform> {
       onExit: (listener) => worker.on('exit', () => listener(uncaught)),
     };
   };
-  return { startThread, unavailableReason: '', parallelism: os.availableParallelism() };
+  return { startThread, unavailableReason: '', parallelism: os.availableParallelism(), mayBlock: true };
 }
 
-const platform = await detectPlatform();
+/** True when Atomics.wait may be called on this thread (it throws on a page's main thread). */
+function threadMayBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What this runtime offers, found while this file is imported. In Node the modules come from
+ * process.getBuiltinModule (Node >= 20.16); older Node has them only through an asynchronous
+ * import, so there threads start after `await ready()` (platformSettled below).
+ */
+function detectPlatform(): Platform | Promise<Platform> {
+  if (!isShared) {
+    const reason = isNode
+      ? 'the WebAssembly memory is not shared (no SharedArrayBuffer)'
+      : 'this page is not cross-origin isolated, so it has no SharedArrayBuffer (serve it with the headers ' +
+        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+    return { ...NO_THREADS, unavailableReason: reason };
+  }
+  if (isNode) {
+    const workerThreads = nodeBuiltinNow('node:worker_threads'), os = nodeBuiltinNow('node:os');
+    if (workerThreads !== null && os !== null) return nodePlatform(workerThreads, os);
+    return Promise.all([nodeBuiltin('node:worker_threads', 'threads'), nodeBuiltin('node:os', 'threads')]).then(([w, o]) => nodePlatform(w, o));
+  }
+  if (webWorkersPossible()) {
+    const cores = typeof navigator === 'object' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
+    return { startThread: startWebWorker, unavailableReason: '', parallelism: cores, mayBlock: threadMayBlock() };
+  }
+  return { ...NO_THREADS, unavailableReason: 'this runtime has neither Node worker_threads nor Web Workers' };
+}
+
+const detected = detectPlatform();
+let platform: Platform = detected instanceof Promise ? { ...NO_THREADS, unavailableReason: 'threads are still starting: `await ready()`' } : detected;
+
+// On a page without isolation, say once why the kernels run on one thread, and what would change it.
+if (!isNode && !isShared && typeof console === 'object') {
+  console.info(
+    'wasmgrad: threads are off (WebAssembly SIMD kernels on one thread): this page is not cross-origin isolated. ' +
+      'Serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp to turn them on.',
+  );
+}
 
 /** Why worker threads cannot be used here; '' when they can. */
-export const threadsUnavailableReason: string = platform.unavailableReason;
+export let threadsUnavailableReason: string = platform.unavailableReason;
 
 // ---- the settings: thread count and threshold ------------------------------------------------
 
@@ -126,7 +174,18 @@ export const threadsUnavailableReason: string = platform.unavailableReason;
 // 119 GFLOP/s) and its training step in 4.46 ms instead of 7.27; with one other process spinning
 // on a core, 0.92-0.99x (the worker seldom gets a core in time and the main thread takes its
 // pieces; a fixed split lost 10-75% there). A large gain against a small loss.
-let threadCount = platform.startThread === null ? 1 : Math.max(1, Math.min(2, platform.parallelism));
+const defaultThreads = (p: Platform) => (p.startThread === null ? 1 : Math.max(1, Math.min(2, p.parallelism)));
+let threadCount = defaultThreads(platform);
+let threadCountChosen = false;
+
+/** Resolves when the platform is known (at once, except on Node < 20.16). */
+const platformSettled: Promise<void> = detected instanceof Promise
+  ? detected.then((found) => {
+    platform = found;
+    threadsUnavailableReason = found.unavailableReason;
+    if (!threadCountChosen) threadCount = defaultThreads(found);
+  }, () => undefined)
+  : Promise.resolve();
 let minimumThreadedWork = DEFAULT_MINIMUM_THREADED_WORK;
 const pools = new Set<GemmThreadPool>();
 
@@ -147,6 +206,7 @@ export function setThreads(count: number): void {
     throw new Error(`wasmgrad: setThreads(${count}): worker threads are unavailable here: ${platform.unavailableReason}`);
   }
   threadCount = count;
+  threadCountChosen = true;
   for (const pool of pools) pool.keepHelpers(count - 1);
 }
 
@@ -170,6 +230,7 @@ export function getThreadThreshold(): number {
 
 /** Starts every worker that the thread count calls for and resolves when all are ready to work. */
 export async function threadsReady(): Promise<void> {
+  await platformSettled;
   await Promise.all([...pools].map((pool) => pool.ready()));
 }
 
@@ -246,7 +307,8 @@ export interface GemmThreadPoolOptions {
  */
 export class GemmThreadPool {
   private readonly helpers: Helper[] = [];
-  private readonly startThread: StartThread | null;
+  /** A test's own way to start threads; else the platform's, looked up when needed. */
+  private readonly ownStartThread: StartThread | null;
   private readonly stallMilliseconds: number;
   private jobBlock = 0;
   private job = new Int32Array(0);
@@ -255,9 +317,13 @@ export class GemmThreadPool {
   private nextId = 1;
 
   constructor(private readonly module: WebAssembly.Module, options: GemmThreadPoolOptions = {}) {
-    this.startThread = options.startThread ?? platform.startThread;
+    this.ownStartThread = options.startThread ?? null;
     this.stallMilliseconds = options.stallMilliseconds ?? STALL_MINIMUM_MILLISECONDS;
     pools.add(this);
+  }
+
+  private get startThread(): StartThread | null {
+    return this.ownStartThread ?? platform.startThread;
   }
 
   /**
@@ -479,7 +545,12 @@ export class GemmThreadPool {
         for (const owner of owners) owner.handle.terminate(); // so that none can write into C later
         return `did not finish its rows within ${Math.round(patienceMilliseconds)} ms and was stopped`;
       }
-      Atomics.wait(job, JOB.piecesDone, done, WAIT_SLICE_MILLISECONDS);
+      if (platform.mayBlock) Atomics.wait(job, JOB.piecesDone, done, WAIT_SLICE_MILLISECONDS);
+      else {
+        // A page's main thread may not sleep: it spins, re-checking the workers every millisecond.
+        const until = performance.now() + 1;
+        while (Atomics.load(job, JOB.piecesDone) === done && performance.now() < until);
+      }
       done = Atomics.load(job, JOB.piecesDone);
     }
     return null;

@@ -11,12 +11,17 @@
 // SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
 // the model it builds; a problem is a SavedModelError naming the file and what is wrong.
 
-import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, globalRandom, type RandomState, type Tensor } from '../engine/index.js';
+import { Adam, Optimizer, Random, RMSprop, SGD, describeValue, formatShape, globalRandom, type RandomState, type Tensor } from '../engine/index.js';
 import { Dropout, type Layer } from './layers/index.js';
 import { layerClassNames, layerFromConfig } from './layers/registry.js';
 import { resolveLoss, resolveMetrics } from './losses.js';
 import { Sequential } from './sequential.js';
 import { sha256Hex } from './sha256.js';
+import { isNode, nodeBuiltin } from '../runtime/node-builtins.js';
+import {
+  DOWNLOADS_SCHEME, INDEXEDDB_SCHEME, downloadFiles, fetchSavedFiles, isFileSelection, isUrl, loadFromIndexedDb,
+  readPickedFiles, saveToIndexedDb, type SavedFiles,
+} from './saving/browser.js';
 
 /** What model.json's `format` says; anything else is not ours. */
 export const FORMAT_NAME = 'wasmgrad-model';
@@ -512,7 +517,7 @@ export function loadModelFromArtifacts(
 // loads them.
 
 async function nodeDigest(): Promise<Digest> {
-  const { createHash } = await import('node:crypto');
+  const { createHash } = await nodeBuiltin('node:crypto', 'saving a model to a folder');
   return (bytes) => createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -532,8 +537,17 @@ function errorCode(error: unknown): string | undefined {
  * weights.bin is not ours to replace, and is refused.
  */
 export async function saveModel(model: Sequential, compiled: CompileSettings | null, path: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { basename, dirname, join, resolve } = await import('node:path');
+  if (typeof path !== 'string') throw new TypeError(`wasmgrad: model.save expected a path or 'indexeddb://name' or 'downloads://name', got ${typeof path}`);
+  if (path.startsWith(INDEXEDDB_SCHEME) || path.startsWith(DOWNLOADS_SCHEME)) {
+    const artifacts = modelToArtifacts(model, compiled);
+    const save = path.startsWith(INDEXEDDB_SCHEME) ? saveToIndexedDb : downloadFiles;
+    return save(path, JSON.stringify(artifacts.modelJson), new Uint8Array(artifacts.weights));
+  }
+  if (!isNode) {
+    throw new SavedModelError(path, "cannot be saved here: a page has no file system. Save to 'indexeddb://name' (kept by the browser) or 'downloads://name' (the user's Downloads folder), or take model.toArtifacts()");
+  }
+  const fs = await nodeBuiltin('node:fs/promises', 'saving a model to a folder');
+  const { basename, dirname, join, resolve } = await nodeBuiltin('node:path', 'saving a model to a folder');
   const artifacts = modelToArtifacts(model, compiled, await nodeDigest());
   const target = resolve(path);
   const parent = dirname(target);
@@ -613,9 +627,15 @@ export async function saveModel(model: Sequential, compiled: CompileSettings | n
  *   await model.save('checkpoints/mnist');
  *   const again = await loadModel('checkpoints/mnist');
  */
-export async function loadModel(path: string, options: LoadOptions = {}): Promise<Sequential> {
-  const fs = await import('node:fs/promises');
-  const { join, resolve } = await import('node:path');
+export async function loadModel(path: string | ArrayLike<File>, options: LoadOptions = {}): Promise<Sequential> {
+  if (isFileSelection(path)) return fromSavedFiles(await readPickedFiles(path), sha256Hex, options);
+  if (typeof path !== 'string') {
+    throw new TypeError(`wasmgrad: loadModel expected a path, a URL, 'indexeddb://name' or the files of an <input type="file">, got ${describeValue(path)}`);
+  }
+  if (path.startsWith(INDEXEDDB_SCHEME)) return fromSavedFiles(await loadFromIndexedDb(path), sha256Hex, options);
+  if (isUrl(path)) return fromSavedFiles(await fetchSavedFiles(path), sha256Hex, options);
+  const fs = await nodeBuiltin('node:fs/promises', 'loading a model from a folder');
+  const { join, resolve } = await nodeBuiltin('node:path', 'loading a model from a folder');
   const folder = resolve(path);
   const files: FileNames = { modelJson: join(folder, 'model.json'), weights: join(folder, 'weights.bin') };
   const read = async (file: string): Promise<Uint8Array> => {
@@ -628,14 +648,23 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
     }
   };
   // model.json first, checked before weights.bin is read: a wrong format or version is the clearer message.
-  const text = new TextDecoder().decode(await read(files.modelJson));
+  const json = parseModelJson(new TextDecoder().decode(await read(files.modelJson)), files.modelJson);
+  const bytes = await read(files.weights);
+  return buildModel(json, bytes, files, await nodeDigest(), options);
+}
+
+/** model.json's text, parsed and checked. */
+function parseModelJson(text: string, file: string): ModelJson {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SavedModelError(files.modelJson, `is not valid JSON: ${reason(error)}`);
+    throw new SavedModelError(file, `is not valid JSON: ${reason(error)}`);
   }
-  const json = checkModelJson(value, files.modelJson);
-  const bytes = await read(files.weights);
-  return buildModel(json, bytes, files, await nodeDigest(), options);
+  return checkModelJson(value, file);
+}
+
+/** A model from the two parts of the saved form, however they arrived (nn/saving/browser.ts). */
+function fromSavedFiles(files: SavedFiles, digest: Digest, options: LoadOptions): Sequential {
+  return buildModel(parseModelJson(files.modelJsonText, files.names.modelJson), files.weights, files.names, digest, options);
 }

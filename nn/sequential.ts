@@ -17,6 +17,7 @@ import { Activation, Dense, Layer } from './layers/index.js';
 import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
 import { resolveOptimizer } from './optimizers.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
+import { YieldClock } from './event-loop.js';
 import { modelToArtifacts, saveModel, type ModelArtifacts } from './saving.js';
 import { formatSummary } from './summary.js';
 
@@ -350,6 +351,7 @@ export class Sequential {
     const withAccuracy = compiled.metrics.includes('accuracy');
 
     this.stopTraining = false;
+    const clock = new YieldClock();
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
@@ -359,7 +361,6 @@ export class Sequential {
       if (shuffle) globalRandom.shuffle(order);
 
       let lossSum = 0, correct = 0, seen = 0;
-      let lastYield = Date.now();
       for (let step = 0; step < steps; step++) {
         const rows = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
         for (const cb of callbacks) await cb.onBatchBegin?.(step, {});
@@ -389,11 +390,9 @@ export class Sequential {
         if (step < steps - 1) bar.update(step + 1, logs);
         for (const cb of callbacks) await cb.onBatchEnd?.(step, logs);
         if (this.stopTraining) break;
-        if (Date.now() - lastYield > 200) {
-          // Let the event loop breathe (timers, I/O, a browser's rendering) during long epochs.
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = Date.now();
-        }
+        // Let the event loop run (timers, I/O, a page's input and rendering, a Worker's messages)
+        // every few milliseconds of work, not after a fixed count of steps or epochs.
+        await clock.maybeYield();
       }
 
       const logs: Logs = { loss: lossSum / Math.max(seen, 1) };
@@ -405,7 +404,7 @@ export class Sequential {
       }
       bar.finish(logs);
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await clock.maybeYield();
     }
     for (const cb of callbacks) await cb.onTrainEnd?.({});
     return history;

@@ -4,6 +4,7 @@
 import { Tensor, describeValue, formatShape, tensor } from '../engine/index.js';
 import type { History } from './callbacks.js';
 import { digitsToText, historySvg, imageGridSvg } from './display.js';
+import { nodeBuiltin } from '../runtime/node-builtins.js';
 
 export { setSeed } from '../engine/index.js';
 
@@ -105,8 +106,8 @@ export async function saveHistoryPlot(path: string, history: History | Record<st
 
 /** Writes a file atomically (a temporary file renamed into place), so nothing is ever half-written. */
 async function writeTextFile(path: string, text: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const nodePath = await import('node:path');
+  const fs = await nodeBuiltin('node:fs/promises', 'writing a picture file');
+  const nodePath = await nodeBuiltin('node:path', 'writing a picture file');
   await fs.mkdir(nodePath.dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   await fs.writeFile(temp, text);

@@ -20,6 +20,9 @@ import { buildDemo, buildTestPages, buildVitePage } from '../../scripts/build-br
 import { startServer } from '../../scripts/serve.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// `node tests/browser/run.mjs demo` runs only the groups whose name contains 'demo' (bundles always).
+const only = process.argv[2];
+const wanted = (group) => only === undefined || group.includes(only);
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const started = Date.now();
 const results = [];
@@ -86,6 +89,7 @@ async function open(path, { isolated, viewport = { width: 1240, height: 900 }, s
 
 /** Loads a test page, waits for its report and records its checks, prefixed with `label`. */
 async function runPage(file, { isolated, label, timeout = 60_000, after }) {
+  if (!wanted(label)) return;
   const prefix = `${label} (${isolated ? 'isolated' : 'not isolated'})`;
   await attempt(`${prefix}: the page reports`, async () => {
     const { page, consoleLines, close } = await open(`out/browser/${file}`, { isolated });
@@ -124,7 +128,7 @@ await runPage('train.html', { isolated: false, label: 'static import' });
 await runPage('dynamic.html', { isolated: false, label: 'import()' });
 await runPage('saving.html', { isolated: true, label: 'saving', after: checkFileSaving });
 await runPage('yield.html', { isolated: false, label: 'yielding fit', timeout: 120_000 });
-await attempt('Vite page (isolated): the page reports', async () => {
+if (wanted('Vite page')) await attempt('Vite page (isolated): the page reports', async () => {
   const viteServer = await startServer({ root: join(root, 'out/browser-vite'), isolated: true });
   const { page, consoleLines, close } = await open('', { server: viteServer });
   try {
@@ -184,6 +188,7 @@ const DIGITS = {
 };
 
 async function runDemo(isolated) {
+  if (!wanted('demo')) return;
   const prefix = `demo (${isolated ? 'isolated' : 'not isolated'})`;
   await attempt(`${prefix}: trains`, async () => {
     const { page, consoleLines, close } = await open('demo/', { isolated });

@@ -14,9 +14,14 @@ function filled(count: number, random: () => number): number {
   return ptr;
 }
 
-/** C = relu(A·B + bias) for a 256 x 300 x 200 GEMM (above the threading threshold), on `threads`. */
-function bigGemm(threads: number): { c: Float32Array; threadsUsed: number } {
+/** Uses `threads` threads from now on, once their workers are up (setThreads(1) stopped them). */
+async function useThreads(threads: number): Promise<void> {
   setThreads(threads);
+  await threadsReady();
+}
+
+/** C = relu(A·B + bias) for a 256 x 300 x 200 GEMM (above the threading threshold), on the threads set. */
+function bigGemm(): { c: Float32Array; threadsUsed: number } {
   const random = randomUniform(42);
   const [M, N, K] = [256, 300, 200];
   const a = filled(M * K, random), b = filled(K * N, random), bias = filled(N, random), c = alloc(M * N * 4);
@@ -26,7 +31,7 @@ function bigGemm(threads: number): { c: Float32Array; threadsUsed: number } {
 
 /** Five Adam steps of a 64-256-256-10 MLP with dropout, from the same seed; the weights after. */
 async function trainSteps(threads: number): Promise<Float32Array[]> {
-  setThreads(threads);
+  await useThreads(threads);
   setSeed(3);
   const model = new Sequential();
   model.add(new Dense(256, { inputShape: [64], activation: 'relu' }));
@@ -45,15 +50,16 @@ runPage(async () => {
   await ready();
   check('crossOriginIsolated', self.crossOriginIsolated === true);
   check('getThreads() is 2 by default (min(hardwareConcurrency, the cap))', getThreads() === 2, `getThreads() ${getThreads()}, hardwareConcurrency ${navigator.hardwareConcurrency}`);
-  await threadsReady();
-  const one = bigGemm(1);
-  const two = bigGemm(2);
+  await useThreads(1);
+  const one = bigGemm();
+  await useThreads(2);
+  const two = bigGemm();
   check('a large GEMM is cut between 2 threads', two.threadsUsed === 2, `dispatched to ${two.threadsUsed}`);
   check('a large GEMM gives the same bits on 1 and 2 threads', sameBits(one.c, two.c));
   const weightsOne = await trainSteps(1);
   const weightsTwo = await trainSteps(2);
   check('five training steps give the same weights, bit for bit, on 1 and 2 threads', weightsOne.every((w, i) => sameBits(w, weightsTwo[i]!)));
   const started = performance.now();
-  for (let i = 0; i < 20; i++) bigGemm(2);
+  for (let i = 0; i < 20; i++) bigGemm();
   note('256x300x200 GEMM on 2 threads, ms', ((performance.now() - started) / 20).toFixed(2));
 });
