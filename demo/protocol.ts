@@ -4,7 +4,7 @@
 
 /** Page -> Worker. */
 export type ToWorker =
-  /** Load MNIST (if not yet) and train the seed MLP for `epochs` epochs. */
+  /** Load MNIST (if not yet) and train the MNIST MLP (784-512-512-10) for `epochs` epochs. */
   | { type: 'train'; epochs: number }
   /** The ten class probabilities of one 28x28 image (784 floats in [0, 1], row-major). */
   | { type: 'predict'; id: number; pixels: Float32Array };

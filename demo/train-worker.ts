@@ -1,4 +1,4 @@
-// demo/train-worker.ts — the demo's dedicated Worker: loads MNIST over fetch, trains the seed MLP
+// demo/train-worker.ts — the demo's dedicated Worker: loads MNIST over fetch, trains the MNIST MLP
 // (Keras' "Get started with your first Deep Learning project": 784-512-512-10, ReLU, Dropout 0.2,
 // Adam, batch 128) and answers the page with progress messages (demo/protocol.ts). This is the
 // README's recipe for training off the page's main thread; the page itself never computes.
@@ -52,7 +52,7 @@ async function loadMnist(): Promise<Mnist> {
   return data;
 }
 
-function seedMlp(): Sequential {
+function kerasMnistMlp(): Sequential {
   const model = new Sequential();
   model.add(new Dense(512, { inputShape: [784] }));
   model.add(new Activation('relu'));
@@ -113,7 +113,7 @@ class Progress extends Callback {
 async function train(epochs: number): Promise<void> {
   mnist ??= loadMnist();
   const data = await mnist;
-  model = seedMlp();
+  model = kerasMnistMlp();
   const steps = Math.ceil(data.xTrain.shape[0]! / 128);
   const progress = new Progress(epochs, steps, data);
   await model.fit(data.xTrain, data.yTrain, { batchSize: 128, epochs, verbose: 0, callbacks: [progress] });
