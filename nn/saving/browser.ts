@@ -5,7 +5,7 @@
 // is the format's job, whichever way the bytes came. Every failure is a SavedModelError naming
 // the place and the problem.
 
-import { SavedModelError } from '../saving.js';
+import { SavedModelError } from './format.js';
 
 export const INDEXEDDB_SCHEME = 'indexeddb://';
 export const DOWNLOADS_SCHEME = 'downloads://';

@@ -1,0 +1,187 @@
+// nn/saving/load.ts — reading a saved model back (format.ts): from memory with
+// loadModelFromArtifacts, and with loadModel from a folder (Node) or, in a page, from IndexedDB,
+// a URL or picked files (browser.ts). The model
+// class comes from the caller (a ModelFactory), so this file knows layers, not Sequential.
+//
+// Trust: loading checks everything (files present, JSON valid, format and version known, sizes and
+// SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
+// the model it builds; a problem is a SavedModelError naming the file and what is wrong.
+
+import { describeValue, formatShape, globalRandom, type Optimizer } from '../../engine/index.js';
+import { nodeBuiltin } from '../../runtime/node-builtins.js';
+import { Dropout } from '../layers/index.js';
+import { layerFromConfig } from '../layers/registry.js';
+import { resolveLoss, resolveMetrics } from '../losses.js';
+import {
+  SavedModelError, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
+  type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
+} from './format.js';
+import {
+  INDEXEDDB_SCHEME, fetchSavedFiles, isFileSelection, isUrl, loadFromIndexedDb, readPickedFiles, type SavedFiles,
+} from './browser.js';
+import { sha256Hex } from './sha256.js';
+
+function bytesOf(weights: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (weights instanceof ArrayBuffer) return new Uint8Array(weights);
+  if (ArrayBuffer.isView(weights)) return new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+  throw new Error(`wasmgrad: loadModelFromArtifacts expected weights to be an ArrayBuffer or a typed array, got ${Object.prototype.toString.call(weights)}`);
+}
+
+/**
+ * Rebuilds a model from a checked model.json and weights.bin's bytes. Everything is checked
+ * before any number is copied in; if anything is wrong, the model being built is dropped and the
+ * global random generator is left as it was.
+ */
+function buildModel<M extends LoadableModel>(
+  json: ModelJson, bytes: Uint8Array, files: FileNames, digest: Digest, makeModel: ModelFactory<M>, options: LoadOptions,
+): M {
+  checkWeightBytes(json.weights, bytes, files, digest);
+  const fail = (problem: string): never => {
+    throw new SavedModelError(files.modelJson, problem);
+  };
+  // Building a layer draws its initial weights from the global generator; those draws must not
+  // show in the stream that follows loading (they are overwritten anyway).
+  const before = globalRandom.getState();
+  try {
+    const layers = json.model.layers.map((saved, i) => {
+      try {
+        return layerFromConfig(saved.className, saved.config);
+      } catch (error) {
+        return fail(`model.layers[${i}] (${saved.className} ${JSON.stringify(saved.config.name)}) cannot be recreated: ${reason(error)}`);
+      }
+    });
+    let model: M;
+    try {
+      model = makeModel(layers, json.model.name);
+      model.build(json.model.inputShape);
+    } catch (error) {
+      return fail(`the layers in model.layers do not form a model for inputs of shape ${formatShape(json.model.inputShape)}: ${reason(error)}`);
+    }
+
+    let optimizer: Optimizer | null = null;
+    if (json.training !== null) {
+      const { loss, metrics, optimizer: saved } = json.training;
+      const builder = Object.hasOwn(optimizerBuilders, saved.name) ? optimizerBuilders[saved.name] : undefined;
+      if (builder === undefined) {
+        return fail(`training.optimizer.name is ${JSON.stringify(saved.name)}; expected one of ${Object.keys(optimizerBuilders).join(', ')}`);
+      }
+      for (const [key, given] of Object.entries(saved.config)) {
+        const type = Object.hasOwn(builder.keys, key) ? builder.keys[key] : undefined;
+        if (type === undefined) return fail(`training.optimizer.config has an unknown key ${JSON.stringify(key)} for ${saved.name}; expected only ${Object.keys(builder.keys).join(', ')}`);
+        if (typeof given !== type) return fail(`training.optimizer.config.${key} should be a ${type}, got ${JSON.stringify(given)}`);
+      }
+      try {
+        optimizer = builder.make(saved.config as never);
+        model.compile({ optimizer, loss: resolveLoss(loss), metrics: resolveMetrics(metrics) });
+      } catch (error) {
+        return fail(`the compile settings in "training" are not valid: ${reason(error)}`);
+      }
+    }
+
+    // Do the weights fit the rebuilt topology? Same count, same names, same shapes, same order.
+    const expected = tensorsOf(model, optimizer);
+    const entries = json.weights.tensors;
+    if (entries.length !== expected.length) {
+      return fail(
+        `the weights do not fit the model: the layers${optimizer !== null ? ' and optimizer' : ''} in ${files.modelJson} need ${expected.length} tensors ` +
+          `(${expected.map((t) => t.name).join(', ')}), but the manifest lists ${entries.length} for ${files.weights}`,
+      );
+    }
+    expected.forEach((want, i) => {
+      const entry = entries[i];
+      if (entry.name !== want.name || formatShape(entry.shape) !== formatShape(want.shape)) {
+        fail(
+          `the weights do not fit the model: ${want.owner} needs '${want.name}' of shape ${formatShape(want.shape)}, ` +
+            `but tensor ${i} in ${files.weights} is '${entry.name}' of shape ${formatShape(entry.shape)}`,
+        );
+      }
+    });
+    json.model.layers.forEach((saved, i) => {
+      const layer = model.layers[i];
+      if (saved.randomState !== undefined && !(layer instanceof Dropout && layer.random !== undefined)) {
+        fail(`model.layers[${i}] has a randomState, but layer '${layer.name}' has no generator of its own (only a Dropout with a seed does)`);
+      }
+    });
+
+    // Everything checked: now copy the numbers in. Nothing below can fail on the data.
+    const values = entries.map((entry) => readFloats(bytes, entry.byteOffset, entry.byteLength / 4));
+    const weightCount = model.trainableWeights.length;
+    model.setWeights(values.slice(0, weightCount));
+    if (optimizer !== null) {
+      const params = model.trainableWeights;
+      let next = weightCount;
+      const slots = optimizer.getState(params).slots.map((paramSlots, i) => paramSlots.map(() => ({ shape: params[i].shape, data: values[next++] })));
+      optimizer.setState(params, { iterations: json.training!.optimizer.iterations, slots });
+    }
+    json.model.layers.forEach((saved, i) => {
+      const layer = model.layers[i];
+      if (saved.randomState !== undefined && layer instanceof Dropout) layer.random!.setState(saved.randomState);
+    });
+    globalRandom.setState((options.restoreRandomState ?? true) ? json.randomState : before);
+    return model;
+  } catch (error) {
+    globalRandom.setState(before);
+    throw error;
+  }
+}
+
+/**
+ * Rebuilds a model with makeModel from its in-memory saved form ({ modelJson, weights }, or
+ * model.json's text and weights.bin's bytes). Works in browsers. nn/models.ts binds it to Sequential.
+ */
+export function loadModelFromArtifacts<M extends LoadableModel>(
+  artifacts: { modelJson: ModelJson | object | string; weights: ArrayBuffer | ArrayBufferView },
+  makeModel: ModelFactory<M>,
+  options: LoadOptions = {},
+): M {
+  const value = artifacts.modelJson;
+  const json = typeof value === 'string' ? parseModelJson(value, inMemoryNames.modelJson) : checkModelJson(value, inMemoryNames.modelJson);
+  return buildModel(json, bytesOf(artifacts.weights), inMemoryNames, sha256Hex, makeModel, options);
+}
+
+/**
+ * Rebuilds a model with makeModel from where saveModel put it: a folder (Node), 'indexeddb://name',
+ * a URL (fetch), or the files a user picked in an <input type="file"> (browser.ts). model.json is
+ * read and checked before weights.bin. nn/models.ts binds it to Sequential.
+ */
+export async function loadModel<M extends LoadableModel>(path: string | ArrayLike<File>, makeModel: ModelFactory<M>, options: LoadOptions = {}): Promise<M> {
+  if (isFileSelection(path)) return fromSavedFiles(await readPickedFiles(path), makeModel, options);
+  if (typeof path !== 'string') {
+    throw new TypeError(`wasmgrad: loadModel expected a folder path, a URL, 'indexeddb://name' or the files of an <input type="file">, got ${describeValue(path)}`);
+  }
+  if (path.startsWith(INDEXEDDB_SCHEME)) return fromSavedFiles(await loadFromIndexedDb(path), makeModel, options);
+  if (isUrl(path)) return fromSavedFiles(await fetchSavedFiles(path), makeModel, options);
+  const fs = await nodeBuiltin('node:fs/promises', 'loading a model from a folder');
+  const { join, resolve } = await nodeBuiltin('node:path', 'loading a model from a folder');
+  const folder = resolve(path);
+  const files: FileNames = { modelJson: join(folder, 'model.json'), weights: join(folder, 'weights.bin') };
+  const read = async (file: string): Promise<Uint8Array> => {
+    try {
+      return await fs.readFile(file);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT') throw new SavedModelError(file, `not found; is ${folder} a folder written by model.save()?`);
+      throw new SavedModelError(file, `cannot be read: ${reason(error)}`);
+    }
+  };
+  // model.json first, checked before weights.bin is read: a wrong format or version is the clearer message.
+  const json = parseModelJson(new TextDecoder().decode(await read(files.modelJson)), files.modelJson);
+  const bytes = await read(files.weights);
+  return buildModel(json, bytes, files, await nodeDigest(), makeModel, options);
+}
+
+/** model.json's text, parsed and checked; errors name `file`. */
+function parseModelJson(text: string, file: string): ModelJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SavedModelError(file, `is not valid JSON: ${reason(error)}`);
+  }
+  return checkModelJson(value, file);
+}
+
+/** A model from the two parts of the saved form, however they arrived (browser.ts). */
+function fromSavedFiles<M extends LoadableModel>(files: SavedFiles, makeModel: ModelFactory<M>, options: LoadOptions): M {
+  return buildModel(parseModelJson(files.modelJsonText, files.names.modelJson), files.weights, files.names, sha256Hex, makeModel, options);
+}
