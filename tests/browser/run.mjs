@@ -15,15 +15,14 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { buildDemo, buildTestPages, buildVitePage } from '../../scripts/build-browser.mjs';
 import { startServer } from '../../scripts/serve.mjs';
+import { executablePath, launchChromium, trainDemoEpoch } from './chromium.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // `node tests/browser/run.mjs demo` runs only the groups whose name contains 'demo' (bundles always).
 const only = process.argv[2];
 const wanted = (group) => only === undefined || group.includes(only);
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const started = Date.now();
 const results = [];
 const info = [];
@@ -69,21 +68,19 @@ await attempt('Vite builds a page importing wasmgrad with its default settings',
 // ---- the browser and the two servers ---------------------------------------------------------------
 const isolatedServer = await startServer({ root, isolated: true });
 const plainServer = await startServer({ root, isolated: false });
-// The flags: no sandbox (root), and no background connections (this machine has no internet).
-const browser = await chromium.launch({
-  executablePath,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const browser = await launchChromium();
 
-/** Opens `path` on one server; returns the page and the console lines it printed. */
-async function open(path, { isolated, viewport = { width: 1240, height: 900 }, server }) {
+/** A path on the server with (isolated) or without the headers. */
+const at = (path, isolated) => (isolated ? isolatedServer : plainServer).url + path;
+
+/** Opens a fresh page (at `url`, if given); returns it and the console lines it printed. */
+async function open(url, { viewport = { width: 1240, height: 900 } } = {}) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const consoleLines = [];
   page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
-  await page.goto((server ?? (isolated ? isolatedServer : plainServer)).url + path);
+  if (url !== undefined) await page.goto(url);
   return { page, consoleLines, close: () => context.close() };
 }
 
@@ -92,7 +89,7 @@ async function runPage(file, { isolated, label, timeout = 60_000, after }) {
   if (!wanted(label)) return;
   const prefix = `${label} (${isolated ? 'isolated' : 'not isolated'})`;
   await attempt(`${prefix}: the page reports`, async () => {
-    const { page, consoleLines, close } = await open(`out/browser/${file}`, { isolated });
+    const { page, consoleLines, close } = await open(at(`out/browser/${file}`, isolated));
     try {
       await page.waitForFunction(() => window.__report !== undefined, null, { timeout }).catch(() => {
         throw new Error(`no report within ${timeout / 1000} s; console: ${consoleLines.slice(-5).join(' | ') || '(empty)'}`);
@@ -130,7 +127,7 @@ await runPage('saving.html', { isolated: true, label: 'saving', after: checkFile
 await runPage('yield.html', { isolated: false, label: 'yielding fit', timeout: 120_000 });
 if (wanted('Vite page')) await attempt('Vite page (isolated): the page reports', async () => {
   const viteServer = await startServer({ root: join(root, 'out/browser-vite'), isolated: true });
-  const { page, consoleLines, close } = await open('', { server: viteServer });
+  const { page, consoleLines, close } = await open(viteServer.url);
   try {
     await page.waitForFunction(() => window.__report !== undefined, null, { timeout: 60_000 });
     const report = await page.evaluate(() => window.__report);
@@ -191,10 +188,9 @@ async function runDemo(isolated) {
   if (!wanted('demo')) return;
   const prefix = `demo (${isolated ? 'isolated' : 'not isolated'})`;
   await attempt(`${prefix}: trains`, async () => {
-    const { page, consoleLines, close } = await open('demo/', { isolated });
+    const { page, consoleLines, close } = await open();
     try {
-      await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.phase), null, { timeout: 30_000 });
-      const threads = Number(await page.getAttribute('html', 'data-threads'));
+      const { seconds, accuracy, threads } = await trainDemoEpoch(page, at('demo/', isolated));
       const backendText = await page.textContent('#backend');
       record(`${prefix}: runs the WASM backend`, backendText.startsWith('wasm'), backendText);
       if (isolated) record(`${prefix}: trains on 2 threads`, threads === 2, `threads ${threads}`);
@@ -202,11 +198,6 @@ async function runDemo(isolated) {
         const note = await page.textContent('#threads-note');
         record(`${prefix}: says on the page that threads are off, and why`, threads === 1 && note.includes('Cross-Origin-Embedder-Policy'), note);
       }
-      await page.selectOption('#epochs', '1');
-      await page.click('#train');
-      await page.waitForFunction(() => ['trained', 'error'].includes(document.documentElement.dataset.phase), null, { timeout: 180_000 });
-      const accuracy = Number(await page.getAttribute('#test-accuracy', 'data-value'));
-      const seconds = await page.textContent('#seconds-per-epoch');
       record(`${prefix}: one epoch of the MLP reaches >= 95% test accuracy`, accuracy >= 0.95, `${(100 * accuracy).toFixed(2)}%, ${seconds} s/epoch`);
       info.push(`${prefix}: MNIST MLP (784-512-512-10) s/epoch: ${seconds} (threads ${threads})`);
       for (const digit of isolated ? ['0', '1', '7'] : ['1']) {
