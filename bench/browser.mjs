@@ -13,6 +13,7 @@ import {
 } from '../dist/index.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
+const defaultThreads = getThreads();
 
 const [[xImages, yLabels]] = await datasets.mnist.loadData();
 const x = xImages.reshape([60000, 784]).div(255), y = toCategorical(yLabels, 10);
@@ -66,7 +67,7 @@ await plain.close();
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const nodeTwo = median(seconds[2]);
-console.log(`\nThe Keras MNIST MLP, one epoch (469 steps of 128), ${RUNS} runs alternated; Node ${process.version}, ${getBackend()} backend, default threads ${getThreads()}`);
+console.log(`\nThe Keras MNIST MLP, one epoch (469 steps of 128), ${RUNS} runs alternated; Node ${process.version}, ${getBackend()} backend, default threads ${defaultThreads}`);
 console.log(`load: 1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (2 cores; above ~2 means neighbours took CPU)`);
 console.log('| where | s/epoch (median) | runs | time / Node 2 threads |');
 console.log('| --- | --- | --- | --- |');

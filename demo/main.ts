@@ -258,7 +258,9 @@ $('train').addEventListener('click', () => {
   ($('train') as HTMLButtonElement).disabled = true;
   loss.steps.length = loss.epochs.length = accuracy.steps.length = accuracy.epochs.length = 0;
   root.dataset.phase = 'training';
-  send({ type: 'train', epochs: Number(($('epochs') as HTMLSelectElement).value) });
+  // demo/?seed=1 trains the same model every time (the browser tests use it); by default, a fresh one.
+  const seed = new URLSearchParams(location.search).get('seed');
+  send({ type: 'train', epochs: Number(($('epochs') as HTMLSelectElement).value), seed: seed === null ? null : Number(seed) });
 });
 
 clearDrawing();

@@ -4,8 +4,8 @@
 
 /** Page -> Worker. */
 export type ToWorker =
-  /** Load MNIST (if not yet) and train the MNIST MLP (784-512-512-10) for `epochs` epochs. */
-  | { type: 'train'; epochs: number }
+  /** Load MNIST (if not yet) and train the MNIST MLP (784-512-512-10) for `epochs` epochs; a seed makes the run repeatable. */
+  | { type: 'train'; epochs: number; seed: number | null }
   /** The ten class probabilities of one 28x28 image (784 floats in [0, 1], row-major). */
   | { type: 'predict'; id: number; pixels: Float32Array };
 

@@ -8,7 +8,7 @@
 // batches, so 'predict' messages from the draw canvas are answered while training goes on.
 
 import {
-  Activation, Callback, Dense, Dropout, Sequential, datasets, getBackend, getThreads, ready, tensor, toCategorical,
+  Activation, Callback, Dense, Dropout, Sequential, datasets, getBackend, getThreads, ready, setSeed, tensor, toCategorical,
   type Logs,
 } from 'wasmgrad';
 import { backend } from 'wasmgrad/kernels';
@@ -110,9 +110,10 @@ class Progress extends Callback {
   }
 }
 
-async function train(epochs: number): Promise<void> {
+async function train(epochs: number, seed: number | null): Promise<void> {
   mnist ??= loadMnist();
   const data = await mnist;
+  if (seed !== null) setSeed(seed);
   model = kerasMnistMlp();
   const steps = Math.ceil(data.xTrain.shape[0]! / 128);
   const progress = new Progress(epochs, steps, data);
@@ -136,7 +137,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   if (message.type === 'train') {
     if (training) return;
     training = true;
-    train(message.epochs).catch(fail).finally(() => (training = false));
+    train(message.epochs, message.seed).catch(fail).finally(() => (training = false));
   } else if (message.type === 'predict') {
     try {
       predict(message.id, message.pixels);

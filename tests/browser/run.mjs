@@ -184,13 +184,15 @@ const DIGITS = {
   7: [[[75, 60], [140, 58], [205, 60], [175, 120], [150, 180], [130, 240]]],
 };
 
+const demoAccuracies = [];
+
 async function runDemo(isolated) {
   if (!wanted('demo')) return;
   const prefix = `demo (${isolated ? 'isolated' : 'not isolated'})`;
   await attempt(`${prefix}: trains`, async () => {
     const { page, consoleLines, close } = await open();
     try {
-      const { seconds, accuracy, threads } = await trainDemoEpoch(page, at('demo/', isolated));
+      const { seconds, accuracy, threads } = await trainDemoEpoch(page, at('demo/?seed=1', isolated));
       const backendText = await page.textContent('#backend');
       record(`${prefix}: runs the WASM backend`, backendText.startsWith('wasm'), backendText);
       if (isolated) record(`${prefix}: trains on 2 threads`, threads === 2, `threads ${threads}`);
@@ -199,6 +201,7 @@ async function runDemo(isolated) {
         record(`${prefix}: says on the page that threads are off, and why`, threads === 1 && note.includes('Cross-Origin-Embedder-Policy'), note);
       }
       record(`${prefix}: one epoch of the MLP reaches >= 95% test accuracy`, accuracy >= 0.95, `${(100 * accuracy).toFixed(2)}%, ${seconds} s/epoch`);
+      demoAccuracies.push(accuracy);
       info.push(`${prefix}: MNIST MLP (784-512-512-10) s/epoch: ${seconds} (threads ${threads})`);
       for (const digit of isolated ? ['0', '1', '7'] : ['1']) {
         await drawStrokes(page, DIGITS[digit]);
@@ -224,6 +227,10 @@ async function runDemo(isolated) {
 
 await runDemo(true);
 await runDemo(false);
+if (demoAccuracies.length === 2) {
+  // Same seed, 2 threads over a shared memory against 1 thread over a plain one: the same training.
+  record('demo: with and without isolation, the same seed gives the same test accuracy', demoAccuracies[0] === demoAccuracies[1], demoAccuracies.join(' and '));
+}
 
 await browser.close();
 await isolatedServer.close();

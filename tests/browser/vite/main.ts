@@ -3,7 +3,7 @@
 // (Vite warns that the import() cannot split wasmgrad into a chunk of its own, since the static
 // import already brought it: expected here, where both must work on one page.)
 
-import { Dense, Sequential, getBackend, optimizers, ready, tensor } from 'wasmgrad';
+import { Dense, Sequential, getBackend, optimizers, ready, setSeed, tensor } from 'wasmgrad';
 import { check, runPage } from '../lib/report.js';
 
 runPage(async () => {
@@ -11,8 +11,9 @@ runPage(async () => {
   check('the backend is wasm (static import)', getBackend() === 'wasm', getBackend());
   const lazy = await import('wasmgrad');
   check('import() gives the same module as the static import', lazy.Sequential === Sequential);
+  setSeed(1); // the same initial weights every run
   const model = new Sequential();
-  model.add(new Dense(8, { inputShape: [2], activation: 'relu' }));
+  model.add(new Dense(16, { inputShape: [2], activation: 'relu' }));
   model.add(new Dense(1, { activation: 'sigmoid' }));
   model.compile({ optimizer: new optimizers.Adam({ learningRate: 0.05 }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
   // OR of two bits.
