@@ -38,9 +38,11 @@ const yieldOnce: Yield = chooseYield();
 export class YieldClock {
   private last = performance.now();
 
-  async maybeYield(): Promise<void> {
-    if (performance.now() - this.last < YIELD_EVERY_MILLISECONDS) return;
+  /** True when it yielded (so other code may have run meanwhile). */
+  async maybeYield(): Promise<boolean> {
+    if (performance.now() - this.last < YIELD_EVERY_MILLISECONDS) return false;
     await yieldOnce();
     this.last = performance.now();
+    return true;
   }
 }

@@ -146,14 +146,20 @@ export function isFileSelection(value: unknown): value is ArrayLike<File> {
   return typeof list.length === 'number' && list.length > 0 && Array.from(list).every((file) => file instanceof File);
 }
 
-/** Reads a saved model from the files a user picked: one .json (model.json) and one .bin (weights). */
-export async function readPickedFiles(files: ArrayLike<File>): Promise<SavedFiles> {
+/**
+ * Reads a saved model from the files a user picked: one .json (model.json, at most
+ * `maxModelJsonBytes`, checked before reading) and one .bin (weights).
+ */
+export async function readPickedFiles(files: ArrayLike<File>, maxModelJsonBytes: number): Promise<SavedFiles> {
   const all = Array.from(files);
   const names = all.map((file) => file.name).join(', ');
   const json = all.filter((file) => file.name.endsWith('.json'));
   const bin = all.filter((file) => file.name.endsWith('.bin'));
   if (json.length !== 1 || bin.length !== 1) {
     throw new SavedModelError(names || '(no files)', 'expected exactly two files, a model .json and its weights .bin (as model.save() writes them)');
+  }
+  if (json[0]!.size > maxModelJsonBytes) {
+    throw new SavedModelError(json[0]!.name, `has ${json[0]!.size} bytes, more than the ${maxModelJsonBytes} a model.json may have; is it a saved model?`);
   }
   const [modelJsonText, weights] = await Promise.all([json[0]!.text(), bin[0]!.arrayBuffer()]);
   return { modelJsonText, weights: new Uint8Array(weights), names: { modelJson: json[0]!.name, weights: bin[0]!.name } };
@@ -186,7 +192,7 @@ export function savedModelUrls(url: string): { modelJson: string; weights: strin
   return { modelJson: jsonUrl.href, weights: new URL(weightsFile, jsonUrl).href };
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
+async function fetchBytes(url: string, maxBytes = Infinity): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url);
@@ -194,12 +200,16 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
     throw new SavedModelError(url, `could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!response.ok) throw new SavedModelError(url, `could not be fetched: HTTP ${response.status} ${response.statusText}`.trimEnd());
-  return new Uint8Array(await response.arrayBuffer());
+  const declared = Number(response.headers.get('Content-Length') ?? NaN);
+  if (declared > maxBytes) throw new SavedModelError(url, `has ${declared} bytes, more than the ${maxBytes} it may have; is it a saved model?`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > maxBytes) throw new SavedModelError(url, `has ${bytes.length} bytes, more than the ${maxBytes} it may have; is it a saved model?`);
+  return bytes;
 }
 
 /** Fetches model.json, then its weights: a missing model.json is reported before the weights are asked for. */
-export async function fetchSavedFiles(url: string): Promise<SavedFiles> {
+export async function fetchSavedFiles(url: string, maxModelJsonBytes: number): Promise<SavedFiles> {
   const names = savedModelUrls(url);
-  const modelJsonText = new TextDecoder().decode(await fetchBytes(names.modelJson));
+  const modelJsonText = new TextDecoder().decode(await fetchBytes(names.modelJson, maxModelJsonBytes));
   return { modelJsonText, weights: await fetchBytes(names.weights), names };
 }

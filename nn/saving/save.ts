@@ -1,18 +1,19 @@
 // nn/saving/save.ts — writing a model in the saved form (format.ts): in memory with
 // modelToArtifacts (no Node imports, for browsers: store the parts in IndexedDB, send them over the
-// network...), and with saveModel, built on it: in a page to 'indexeddb://' or 'downloads://'
-// (browser.ts), in Node to a folder, node:fs loaded on demand, with an atomic replace of the
-// folder, so a reader sees the old model or the new one, never a mix.
+// network...), and with saveModel, built on it: on disk, folder.ts writes the two files by steps
+// after which a crash at any point leaves a model that loads (the old one or the new one); in a
+// page, browser.ts puts them in IndexedDB or the Downloads folder.
 
-import { describeValue, globalRandom, type Optimizer } from '../../engine/index.js';
-import { isNode, nodeBuiltin } from '../../runtime/node-builtins.js';
+import { globalRandom, type Optimizer } from '../../engine/index.js';
+import { isNode } from '../../runtime/node-builtins.js';
 import { Dropout } from '../layers/index.js';
 import { layerClassNames } from '../layers/registry.js';
 import {
-  FORMAT_NAME, FORMAT_VERSION, SavedModelError, errorCode, nodeDigest, optimizerBuilders, reason, tensorsOf, writeFloats,
+  FORMAT_NAME, FORMAT_VERSION, SavedModelError, nodeDigest, optimizerBuilders, tensorsOf, writeFloats,
   type CompileSettings, type Digest, type ModelArtifacts, type ModelJson, type SavableModel, type SavedLayer, type TensorEntry,
 } from './format.js';
 import { DOWNLOADS_SCHEME, INDEXEDDB_SCHEME, downloadFiles, saveToIndexedDb } from './browser.js';
+import { SavedModelFolderError, writeModelFolder } from './folder.js';
 import { sha256Hex } from './sha256.js';
 
 /** The in-memory saved form of a model (what model.toArtifacts() returns). */
@@ -74,7 +75,8 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
 // ---- the file form (Node) ------------------------------------------------------------------------
 
 /**
- * Saves a model into the folder `path` as model.json and weights.bin (model.save(path) calls it).
+ * Saves a model into the folder `path` as model.json and weights.bin (model.save(path) calls it);
+ * in a page, to 'indexeddb://name' or 'downloads://name' (browser.ts) instead.
  *
  * Atomic: both files are written (and flushed to disk) into a temporary folder next to the target,
  * which is then renamed into place. An existing saved model there is first renamed away, the new
@@ -85,87 +87,27 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
  * weights.bin is not ours to replace, and is refused.
  */
 export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string): Promise<void> {
-  if (typeof path !== 'string') {
-    throw new TypeError(`wasmgrad: model.save expected a folder path, 'indexeddb://name' or 'downloads://name', got ${describeValue(path)}`);
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`wasmgrad: save expected a folder name, 'indexeddb://name' or 'downloads://name' (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
   }
-  // A page has no file system: IndexedDB or the Downloads folder (nn/saving/browser.ts).
+  // A page has no file system: IndexedDB or the Downloads folder (browser.ts).
   if (path.startsWith(INDEXEDDB_SCHEME) || path.startsWith(DOWNLOADS_SCHEME)) {
-    const artifacts = modelToArtifacts(model, compiled);
+    const inMemory = modelToArtifacts(model, compiled);
     const save = path.startsWith(INDEXEDDB_SCHEME) ? saveToIndexedDb : downloadFiles;
-    return save(path, JSON.stringify(artifacts.modelJson), new Uint8Array(artifacts.weights));
+    return save(path, JSON.stringify(inMemory.modelJson), new Uint8Array(inMemory.weights));
   }
   if (!isNode) {
     throw new SavedModelError(path, "cannot be saved here: a page has no file system. Save to 'indexeddb://name' (kept by the browser) or 'downloads://name' (the user's Downloads folder), or take model.toArtifacts()");
   }
-  const fs = await nodeBuiltin('node:fs/promises', 'saving a model to a folder');
-  const { basename, dirname, join, resolve } = await nodeBuiltin('node:path', 'saving a model to a folder');
   const artifacts = modelToArtifacts(model, compiled, await nodeDigest());
-  const target = resolve(path);
-  const parent = dirname(target);
-  const name = basename(target);
-
-  let replacing = false;
+  const files = {
+    weights: new Uint8Array(artifacts.weights),
+    modelJson: new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n'),
+  };
   try {
-    const stat = await fs.stat(target);
-    if (!stat.isDirectory()) throw new SavedModelError(target, 'exists and is not a folder; refusing to replace it with a saved model');
-    const foreign = (await fs.readdir(target)).filter((entry) => entry !== 'model.json' && entry !== 'weights.bin');
-    if (foreign.length > 0) {
-      throw new SavedModelError(target, `is a folder holding other files (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); refusing to replace it with a saved model`);
-    }
-    replacing = true;
+    await writeModelFolder(path, files);
   } catch (error) {
-    if (error instanceof SavedModelError) throw error;
-    if (errorCode(error) !== 'ENOENT') throw new SavedModelError(target, `cannot be examined before saving: ${reason(error)}`);
-  }
-
-  // Hidden names beside the target, unique per attempt. Math.random, not the seeded generator:
-  // saving must not change the random stream training goes on with.
-  const unique = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  const temporary = join(parent, `.${name}.saving-${unique}`);
-  const old = join(parent, `.${name}.old-${unique}`);
-  try {
-    await fs.mkdir(parent, { recursive: true });
-    await fs.mkdir(temporary);
-    const files: [string, Uint8Array][] = [
-      ['weights.bin', new Uint8Array(artifacts.weights)],
-      ['model.json', new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n')],
-    ];
-    for (const [file, data] of files) {
-      const handle = await fs.open(join(temporary, file), 'w');
-      try {
-        await handle.writeFile(data);
-        await handle.sync(); // on disk before the rename makes it visible
-      } finally {
-        await handle.close();
-      }
-    }
-    if (replacing) {
-      await fs.rename(target, old);
-      try {
-        await fs.rename(temporary, target);
-      } catch (error) {
-        try {
-          await fs.rename(old, target);
-        } catch {
-          throw new SavedModelError(target, `could not be saved (${reason(error)}), and the previous model could not be put back: it is in ${old}`);
-        }
-        throw error;
-      }
-      // The new model is in place; a leftover old copy is clutter, not a failure.
-      await fs.rm(old, { recursive: true, force: true }).catch(() => undefined);
-    } else {
-      await fs.rename(temporary, target);
-    }
-  } catch (error) {
-    await fs.rm(temporary, { recursive: true, force: true }).catch(() => undefined);
-    if (error instanceof SavedModelError) throw error;
-    throw new SavedModelError(target, `could not be saved: ${reason(error)}; ${replacing ? 'the previous model there is unchanged' : 'nothing was written'}`);
-  }
-  // Make the renames themselves durable; not every platform can open a folder (Windows), so best effort.
-  try {
-    const dir = await fs.open(parent, 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch {
-    /* the files are already flushed; only the rename might be lost on power failure */
+    if (error instanceof SavedModelFolderError) throw new SavedModelError(error.path, error.problem);
+    throw error;
   }
 }
