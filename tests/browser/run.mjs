@@ -12,7 +12,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDemo, buildTestPages, buildVitePage } from '../../scripts/build-browser.mjs';
@@ -20,8 +20,13 @@ import { startServer } from '../../scripts/serve.mjs';
 import { executablePath, launchChromium, trainDemoEpoch } from './chromium.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// `node tests/browser/run.mjs demo` runs only the groups whose name contains 'demo' (bundles always).
-const only = process.argv[2];
+// `node tests/browser/run.mjs demo` runs only the groups whose name contains 'demo' (bundles always);
+// `--json FILE` also writes the counts as vitest's JSON report has them ({ numPassedTests,
+// numFailedTests }), for a CI summary that adds up several runners.
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+const only = args.find((arg, i) => !arg.startsWith('--') && (jsonAt < 0 || i !== jsonAt + 1));
 const wanted = (group) => only === undefined || group.includes(only);
 const started = Date.now();
 const results = [];
@@ -241,4 +246,7 @@ const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 console.log(`${((Date.now() - started) / 1000).toFixed(0)} s`);
 console.log(`browser: ${passed} passed, ${failed} failed`);
+if (jsonFile !== undefined) {
+  await writeFile(jsonFile, JSON.stringify({ numPassedTests: passed, numFailedTests: failed, numPendingTests: 0, numTodoTests: 0, checks: results }, null, 2));
+}
 process.exit(failed === 0 && results.length > 0 ? 0 : 1);
