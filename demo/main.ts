@@ -224,6 +224,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       drawGrid(m.gridPredictions);
       drawWeights(m.weights, m.units);
       secondsPerEpoch.push(m.seconds);
+      root.dataset.gemmThreads = String(m.gemmThreads);
       $('seconds-per-epoch').textContent = m.seconds.toFixed(2);
       const shown = $('test-accuracy');
       shown.textContent = `${(100 * m.testAccuracy).toFixed(2)}% (epoch ${m.epoch + 1})`;

@@ -23,6 +23,8 @@ export type FromWorker =
       testLoss: number; testAccuracy: number; gridPredictions: Uint8Array;
       /** `units` columns of the first Dense kernel, each 784 floats (a 28x28 picture). */
       weights: Float32Array; units: number;
+      /** How many threads the last large GEMM (the test set's evaluation) was cut between. */
+      gemmThreads: number;
     }
   /** Training finished. */
   | { type: 'done'; secondsPerEpoch: number }

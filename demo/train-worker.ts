@@ -11,7 +11,7 @@ import {
   Activation, Callback, Dense, Dropout, Sequential, datasets, getBackend, getThreads, ready, setSeed, tensor, toCategorical,
   type Logs,
 } from 'wasmgrad';
-import { backend } from 'wasmgrad/kernels';
+import { backend, lastGemmDispatch } from 'wasmgrad/kernels';
 import { GRID_DIGITS, WEIGHT_UNITS, type FromWorker, type ToWorker } from './protocol.js';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, { transfer });
@@ -100,12 +100,14 @@ class Progress extends Callback {
     const seconds = (performance.now() - this.epochStarted) / 1000;
     this.epochSeconds.push(seconds);
     const [testLoss, testAccuracy] = model!.evaluate(this.data.xTest, this.data.yTest, { batchSize: 500, verbose: 0 });
+    const gemmThreads = lastGemmDispatch().threads; // its last GEMM: 500 x 10 x 512, or 500 x 512 x 512
+
     const predicted = model!.predict(this.data.xTest.sliceRows(0, GRID_DIGITS)).argmax().data;
     const gridPredictions = Uint8Array.from(predicted);
     const weights = firstLayerPictures(WEIGHT_UNITS);
     post({
       type: 'epoch', epoch, epochs: this.epochs, seconds, loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN,
-      testLoss: testLoss!, testAccuracy: testAccuracy!, gridPredictions, weights, units: WEIGHT_UNITS,
+      testLoss: testLoss!, testAccuracy: testAccuracy!, gridPredictions, weights, units: WEIGHT_UNITS, gemmThreads,
     }, [weights.buffer]);
   }
 }
