@@ -1,15 +1,18 @@
 // nn/saving/save.ts — writing a model in the saved form (format.ts): in memory with
 // modelToArtifacts (no Node imports, for browsers: store the parts in IndexedDB, send them over the
-// network...), and on disk with saveModel, built on it: folder.ts writes the two files by steps
-// after which a crash at any point leaves a model that loads (the old one or the new one).
+// network...), and with saveModel, built on it: on disk, folder.ts writes the two files by steps
+// after which a crash at any point leaves a model that loads (the old one or the new one); in a
+// page, browser.ts puts them in IndexedDB or the Downloads folder.
 
 import { globalRandom, type Optimizer } from '../../engine/index.js';
+import { isNode } from '../../runtime/node-builtins.js';
 import { Dropout } from '../layers/index.js';
 import { layerClassNames } from '../layers/registry.js';
 import {
   FORMAT_NAME, FORMAT_VERSION, SavedModelError, nodeDigest, optimizerBuilders, tensorsOf, writeFloats,
   type CompileSettings, type Digest, type ModelArtifacts, type ModelJson, type SavableModel, type SavedLayer, type TensorEntry,
 } from './format.js';
+import { DOWNLOADS_SCHEME, INDEXEDDB_SCHEME, downloadFiles, saveToIndexedDb } from './browser.js';
 import { SavedModelFolderError, writeModelFolder } from './folder.js';
 import { sha256Hex } from './sha256.js';
 
@@ -73,7 +76,8 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
 // ---- the file form (Node) ------------------------------------------------------------------------
 
 /**
- * Saves a model into the folder `path` as model.json and weights.bin (model.save(path) calls it).
+ * Saves a model into the folder `path` as model.json and weights.bin (model.save(path) calls it);
+ * in a page, to 'indexeddb://name' or 'downloads://name' (browser.ts) instead.
  *
  * Atomic: both files are written (and flushed to disk) into a temporary folder next to the target,
  * which is then renamed into place. An existing saved model there is first renamed away, the new
@@ -84,7 +88,18 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
  * weights.bin is not ours to replace, and is refused.
  */
 export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new Error(`wasmgrad: save expected a folder name (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`wasmgrad: save expected a folder name, 'indexeddb://name' or 'downloads://name' (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
+  }
+  // A page has no file system: IndexedDB or the Downloads folder (browser.ts).
+  if (path.startsWith(INDEXEDDB_SCHEME) || path.startsWith(DOWNLOADS_SCHEME)) {
+    const inMemory = modelToArtifacts(model, compiled);
+    const save = path.startsWith(INDEXEDDB_SCHEME) ? saveToIndexedDb : downloadFiles;
+    return save(path, JSON.stringify(inMemory.modelJson), new Uint8Array(inMemory.weights));
+  }
+  if (!isNode) {
+    throw new SavedModelError(path, "cannot be saved here: a page has no file system. Save to 'indexeddb://name' (kept by the browser) or 'downloads://name' (the user's Downloads folder), or take model.toArtifacts()");
+  }
   const artifacts = modelToArtifacts(model, compiled, await nodeDigest());
   const files = {
     weights: new Uint8Array(artifacts.weights),
