@@ -3,7 +3,7 @@
 // loading from a URL (fetch) works; failures are clear wasmgrad errors. The runner does the parts
 // that need the browser's UI: the download of the files and loading files picked in an <input>.
 
-import { Dense, Dropout, Sequential, SavedModelError, loadModel, ready, setSeed, tensor } from 'wasmgrad';
+import { Dense, Dropout, ModelCheckpoint, Sequential, SavedModelError, loadModel, ready, setSeed, tensor } from 'wasmgrad';
 import { randomUniform } from '../../seeded.js';
 import { check, runPage, sameBits } from '../lib/report.js';
 
@@ -56,6 +56,18 @@ runPage(async () => {
   setSeed(9);
   await again.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
   check('a model loaded from IndexedDB trains on exactly as the original', sameModel(model, again));
+
+  // ModelCheckpoint saves through model.save / saveWeights, so it takes the same 'indexeddb://' paths.
+  const checkpointed = new Sequential([new Dense(8, { inputShape: [20], activation: 'relu' }), new Dense(3, { activation: 'softmax' })]);
+  checkpointed.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+  await checkpointed.fit(x, y, {
+    epochs: 2, batchSize: 64, verbose: 0,
+    callbacks: [new ModelCheckpoint('indexeddb://ckpt-{epoch:02d}'), new ModelCheckpoint('indexeddb://ckpt-weights', { saveWeightsOnly: true })],
+  });
+  check("ModelCheckpoint('indexeddb://ckpt-{epoch:02d}') keeps each epoch; the last is the trained model", sameModel(checkpointed, await loadModel('indexeddb://ckpt-02')));
+  const fresh = new Sequential([new Dense(8, { inputShape: [20], activation: 'relu' }), new Dense(3, { activation: 'softmax' })]);
+  await fresh.loadWeights('indexeddb://ckpt-weights');
+  check("ModelCheckpoint({ saveWeightsOnly }) to IndexedDB, then loadWeights('indexeddb://...'), gives the same weights", sameModel(checkpointed, fresh));
 
   const missing = await thrown(() => loadModel('indexeddb://no-such-model'));
   check('loading a name never saved is a SavedModelError naming it', missing.isSavedModelError && missing.message.includes('no-such-model'), missing.message);
