@@ -9,8 +9,17 @@ export type { LayerOptions, CallOptions, ForwardStep, DenseOptions, DropoutOptio
 export { loadModel, loadModelFromArtifacts } from './models.js';
 export { SavedModelError } from './saving/format.js';
 export type { ModelArtifacts, ModelJson, LoadOptions, TensorEntry, SavedLayer } from './saving/format.js';
-export { Callback, History, EarlyStopping } from './callbacks.js';
-export type { CallbackLike, EarlyStoppingOptions, Logs } from './callbacks.js';
+export { Callback, History, EarlyStopping, LambdaCallback, TerminateOnNaN } from './callbacks.js';
+export type { CallbackLike, CallbackModel, EarlyStoppingOptions, Logs } from './callbacks.js';
+export { ModelCheckpoint, checkpointPath } from './checkpoint.js';
+export type { ModelCheckpointOptions } from './checkpoint.js';
+export { ReduceLROnPlateau, LearningRateScheduler } from './learning-rate.js';
+export type { ReduceLROnPlateauOptions } from './learning-rate.js';
+export { CSVLogger } from './csv-logger.js';
+export {
+  Metric, Accuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision, Recall, AUC, MetricFunction, metricNames,
+} from './metrics.js';
+export type { MetricLike, SavedMetric, BatchOutput } from './metrics.js';
 export { toCategorical } from './utils.js';
 export { activationNames } from './activations.js';
 export { lossNames } from './losses.js';

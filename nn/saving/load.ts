@@ -6,12 +6,14 @@
 // SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
 // the model it builds; a problem is a SavedModelError naming the file and what is wrong.
 
-import { describeIndex, describeValue, formatShape, globalRandom, withAllocationBudget, type Optimizer } from '../../engine/index.js';
+import {
+  describeIndex, describeValue, formatShape, globalRandom, scheduleFromConfig, withAllocationBudget, type Optimizer, type SavedSchedule,
+} from '../../engine/index.js';
 import { Dropout } from '../layers/index.js';
 import { layerFromConfig } from '../layers/registry.js';
-import { resolveLoss, resolveMetrics } from '../losses.js';
+import { resolveLoss } from '../losses.js';
 import {
-  SavedModelError, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
+  SavedModelError, checkModelJson, checkWeightBytes, errorCode, hasConfigType, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
 import {
@@ -84,11 +86,15 @@ function buildModel<M extends LoadableModel>(
       for (const [key, given] of Object.entries(saved.config)) {
         const type = Object.hasOwn(builder.keys, key) ? builder.keys[key] : undefined;
         if (type === undefined) return fail(`training.optimizer.config has an unknown key ${JSON.stringify(key)} for ${saved.name}; expected only ${Object.keys(builder.keys).join(', ')}`);
-        if (typeof given !== type) return fail(`training.optimizer.config.${key} should be a ${type}, got ${JSON.stringify(given)}`);
+        if (!hasConfigType(given, type)) {
+          return fail(`training.optimizer.config.${key} should be a ${type === 'rate' ? 'number or a schedule { className, config }' : type}, got ${JSON.stringify(given)}`);
+        }
       }
       try {
-        optimizer = builder.make(saved.config as never);
-        model.compile({ optimizer, loss: resolveLoss(loss), metrics: resolveMetrics(metrics) });
+        const config: Record<string, unknown> = { ...saved.config };
+        if (typeof config.learningRate === 'object') config.learningRate = scheduleFromConfig(config.learningRate as SavedSchedule);
+        optimizer = builder.make(config as never);
+        model.compile({ optimizer, loss: resolveLoss(loss), metrics, weightedMetrics: json.training.weightedMetrics });
       } catch (error) {
         return fail(`the compile settings in "training" are not valid: ${reason(error)}`);
       }
