@@ -22,11 +22,14 @@ import { executablePath, launchChromium, trainDemoEpoch } from './chromium.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // `node tests/browser/run.mjs demo` runs only the groups whose name contains 'demo' (bundles always);
 // `--json FILE` also writes the counts as vitest's JSON report has them ({ numPassedTests,
-// numFailedTests }), for a CI summary that adds up several runners.
+// numFailedTests }), for a CI summary that adds up several runners. The demo's screenshot goes to
+// out/demo.png; `--screenshot` writes it over docs/demo.png (the README's picture) instead, so a
+// plain test run leaves the working tree as it was.
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
 const only = args.find((arg, i) => !arg.startsWith('--') && (jsonAt < 0 || i !== jsonAt + 1));
+const screenshotFile = join(root, args.includes('--screenshot') ? 'docs/demo.png' : 'out/demo.png');
 const wanted = (group) => only === undefined || group.includes(only);
 const started = Date.now();
 const results = [];
@@ -221,9 +224,9 @@ async function runDemo(isolated) {
       if (isolated) {
         await drawStrokes(page, DIGITS[7]);
         await page.waitForTimeout(300);
-        await mkdir(join(root, 'docs'), { recursive: true });
-        await page.screenshot({ path: join(root, 'docs/demo.png') });
-        info.push('screenshot: docs/demo.png');
+        await mkdir(dirname(screenshotFile), { recursive: true });
+        await page.screenshot({ path: screenshotFile });
+        info.push(`screenshot: ${screenshotFile.slice(root.length + 1)}`);
       }
       const errors = consoleLines.filter((line) => line.startsWith('error') || line.startsWith('pageerror'));
       record(`${prefix}: no errors in the console`, errors.length === 0, errors.slice(0, 2).join(' | '));
