@@ -1,0 +1,134 @@
+// formats/tfjs-files.ts — reading TensorFlow.js' Layers format from disk (Node): model.json and the
+// weight files its manifest lists, as TF.js' model.save('file://...') and tensorflowjs_converter
+// write them. Writing goes through the saving room's atomic folder writer; this file only reads.
+//
+// Bounded reads: only regular files are opened (a FIFO or a device would hang or never end),
+// model.json has a size limit, every weight path must stay inside the model's folder, and the
+// weight files' sizes are checked against the manifest before a byte of them is read.
+
+import { planTfjs, readTfjsWeights, TfjsFormatError, type TfjsPlan, type WeightValues } from './tfjs.js';
+
+/** model.json holds a topology and a manifest, never weights: anything larger is not one. */
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+
+function reason(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/^wasmgrad: /, '');
+}
+
+/**
+ * A regular file's bytes, exactly `expected` of them (or at most `limit` when not known). The size
+ * is checked on the open file, so a file swapped or grown between the check and the read is caught.
+ */
+export async function readRegularFile(file: string, bounds: { expected?: number; limit?: number }): Promise<Uint8Array> {
+  const fs = await import('node:fs/promises');
+  const { constants } = await import('node:fs');
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new TfjsFormatError(file, code === 'ENOENT' ? 'not found' : `cannot be read: ${reason(error)}`);
+  }
+  if (!stat.isFile()) throw new TfjsFormatError(file, 'is not a regular file');
+  // O_NONBLOCK: should the path become a FIFO after the check, opening it must not wait for a writer.
+  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new TfjsFormatError(file, 'is not a regular file');
+    const size = opened.size;
+    if (bounds.expected !== undefined && size !== bounds.expected) {
+      throw new TfjsFormatError(file, `holds ${size} bytes, expected ${bounds.expected}`);
+    }
+    if (bounds.limit !== undefined && size > bounds.limit) {
+      throw new TfjsFormatError(file, `is ${size} bytes, more than the ${bounds.limit} a model.json may be`);
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await handle.read(bytes, at, size - at, at);
+      if (bytesRead === 0) throw new TfjsFormatError(file, `ended after ${at} of its ${size} bytes (changed while being read?)`);
+      at += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Where model.json is: `path` itself when it names a .json file, else `path`/model.json. */
+async function modelJsonPath(path: string): Promise<string> {
+  const fs = await import('node:fs/promises');
+  const { join, resolve } = await import('node:path');
+  const full = resolve(path);
+  if (full.endsWith('.json')) return full;
+  const stat = await fs.stat(full).catch(() => null);
+  return stat !== null && stat.isFile() ? full : join(full, 'model.json');
+}
+
+/** A manifest path, resolved inside the model's folder; absolute paths and '..' are refused. */
+async function weightPath(folder: string, path: string, modelJson: string): Promise<string> {
+  const { isAbsolute, relative, resolve, sep } = await import('node:path');
+  const decoded = path.split('/').map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  });
+  const full = resolve(folder, ...decoded);
+  const inside = relative(folder, full);
+  if (path.includes('\0') || isAbsolute(path) || /^[a-z]+:/i.test(path) || inside === '' || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('..')) {
+    throw new TfjsFormatError(modelJson, `lists the weight file ${JSON.stringify(path)}, which is not a file inside the model's folder`);
+  }
+  return full;
+}
+
+/** Reads a Layers-format model from a folder or a path to its model.json: the plan and the weights. */
+export async function readTfjsModel(path: string, preread?: { file: string; value: unknown }): Promise<{ plan: TfjsPlan; weights: WeightValues[]; file: string }> {
+  const fs = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  const file = preread?.file ?? (await modelJsonPath(path));
+  let value = preread?.value;
+  if (preread === undefined) {
+    const text = new TextDecoder().decode(await readRegularFile(file, { limit: MAX_MODEL_JSON_BYTES }));
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new TfjsFormatError(file, `is not valid JSON: ${reason(error)}`);
+    }
+  }
+  const plan = planTfjs(value, file);
+  const folder = dirname(file);
+
+  // Every file's size against the manifest before reading any of them.
+  const groups = await Promise.all(plan.groups.map(async (group) => {
+    const files = await Promise.all(group.paths.map((p) => weightPath(folder, p, file)));
+    const sizes = await Promise.all(files.map(async (f) => {
+      const stat = await fs.stat(f).catch((error) => {
+        throw new TfjsFormatError(f, (error as { code?: string }).code === 'ENOENT' ? `not found (${file} lists it)` : `cannot be read: ${reason(error)}`);
+      });
+      if (!stat.isFile()) throw new TfjsFormatError(f, 'is not a regular file');
+      return stat.size;
+    }));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== group.byteLength) {
+      throw new TfjsFormatError(
+        files.length === 1 ? files[0] : files.join(', '),
+        `${files.length === 1 ? 'holds' : 'hold'} ${total} bytes, but the manifest in ${file} says its weights take ${group.byteLength}`,
+      );
+    }
+    return { files, sizes, byteLength: total };
+  }));
+
+  const groupBytes: Uint8Array[] = [];
+  for (const group of groups) {
+    const bytes = new Uint8Array(group.byteLength);
+    let at = 0;
+    for (let i = 0; i < group.files.length; i++) {
+      bytes.set(await readRegularFile(group.files[i], { expected: group.sizes[i] }), at);
+      at += group.sizes[i];
+    }
+    groupBytes.push(bytes);
+  }
+  return { plan, weights: readTfjsWeights(plan, groupBytes, file), file };
+}
