@@ -44,8 +44,9 @@ try {
   for (const needed of ['LICENSE', 'README.md', 'package.json', 'require.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/kernels/wasm-binary.js']) {
     assert.ok(files.includes(needed), `the tarball lacks ${needed}`);
   }
-  const allowed = /^(LICENSE|README\.md|CHANGELOG\.md|package\.json|require\.cjs|dist\/(index|engine\/|kernels\/|nn\/|formats\/|datasets\/|pictures\/).*\.(js|d\.ts))$/;
-  const stray = files.filter((f) => !allowed.test(f));
+  // The library is dist/ (compiled .js and .d.ts) without the programs that use it.
+  const allowed = /^(LICENSE|README\.md|CHANGELOG\.md|package\.json|require\.cjs|dist\/.*\.(js|d\.ts))$/;
+  const stray = files.filter((f) => !allowed.test(f) || /^dist\/(bench|examples|tests|scripts)\//.test(f));
   assert.deepEqual(stray, [], `files in the tarball that do not run: ${stray.join(', ')}`);
   assert.ok(!files.some((f) => f.endsWith('.map')), 'source maps point at .ts files that are not shipped');
   for (const js of files.filter((f) => f.endsWith('.js'))) {
