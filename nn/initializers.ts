@@ -5,7 +5,7 @@
 // All draw from the seeded global generator, so setSeed(n) gives the same weights every run.
 
 import { full, globalRandom, randomNormal, randomUniform, type Shape, type Tensor } from '../engine/index.js';
-import { canonicalName } from './activations.js';
+import { canonicalName, type Spelling } from './activations.js';
 
 /** For a Dense kernel [in, out]: fanIn = in, fanOut = out. For a vector: both its length. */
 function fans(shape: Shape): [number, number] {
@@ -50,6 +50,8 @@ const initializers = {
 };
 
 export type InitializerName = keyof typeof initializers;
+/** Initializer names as layers take them, in snake_case or camelCase ('glorot_uniform', 'heNormal'). */
+export type InitializerIdentifier = Spelling<InitializerName>;
 export const initializerNames = Object.keys(initializers) as InitializerName[];
 
 /** Resolves an initializer name (snake_case or camelCase) or throws listing the valid ones. */

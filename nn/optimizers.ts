@@ -6,6 +6,9 @@ import { canonicalName } from './activations.js';
 
 export { Adam, Optimizer, RMSprop, SGD };
 
+/** The optimizer names compile() takes: Keras' identifiers, or its class names as strings. */
+export type OptimizerIdentifier = 'adam' | 'sgd' | 'rmsprop' | 'Adam' | 'SGD' | 'RMSprop';
+
 const byName: Record<string, () => Optimizer> = {
   adam: () => new Adam(),
   sgd: () => new SGD(),
