@@ -132,7 +132,7 @@ export async function runGemmBench(): Promise<void> {
   console.log(`  reference     ${referenceKernels.description}, one thread`);
   for (const contender of wasm) console.log(`  ${contender.label.padEnd(13)} ${contender.kernels.description}`);
   if (!builds.includes('relaxed')) {
-    console.log('  (relaxed FMA build not validated by this runtime: on Node 20 run with --experimental-wasm-relaxed-simd)');
+    console.log('  (relaxed FMA build not validated by this runtime: on Node 20 start through scripts/node.mjs, as npm run bench does)');
   }
   if (threadCounts.length === 1) console.log(`  (one thread only: ${threadsUnavailableReason})`);
   console.log(`  1T / 2T: 1 and 2 threads, alternated, median of ${ROUNDS} runs each; x = 2T over 1T. ` +

@@ -1,9 +1,10 @@
 // bench/index.ts — the benchmark runner behind `npm run bench`: runs each benchmark in turn and
 // prints its table. Benchmarks measure and report; they never assert (tests do that).
 //
-// Run as `node --experimental-wasm-relaxed-simd dist/bench/index.js [gemm|training]` (what
-// `npm run bench` and `npm run bench:training` do) so that Node 20 can also time the relaxed-SIMD
-// FMA build. With a name, only that benchmark runs.
+// Run as `node scripts/node.mjs dist/bench/index.js [gemm|training]` (what `npm run bench` and
+// `npm run bench:training` do): the launcher adds --experimental-wasm-relaxed-simd on Node 20 so
+// that it can also time the relaxed-SIMD FMA build (Node >= 22 has it on). With a name, only that
+// benchmark runs.
 
 import { runGemmBench } from './gemm.js';
 import { runTrainingBench } from './training.js';
