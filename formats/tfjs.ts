@@ -177,7 +177,7 @@ interface LayerRule {
 
 const sameRank = (_config: Json, rank: number): number => rank;
 
-const layerRules: Record<string, LayerRule> = {
+const coreRules: Record<string, LayerRule> = {
   Dense: {
     toKeras: (c) => ({
       units: c.units,
@@ -255,6 +255,132 @@ const layerRules: Record<string, LayerRule> = {
   },
 };
 
+// ---- the convnet layers ----
+
+/** Keras writes a size as 3 or [3, 3]; ours is always the pair. */
+function pair(value: unknown, what: string): unknown {
+  if (typeof value === 'number') return [value, value];
+  if (Array.isArray(value) && value.length === 2) return [...value];
+  if (value === undefined || value === null) return undefined;
+  throw new Error(`expected ${what} to be a number or a pair of numbers, got ${show(value)}`);
+}
+
+function requireChannelsLast(c: Json): void {
+  requireNeutral(c, 'data_format', [null, 'channels_last'], 'channels-first images');
+}
+
+const rankOf3 = (): number => 3;
+
+const poolingRule: LayerRule = {
+  toKeras: (c) => ({ pool_size: c.poolSize, strides: c.strides ?? null, padding: c.padding ?? 'valid', data_format: 'channels_last' }),
+  fromKeras: (c) => {
+    requireChannelsLast(c);
+    return { poolSize: pair(c.pool_size, 'pool_size'), strides: pair(c.strides, 'strides'), padding: c.padding };
+  },
+  weights: () => [],
+  outputRank: rankOf3,
+};
+
+const globalPoolingRule: LayerRule = {
+  toKeras: () => ({ data_format: 'channels_last' }),
+  fromKeras: (c) => {
+    requireChannelsLast(c);
+    requireNeutral(c, 'keepdims', [false], 'kept spatial axes');
+    return {};
+  },
+  weights: () => [],
+  outputRank: () => 1,
+};
+
+const convnetRules: Record<string, LayerRule> = {
+  Conv2D: {
+    toKeras: (c) => ({
+      filters: c.filters,
+      kernel_size: c.kernelSize,
+      strides: c.strides ?? [1, 1],
+      padding: c.padding ?? 'valid',
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: c.activation ?? 'linear',
+      use_bias: c.useBias ?? true,
+      kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorot_uniform'),
+      bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+    }),
+    fromKeras: (c) => {
+      requireChannelsLast(c);
+      for (const key of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']) requireNeutral(c, key, [null], 'a regularizer');
+      for (const key of ['kernel_constraint', 'bias_constraint']) requireNeutral(c, key, [null], 'a constraint');
+      const dilation = pair(c.dilation_rate, 'dilation_rate') as number[] | undefined;
+      if (dilation !== undefined && (dilation[0] !== 1 || dilation[1] !== 1)) throw new Error(`it sets dilation_rate to ${show(c.dilation_rate)} (a dilated convolution), which wasmgrad does not support`);
+      requireNeutral(c, 'groups', [1], 'a grouped convolution');
+      return {
+        filters: c.filters,
+        kernelSize: pair(c.kernel_size, 'kernel_size'),
+        strides: pair(c.strides, 'strides'),
+        padding: c.padding,
+        activation: c.activation ?? 'linear',
+        useBias: c.use_bias ?? true,
+        kernelInitializer: c.kernel_initializer === undefined ? undefined : initializerFromKeras(c.kernel_initializer, 'kernel_initializer'),
+        biasInitializer: c.bias_initializer === undefined ? undefined : initializerFromKeras(c.bias_initializer, 'bias_initializer'),
+      };
+    },
+    weights: (c) => (c.use_bias === false ? ['kernel'] : ['kernel', 'bias']),
+    outputRank: rankOf3,
+  },
+  MaxPooling2D: poolingRule,
+  AveragePooling2D: poolingRule,
+  GlobalMaxPooling2D: globalPoolingRule,
+  GlobalAveragePooling2D: globalPoolingRule,
+  BatchNormalization: {
+    toKeras: (c) => ({
+      axis: -1,
+      momentum: c.momentum ?? 0.99,
+      epsilon: c.epsilon ?? 1e-3,
+      center: c.center ?? true,
+      scale: c.scale ?? true,
+      beta_initializer: initializerToKeras(c.betaInitializer ?? 'zeros'),
+      gamma_initializer: initializerToKeras(c.gammaInitializer ?? 'ones'),
+      moving_mean_initializer: initializerToKeras(c.movingMeanInitializer ?? 'zeros'),
+      moving_variance_initializer: initializerToKeras(c.movingVarianceInitializer ?? 'ones'),
+      beta_regularizer: null,
+      gamma_regularizer: null,
+      beta_constraint: null,
+      gamma_constraint: null,
+    }),
+    fromKeras: (c, rank) => {
+      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis;
+      if (axis !== undefined && axis !== -1 && axis !== rank) {
+        throw new Error(`it normalizes over axis ${show(c.axis)}; wasmgrad's BatchNormalization works over the last axis (the channels: -1, or ${rank} here)`);
+      }
+      for (const key of ['beta_regularizer', 'gamma_regularizer']) requireNeutral(c, key, [null], 'a regularizer');
+      for (const key of ['beta_constraint', 'gamma_constraint']) requireNeutral(c, key, [null], 'a constraint');
+      requireNeutral(c, 'renorm', [false], 'batch renormalization');
+      requireNeutral(c, 'synchronized', [false], 'synchronized statistics');
+      const init = (key: string) => (c[key] === undefined ? undefined : initializerFromKeras(c[key], key));
+      return {
+        axis: -1, momentum: c.momentum, epsilon: c.epsilon, center: c.center ?? true, scale: c.scale ?? true,
+        betaInitializer: init('beta_initializer'), gammaInitializer: init('gamma_initializer'),
+        movingMeanInitializer: init('moving_mean_initializer'), movingVarianceInitializer: init('moving_variance_initializer'),
+      };
+    },
+    weights: (c) => [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'],
+    outputRank: sameRank,
+  },
+  Reshape: {
+    toKeras: (c) => ({ target_shape: c.targetShape }),
+    fromKeras: (c) => ({ targetShape: Array.isArray(c.target_shape) ? [...c.target_shape] : c.target_shape }),
+    weights: () => [],
+    outputRank: (c: Json) => (Array.isArray(c.target_shape) ? c.target_shape.length : 0),
+  },
+};
+
+const layerRules: Record<string, LayerRule> = { ...coreRules, ...convnetRules };
+
 /** The Keras class names this module translates. */
 export const tfjsLayerClassNames: readonly string[] = Object.keys(layerRules);
 
@@ -296,7 +422,8 @@ export const TFJS_WEIGHTS_FILE = 'group1-shard1of1.bin';
  * file (TFJS_WEIGHTS_FILE). tf.loadLayersModel reads them as TF.js itself wrote them.
  */
 export function toTfjs(model: ModelDescription, generatedBy: string): { modelJson: TfjsModelJson; weightData: Uint8Array } {
-  const layers = model.layers.map((layer, i) => layerToKeras(layer, i, model.inputShape));
+  // An input layer only says the sample shape, which the first real layer's batch_input_shape carries.
+  const layers = model.layers.filter((layer, i) => !(i === 0 && layer.className === 'InputLayer')).map((layer, i) => layerToKeras(layer, i, model.inputShape));
   const byteLength = model.weights.reduce((n, w) => n + 4 * w.values.length, 0);
   const weightData = new Uint8Array(byteLength);
   const view = new DataView(weightData.buffer);

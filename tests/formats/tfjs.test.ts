@@ -313,3 +313,66 @@ describe('files that cannot be loaded', () => {
     expect(() => toTfjs(described, 'wasmgrad')).toThrow(/cannot save layer 0 \('c', a Conv3D\) in TensorFlow.js' format/);
   });
 });
+
+describe('the convnet layers, translated', () => {
+  it("reads Keras' Simple MNIST convnet as tensorflowjs_converter writes it (Keras 3: batch_shape, sizes as pairs)", () => {
+    const conv = (name: string, filters: number, inChannels: number) => ({
+      class_name: 'Conv2D',
+      config: { name, filters, kernel_size: [3, 3], strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'relu', use_bias: true, kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null, trainable: true, dtype: 'float32' },
+      weights: [{ name: `${name}/kernel`, shape: [3, 3, inChannels, filters], dtype: 'float32' }, { name: `${name}/bias`, shape: [filters], dtype: 'float32' }],
+    });
+    const pool = (name: string) => ({ class_name: 'MaxPooling2D', config: { name, pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last', trainable: true } });
+    const c1 = conv('conv2d', 32, 1), c2 = conv('conv2d_1', 64, 32);
+    const json = {
+      format: 'layers-model',
+      modelTopology: {
+        model_config: {
+          class_name: 'Sequential',
+          config: {
+            name: 'sequential',
+            layers: [
+              { class_name: 'InputLayer', config: { batch_shape: [null, 28, 28, 1], dtype: 'float32', sparse: false, name: 'input_layer' } },
+              { class_name: c1.class_name, config: c1.config }, pool('max_pooling2d'), { class_name: c2.class_name, config: c2.config }, pool('max_pooling2d_1'),
+              { class_name: 'Flatten', config: { name: 'flatten', data_format: 'channels_last' } },
+              { class_name: 'Dropout', config: { name: 'dropout', rate: 0.5, noise_shape: null, seed: null } },
+              { class_name: 'Dense', config: { name: 'dense', units: 10, activation: 'softmax', use_bias: true } },
+            ],
+          },
+        },
+      },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [...c1.weights, ...c2.weights, { name: 'dense/kernel', shape: [1600, 10], dtype: 'float32' }, { name: 'dense/bias', shape: [10], dtype: 'float32' }] }],
+    };
+    const { model, weights, groups } = planTfjs(json);
+    expect(model.inputShape).toEqual([28, 28, 1]);
+    expect(model.layers).toEqual([
+      { className: 'Conv2D', config: { name: 'conv2d', filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros' } },
+      { className: 'MaxPooling2D', config: { name: 'max_pooling2d', poolSize: [2, 2], strides: [2, 2], padding: 'valid' } },
+      { className: 'Conv2D', config: { name: 'conv2d_1', filters: 64, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros' } },
+      { className: 'MaxPooling2D', config: { name: 'max_pooling2d_1', poolSize: [2, 2], strides: [2, 2], padding: 'valid' } },
+      { className: 'Flatten', config: { name: 'flatten' } },
+      { className: 'Dropout', config: { name: 'dropout', rate: 0.5 } },
+      { className: 'Dense', config: { name: 'dense', units: 10, activation: 'softmax', useBias: true } },
+    ]);
+    expect(weights.map((w) => w.name)).toEqual(['conv2d/kernel', 'conv2d/bias', 'conv2d_1/kernel', 'conv2d_1/bias', 'dense/kernel', 'dense/bias']);
+    expect(groups[0].byteLength).toBe(4 * (288 + 32 + 18432 + 64 + 16000 + 10));
+  });
+
+  it('reads BatchNormalization with its four weights, refusing a normalization over another axis, and dilated or channels-first convolutions', () => {
+    const bn = (config: Record<string, unknown>) => ({
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'BatchNormalization', config: { name: 'bn', batch_input_shape: [null, 4, 4, 3], momentum: 0.9, epsilon: 0.001, center: true, scale: true, ...config } }] } },
+      weightsManifest: [{ paths: ['w.bin'], weights: ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w) => ({ name: `bn/${w}`, shape: [3], dtype: 'float32' })) }],
+    });
+    const plan = planTfjs(bn({ axis: 3 }));
+    expect(plan.model.layers[0]).toMatchObject({ className: 'BatchNormalization', config: { name: 'bn', axis: -1, momentum: 0.9, epsilon: 0.001 } });
+    expect(plan.weights.map((w) => w.name)).toEqual(['bn/gamma', 'bn/beta', 'bn/moving_mean', 'bn/moving_variance']);
+    expect(() => planTfjs(bn({ axis: 1 }))).toThrow(/normalizes over axis 1; wasmgrad's BatchNormalization works over the last axis/);
+    const conv = (config: Record<string, unknown>) => ({
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Conv2D', config: { name: 'c', batch_input_shape: [null, 8, 8, 1], filters: 2, kernel_size: 3, ...config } }] } },
+      weightsManifest: [],
+    });
+    expect(() => planTfjs(conv({ dilation_rate: 2 }))).toThrow(/dilation_rate to 2 \(a dilated convolution\)/);
+    expect(() => planTfjs(conv({ data_format: 'channels_first' }))).toThrow(/data_format to "channels_first" \(channels-first images\)/);
+  });
+});
