@@ -177,33 +177,44 @@ interface LayerRule {
 
 const sameRank = (_config: Json, rank: number): number => rank;
 
+// Dense and Conv2D share their kernel-and-bias options: activation, use_bias, two initializers,
+// and the regularizers and constraints wasmgrad does not have.
+
+function kernelToKeras(c: Json): Json {
+  return {
+    activation: c.activation ?? 'linear',
+    use_bias: c.useBias ?? true,
+    kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorot_uniform'),
+    bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  };
+}
+
+function kernelFromKeras(c: Json): Json {
+  for (const key of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']) requireNeutral(c, key, [null], 'a regularizer');
+  for (const key of ['kernel_constraint', 'bias_constraint']) requireNeutral(c, key, [null], 'a constraint');
+  return {
+    activation: c.activation ?? 'linear',
+    useBias: c.use_bias ?? true,
+    kernelInitializer: c.kernel_initializer === undefined ? undefined : initializerFromKeras(c.kernel_initializer, 'kernel_initializer'),
+    biasInitializer: c.bias_initializer === undefined ? undefined : initializerFromKeras(c.bias_initializer, 'bias_initializer'),
+  };
+}
+
+const kernelWeights = (c: Json): string[] => (c.use_bias === false ? ['kernel'] : ['kernel', 'bias']);
+
 const coreRules: Record<string, LayerRule> = {
   Dense: {
-    toKeras: (c) => ({
-      units: c.units,
-      activation: c.activation ?? 'linear',
-      use_bias: c.useBias ?? true,
-      kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorot_uniform'),
-      bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
-    }),
+    toKeras: (c) => ({ units: c.units, ...kernelToKeras(c) }),
     fromKeras: (c) => {
-      for (const key of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']) requireNeutral(c, key, [null], 'a regularizer');
-      for (const key of ['kernel_constraint', 'bias_constraint']) requireNeutral(c, key, [null], 'a constraint');
       requireNeutral(c, 'lora_rank', [null], 'LoRA');
-      return {
-        units: c.units,
-        activation: c.activation ?? 'linear',
-        useBias: c.use_bias ?? true,
-        kernelInitializer: c.kernel_initializer === undefined ? undefined : initializerFromKeras(c.kernel_initializer, 'kernel_initializer'),
-        biasInitializer: c.bias_initializer === undefined ? undefined : initializerFromKeras(c.bias_initializer, 'bias_initializer'),
-      };
+      return { units: c.units, ...kernelFromKeras(c) };
     },
-    weights: (c) => (c.use_bias === false ? ['kernel'] : ['kernel', 'bias']),
+    weights: kernelWeights,
     outputRank: sameRank,
   },
   Activation: {
@@ -301,20 +312,10 @@ const convnetRules: Record<string, LayerRule> = {
       padding: c.padding ?? 'valid',
       data_format: 'channels_last',
       dilation_rate: [1, 1],
-      activation: c.activation ?? 'linear',
-      use_bias: c.useBias ?? true,
-      kernel_initializer: initializerToKeras(c.kernelInitializer ?? 'glorot_uniform'),
-      bias_initializer: initializerToKeras(c.biasInitializer ?? 'zeros'),
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...kernelToKeras(c),
     }),
     fromKeras: (c) => {
       requireChannelsLast(c);
-      for (const key of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']) requireNeutral(c, key, [null], 'a regularizer');
-      for (const key of ['kernel_constraint', 'bias_constraint']) requireNeutral(c, key, [null], 'a constraint');
       const dilation = pair(c.dilation_rate, 'dilation_rate') as number[] | undefined;
       if (dilation !== undefined && (dilation[0] !== 1 || dilation[1] !== 1)) throw new Error(`it sets dilation_rate to ${show(c.dilation_rate)} (a dilated convolution), which wasmgrad does not support`);
       requireNeutral(c, 'groups', [1], 'a grouped convolution');
@@ -323,13 +324,10 @@ const convnetRules: Record<string, LayerRule> = {
         kernelSize: pair(c.kernel_size, 'kernel_size'),
         strides: pair(c.strides, 'strides'),
         padding: c.padding,
-        activation: c.activation ?? 'linear',
-        useBias: c.use_bias ?? true,
-        kernelInitializer: c.kernel_initializer === undefined ? undefined : initializerFromKeras(c.kernel_initializer, 'kernel_initializer'),
-        biasInitializer: c.bias_initializer === undefined ? undefined : initializerFromKeras(c.bias_initializer, 'bias_initializer'),
+        ...kernelFromKeras(c),
       };
     },
-    weights: (c) => (c.use_bias === false ? ['kernel'] : ['kernel', 'bias']),
+    weights: kernelWeights,
     outputRank: rankOf3,
   },
   MaxPooling2D: poolingRule,
