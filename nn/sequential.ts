@@ -1,23 +1,28 @@
 // nn/sequential.ts — the Sequential model: a stack of layers with Keras' compile / fit / evaluate /
 // predict / summary, and getWeights / setWeights in Keras' layout.
 //
-// One training step, start to finish (fitBatch): gather a shuffled batch, run the layers forward,
+// One training step, start to finish (trainStep): gather a shuffled batch, run the steps forward,
 // compute the loss, backward(), let the optimizer update the weights — all inside scoped(), so
 // every intermediate buffer goes back to the allocator when the step ends and memory stays flat.
-// The forward pass fuses where it pays: a Dense followed by ReLU is one GEMM with the ReLU in its
-// epilogue, and a final softmax (or sigmoid) is left to the loss, which works from logits.
+// What runs forward is the model's plan (steps()): the layers decide what they fuse (a Dense takes
+// a following ReLU into its GEMM's epilogue) and the loss which final activation it takes over
+// (softmax or sigmoid: it works from logits). model.plan() shows it.
 
 import {
   Tensor, describeValue, formatShape, gatherRows, globalRandom, keep, noGrad, persistent, scoped, sliceRows, tensor,
   type Optimizer,
 } from '../engine/index.js';
-import { type ActivationName } from './activations.js';
-import { Callback, History, type CallbackLike, type Logs } from './callbacks.js';
-import { Activation, Dense, Layer } from './layers/index.js';
+import type { ActivationName } from './activations.js';
+import { History, type Callback, type CallbackLike, type Logs } from './callbacks.js';
+import {
+  checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, type FitSettings,
+} from './checks.js';
+import { Layer, type ForwardStep } from './layers/index.js';
 import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
 import { resolveOptimizer } from './optimizers.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
-import { modelToArtifacts, saveModel, type ModelArtifacts } from './saving.js';
+import type { ModelArtifacts } from './saving/format.js';
+import { modelToArtifacts, saveModel } from './saving/save.js';
 import { formatSummary } from './summary.js';
 
 export interface CompileOptions {
@@ -66,43 +71,20 @@ interface Compiled {
   metrics: MetricName[];
 }
 
+/** The forward pass as fit / evaluate / predict run it: steps, and whether it ends in logits. */
+interface Plan {
+  steps: ForwardStep[];
+  fromLogits: boolean;
+}
+
+/** Running totals of an epoch (or an evaluation): the Keras logs are their means. */
+interface Totals {
+  lossSum: number;
+  correct: number;
+  seen: number;
+}
+
 let sequentialCount = 0;
-
-
-function checkPositiveInteger(value: unknown, what: string, method: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    const Kind = typeof value === 'number' ? RangeError : Error;
-    throw new Kind(`wasmgrad: ${method} expected ${what} to be a positive integer, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
-/** An options argument: undefined (all defaults) or a plain object, never a number or a string. */
-function checkOptionsObject(options: unknown, method: string, example: string): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
-    throw new Error(`wasmgrad: ${method} expected an options object such as ${example}, got ${describeValue(options)}`);
-  }
-}
-
-function checkVerbose(value: unknown, method: string, allowed: readonly number[]): void {
-  if (!allowed.includes(value as number)) {
-    throw new Error(`wasmgrad: ${method} expected verbose to be ${allowed.join(', ').replace(/, (\d)$/, ' or $1')}, got ${describeValue(value)}`);
-  }
-}
-
-/**
- * Rejects NaN and ±Infinity in data up front: a ReLU would quietly turn NaN into 0 and training
- * would go on with garbage, so we name the first bad value instead.
- */
-function checkFinite(t: Tensor, what: string, method: string): void {
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) {
-      const rowSize = t.size / t.shape[0];
-      throw new Error(`wasmgrad: ${method} expected finite numbers in ${what}, got ${d[i]} in sample ${Math.floor(i / rowSize)} (element ${i % rowSize} of it)`);
-    }
-  }
-}
 
 /** A layer that knows its input shape must get exactly that from the layer before it (or the data). */
 function checkChains(layer: Layer, given: readonly number[], previous: Layer | null): void {
@@ -251,34 +233,42 @@ export class Sequential {
   // ---- the forward pass ------------------------------------------------------------------------
 
   /**
-   * Runs the layers on a batch. With `finalActivationToLoss` ('softmax' or 'sigmoid'), a final
-   * activation of that kind is not applied and `fromLogits` says so: the loss takes it over.
+   * The forward pass as steps. With `lossActivation` (the activation the loss takes over, from
+   * fusableActivation), the last layer is asked to run without it; then each layer may absorb the
+   * one after it. The layers decide both (Layer.withoutFinalActivation, Layer.fuseWith).
    */
-  private forward(x: Tensor, training: boolean, finalActivationToLoss: ActivationName | null): { output: Tensor; fromLogits: boolean } {
+  private steps(lossActivation: ActivationName | null): Plan {
     const layers = this.layers;
-    const last = layers[layers.length - 1];
-    let end = layers.length; // layers [0, end) run
-    let finalDenseActivation: ActivationName | null = null;
-    if (finalActivationToLoss !== null) {
-      if (last instanceof Activation && last.activation === finalActivationToLoss) end--;
-      else if (last instanceof Dense && last.activation === finalActivationToLoss) finalDenseActivation = 'linear';
+    const last = lossActivation === null ? null : layers[layers.length - 1].withoutFinalActivation(lossActivation);
+    const body = last === null ? layers : layers.slice(0, -1);
+    const steps: ForwardStep[] = [];
+    for (let i = 0; i < body.length; i++) {
+      const fused = i + 1 < body.length ? body[i].fuseWith(body[i + 1]) : null;
+      steps.push(fused ?? body[i].asStep());
+      i += (fused?.layers.length ?? 1) - 1;
     }
-    const fromLogits = end < layers.length || finalDenseActivation !== null;
-    for (let i = 0; i < end; i++) {
-      const layer = layers[i];
-      if (layer instanceof Dense) {
-        let activation = i === layers.length - 1 && finalDenseActivation !== null ? finalDenseActivation : layer.activation;
-        const next = layers[i + 1];
-        if (activation === 'linear' && i + 1 < end && next instanceof Activation && next.activation === 'relu') {
-          activation = 'relu'; // Dense then ReLU: one GEMM with ReLU in its epilogue
-          i++;
-        }
-        x = layer.forward(x, activation);
-      } else {
-        x = layer.call(x, { training });
-      }
-    }
-    return { output: x, fromLogits };
+    if (last !== null) steps.push(last);
+    return { steps, fromLogits: last !== null };
+  }
+
+  private forward(plan: Plan, x: Tensor, training: boolean): Tensor {
+    for (const step of plan.steps) x = step.run(x, { training });
+    return x;
+  }
+
+  /**
+   * The forward pass as fit() runs it, one line a step: which layers run together and how
+   * (with the compiled loss; before compile, as predict() runs it).
+   *
+   *   dense + activation    ReLU in the GEMM epilogue
+   *   dropout
+   *   dense_2               softmax left to the loss (from logits)
+   */
+  plan(): string {
+    const { steps } = this.steps(this.compiled === null ? null : fusableActivation(this.compiled.loss));
+    const names = steps.map((step) => step.layers.map((l) => l.name).join(' + '));
+    const width = Math.max(...names.map((n) => n.length)) + 2;
+    return steps.map((step, i) => (step.fused === null ? names[i] : names[i].padEnd(width) + step.fused)).join('\n');
   }
 
   // ---- fit -------------------------------------------------------------------------------------
@@ -286,68 +276,23 @@ export class Sequential {
   /**
    * Trains for `epochs` passes over (x, y) and resolves to the History: per-epoch `loss`,
    * `accuracy` (with metrics ['accuracy']), `val_loss` and `val_accuracy` (with validation data).
+   * Keras' loop: for each epoch, for each batch, trainStep; then validation and the callbacks.
    */
   async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
     // Every check comes before the first weight changes: a rejected fit() leaves the model as it was.
     const compiled = this.requireCompiled('fit()');
-    checkOptionsObject(options, 'fit()', '{ epochs: 5, batchSize: 32 }');
-    const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'fit()');
-    const epochs = checkPositiveInteger(options.epochs ?? 1, 'epochs', 'fit()');
-    const verbose = options.verbose ?? 1;
-    checkVerbose(verbose, 'fit()', [0, 1, 2]);
-    const shuffle = options.shuffle ?? true;
-    if (typeof shuffle !== 'boolean') throw new Error(`wasmgrad: fit() expected shuffle to be true or false, got ${describeValue(shuffle)}`);
-    const userCallbacks = options.callbacks ?? [];
-    if (!Array.isArray(userCallbacks) || userCallbacks.some((cb) => cb === null || typeof cb !== 'object')) {
-      throw new Error(`wasmgrad: fit() expected callbacks as a list such as [new EarlyStopping()], got ${describeValue(options.callbacks)}`);
-    }
-    const validationData: unknown = options.validationData;
-    if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
-      throw new Error(`wasmgrad: fit() expected validationData as a pair [xVal, yVal], got ${describeValue(validationData)}`);
-    }
-    const split: unknown = options.validationSplit;
-    if (split !== undefined && (typeof split !== 'number' || !(split > 0 && split < 1))) {
-      const Kind = typeof split === 'number' ? RangeError : Error;
-      throw new Kind(`wasmgrad: fit() expected validationSplit to be a number in (0, 1), got ${describeValue(split)}`);
-    }
-    this.checkXY(x, y, 'fit()');
-    // validationSplit holds out the last samples; validationData, when given, takes precedence.
-    const at = typeof split === 'number' ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
-    if (typeof split === 'number' && validationData === undefined && (at === 0 || at === x.shape[0])) {
-      throw new RangeError(`wasmgrad: fit() validationSplit ${split} of ${x.shape[0]} samples leaves no samples for training or for validation`);
-    }
-    if (options.validationData !== undefined) {
-      const [vx, vy] = options.validationData;
-      this.checkXY(vx, vy, 'fit() validationData');
-      this.checkSampleShape(vx, 'fit() validationData', x);
-    }
-    this.ensureBuilt(x, 'fit()');
-    checkLabels(compiled.loss, y, this.outputShape!, 'y');
-
-    // Validation: explicit data, or the last fraction of the samples (Keras splits before shuffling).
-    let trainX = x, trainY = y;
-    let validation: [Tensor, Tensor] | null = null;
-    if (options.validationData !== undefined) {
-      const [vx, vy] = options.validationData;
-      this.ensureBuilt(vx, 'fit() validationData');
-      checkLabels(compiled.loss, vy, this.outputShape!, 'validationData labels');
-      validation = [vx, vy];
-    } else if (typeof split === 'number') {
-      trainX = sliceRows(x, 0, at);
-      trainY = sliceRows(y, 0, at);
-      validation = [sliceRows(x, at, x.shape[0]), sliceRows(y, at, y.shape[0])];
-    }
+    const settings = checkFitOptions(options as Record<string, unknown>);
+    const { train, validation } = this.prepareFitData(x, y, settings, compiled);
+    const { batchSize, epochs, verbose } = settings;
 
     const history = new History();
-    const callbacks: CallbackLike[] = [history, ...userCallbacks];
+    const callbacks: CallbackLike[] = [history, ...settings.callbacks];
     for (const cb of callbacks) cb.setModel?.(this);
     const stream = options.stream ?? defaultOutputStream();
-    const n = trainX.shape[0];
+    const n = train[0].shape[0];
     const steps = Math.ceil(n / batchSize);
     const order = new Int32Array(n);
-    const params = this.trainableWeights;
-    const finalToLoss = fusableActivation(compiled.loss);
-    const withAccuracy = compiled.metrics.includes('accuracy');
+    const plan = this.steps(fusableActivation(compiled.loss));
 
     this.stopTraining = false;
     for (const cb of callbacks) await cb.onTrainBegin?.({});
@@ -356,36 +301,24 @@ export class Sequential {
       if (verbose > 0) stream.write(epochHeader(epoch, epochs));
       const bar = new ProgressBar({ target: steps, verbose, stream });
       for (let i = 0; i < n; i++) order[i] = i;
-      if (shuffle) globalRandom.shuffle(order);
+      if (settings.shuffle) globalRandom.shuffle(order);
 
-      let lossSum = 0, correct = 0, seen = 0;
+      const totals: Totals = { lossSum: 0, correct: 0, seen: 0 };
       let lastYield = Date.now();
       for (let step = 0; step < steps; step++) {
         const rows = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
         for (const cb of callbacks) await cb.onBatchBegin?.(step, {});
-        const result = scoped(() => {
-          const xb = gatherRows(trainX, rows);
-          const yb = gatherRows(trainY, rows);
-          for (const p of params) p.zeroGrad();
-          const { output, fromLogits } = this.forward(xb, true, finalToLoss);
-          const loss = computeLoss(compiled.loss, output, yb, fromLogits);
-          const value = loss.item();
-          if (!Number.isFinite(value)) return { value, correct: 0 };
-          loss.backward();
-          compiled.optimizer.step(params);
-          return { value, correct: withAccuracy ? countCorrect(compiled.loss, output, yb, fromLogits) : 0 };
-        });
-        if (!Number.isFinite(result.value)) {
+        const result = this.trainStep(train, rows, plan, compiled);
+        if (!Number.isFinite(result.loss)) {
           throw new Error(
-            `wasmgrad: the loss became ${result.value} at epoch ${epoch + 1}, batch ${step + 1}; the weights were not updated by that batch. ` +
+            `wasmgrad: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${step + 1}; the weights were not updated by that batch. ` +
               'Try a lower learning rate, or check the inputs for NaN or huge values (scaling pixels to [0, 1] helps)',
           );
         }
-        lossSum += result.value * rows.length;
-        correct += result.correct;
-        seen += rows.length;
-        const logs: Logs = { loss: lossSum / seen };
-        if (withAccuracy) logs.accuracy = correct / seen;
+        totals.lossSum += result.loss * rows.length;
+        totals.correct += result.correct;
+        totals.seen += rows.length;
+        const logs = this.logsOf(totals, compiled);
         if (step < steps - 1) bar.update(step + 1, logs);
         for (const cb of callbacks) await cb.onBatchEnd?.(step, logs);
         if (this.stopTraining) break;
@@ -396,12 +329,11 @@ export class Sequential {
         }
       }
 
-      const logs: Logs = { loss: lossSum / Math.max(seen, 1) };
-      if (withAccuracy) logs.accuracy = correct / Math.max(seen, 1);
+      const logs = this.logsOf(totals, compiled);
       if (validation !== null) {
         const [valLoss, valAccuracy] = this.evaluate(validation[0], validation[1], { batchSize, verbose: 0 });
         logs.val_loss = valLoss;
-        if (withAccuracy) logs.val_accuracy = valAccuracy;
+        if (valAccuracy !== undefined) logs.val_accuracy = valAccuracy;
       }
       bar.finish(logs);
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
@@ -411,24 +343,69 @@ export class Sequential {
     return history;
   }
 
-  /** Validation samples must have the training samples' shape (checked before a deferred build). */
-  private checkSampleShape(x: Tensor, method: string, like: Tensor): void {
-    const sample = x.shape.slice(1), expected = like.shape.slice(1);
-    if (sample.length !== expected.length || sample.some((d, i) => d !== expected[i])) {
-      throw new Error(`wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] like the training x, got ${formatShape(x.shape)}`);
-    }
+  /**
+   * One training step on the samples `rows` of (x, y), Keras' train_step. Inside scoped(), so
+   * every intermediate tensor is freed when it returns. A loss that is not finite is returned
+   * before backward: that batch changes no weight.
+   */
+  private trainStep([x, y]: [Tensor, Tensor], rows: Int32Array, plan: Plan, compiled: Compiled): { loss: number; correct: number } {
+    const params = this.trainableWeights;
+    return scoped(() => {
+      const xb = gatherRows(x, rows), yb = gatherRows(y, rows); // gather the batch
+      for (const p of params) p.zeroGrad();
+      const output = this.forward(plan, xb, true); // forward
+      const loss = computeLoss(compiled.loss, output, yb, plan.fromLogits); // loss
+      const value = loss.item();
+      if (!Number.isFinite(value)) return { loss: value, correct: 0 };
+      loss.backward(); // backward: every parameter's .grad
+      compiled.optimizer.step(params); // update
+      return { loss: value, correct: this.countCorrect(compiled, output, yb, plan) };
+    });
   }
 
-  private checkXY(x: Tensor, y: Tensor, method: string): void {
-    if (!(x instanceof Tensor)) throw new Error(`wasmgrad: ${method} expected x to be a Tensor (make one with tensor(values, shape)), got ${describeValue(x)}`);
-    if (!(y instanceof Tensor)) throw new Error(`wasmgrad: ${method} expected y to be a Tensor (make one with tensor(values, shape)), got ${describeValue(y)}`);
-    if (x.rank < 2) throw new Error(`wasmgrad: ${method} expected x of shape [samples, ...features], got ${formatShape(x.shape)}`);
-    if (x.shape[0] !== y.shape[0]) {
-      throw new Error(`wasmgrad: ${method} expected x and y to have the same number of samples, got ${x.shape[0]} in x ${formatShape(x.shape)} and ${y.shape[0]} in y ${formatShape(y.shape)}`);
+  /** Keras' logs from running totals: mean loss, and accuracy when it is a metric. */
+  private logsOf(totals: Totals, compiled: Compiled): Logs {
+    const seen = Math.max(totals.seen, 1);
+    const logs: Logs = { loss: totals.lossSum / seen };
+    if (compiled.metrics.includes('accuracy')) logs.accuracy = totals.correct / seen;
+    return logs;
+  }
+
+  private countCorrect(compiled: Compiled, output: Tensor, labels: Tensor, plan: Plan): number {
+    return compiled.metrics.includes('accuracy') ? countCorrect(compiled.loss, output, labels, plan.fromLogits) : 0;
+  }
+
+  /**
+   * The data checks of fit() (its options are checked by checkFitOptions), the build, and the
+   * split: validationData, or the last validationSplit of the samples (Keras splits before shuffling).
+   */
+  private prepareFitData(x: Tensor, y: Tensor, settings: FitSettings, compiled: Compiled): { train: [Tensor, Tensor]; validation: [Tensor, Tensor] | null } {
+    const { validationData, validationSplit: split } = settings;
+    checkXY(x, y, 'fit()');
+    const at = split !== undefined ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
+    if (split !== undefined && validationData === undefined && (at === 0 || at === x.shape[0])) {
+      throw new RangeError(`wasmgrad: fit() validationSplit ${split} of ${x.shape[0]} samples leaves no samples for training or for validation`);
     }
-    if (x.shape[0] === 0) throw new Error(`wasmgrad: ${method} got no samples (x has shape ${formatShape(x.shape)})`);
-    checkFinite(x, 'x', method);
-    checkFinite(y, 'y', method);
+    if (validationData !== undefined) {
+      const [vx, vy] = validationData;
+      checkXY(vx, vy, 'fit() validationData');
+      checkSameSampleShape(vx, x, 'fit() validationData');
+    }
+    this.ensureBuilt(x, 'fit()');
+    checkLabels(compiled.loss, y, this.outputShape!, 'y');
+    if (validationData !== undefined) {
+      const [vx, vy] = validationData;
+      this.ensureBuilt(vx, 'fit() validationData');
+      checkLabels(compiled.loss, vy, this.outputShape!, 'validationData labels');
+      return { train: [x, y], validation: [vx, vy] };
+    }
+    if (split !== undefined) {
+      return {
+        train: [sliceRows(x, 0, at), sliceRows(y, 0, at)],
+        validation: [sliceRows(x, at, x.shape[0]), sliceRows(y, at, y.shape[0])],
+      };
+    }
+    return { train: [x, y], validation: null };
   }
 
   // ---- evaluate and predict --------------------------------------------------------------------
@@ -439,47 +416,45 @@ export class Sequential {
     checkOptionsObject(options, 'evaluate()', '{ batchSize: 32, verbose: 0 }');
     const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'evaluate()');
     checkVerbose(options.verbose ?? 1, 'evaluate()', [0, 1]);
-    this.checkXY(x, y, 'evaluate()');
+    checkXY(x, y, 'evaluate()');
     this.ensureBuilt(x, 'evaluate()');
     checkLabels(compiled.loss, y, this.outputShape!, 'y');
     const n = x.shape[0];
     const steps = Math.ceil(n / batchSize);
     const bar = new ProgressBar({ target: steps, verbose: options.verbose ?? 1, stream: options.stream ?? defaultOutputStream() });
-    const finalToLoss = fusableActivation(compiled.loss);
-    const withAccuracy = compiled.metrics.includes('accuracy');
-    let lossSum = 0, correct = 0;
+    const plan = this.steps(fusableActivation(compiled.loss));
+    const totals: Totals = { lossSum: 0, correct: 0, seen: 0 };
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(n, start + batchSize);
       scoped(() => noGrad(() => {
         const xb = sliceRows(x, start, end), yb = sliceRows(y, start, end);
-        const { output, fromLogits } = this.forward(xb, false, finalToLoss);
-        lossSum += computeLoss(compiled.loss, output, yb, fromLogits).item() * (end - start);
-        if (withAccuracy) correct += countCorrect(compiled.loss, output, yb, fromLogits);
+        const output = this.forward(plan, xb, false);
+        totals.lossSum += computeLoss(compiled.loss, output, yb, plan.fromLogits).item() * (end - start);
+        totals.correct += this.countCorrect(compiled, output, yb, plan);
+        totals.seen = end;
       }));
-      const logs: Logs = { loss: lossSum / end };
-      if (withAccuracy) logs.accuracy = correct / end;
+      const logs = this.logsOf(totals, compiled);
       if (step < steps - 1) bar.update(step + 1, logs);
       else bar.finish(logs);
     }
-    return withAccuracy ? [lossSum / n, correct / n] : [lossSum / n];
+    return Object.values(this.logsOf(totals, compiled));
   }
 
   /** The model's outputs for x, batch by batch, without training: a Tensor [samples, ...outputShape]. */
   predict(x: Tensor, options: PredictOptions = {}): Tensor {
     checkOptionsObject(options, 'predict()', '{ batchSize: 32 }');
     const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'predict()');
-    if (!(x instanceof Tensor)) throw new Error(`wasmgrad: predict() expected x to be a Tensor (make one with tensor(values, shape)), got ${describeValue(x)}`);
-    if (x.rank < 2) throw new Error(`wasmgrad: predict() expected x of shape [samples, ...features], got ${formatShape(x.shape)}`);
-    checkFinite(x, 'x', 'predict()');
+    checkX(x, 'predict()');
     this.ensureBuilt(x, 'predict()');
     const n = x.shape[0];
     const outShape = [n, ...this.outputShape!];
     const out = persistent(() => tensor(new Float32Array(outShape.reduce((a, b) => a * b, 1)), outShape));
     const rowSize = n === 0 ? 0 : out.size / n;
+    const plan = this.steps(null);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       scoped(() => noGrad(() => {
-        const { output } = this.forward(sliceRows(x, start, end), false, null);
+        const output = this.forward(plan, sliceRows(x, start, end), false);
         out.data.set(output.data, start * rowSize);
       }));
     }
@@ -511,7 +486,7 @@ export class Sequential {
     sources.forEach((values, i) => targets[i].data.set(values));
   }
 
-  // ---- saving (nn/saving.ts does the work) -----------------------------------------------------
+  // ---- saving (nn/saving/ does the work) -------------------------------------------------------
 
   /**
    * Saves the model into the folder `path` (Node): model.json (layers, compile settings, optimizer

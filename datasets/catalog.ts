@@ -1,4 +1,4 @@
-// nn/datasets/catalog.ts — what wasmgrad knows about each data set: its four file names, the
+// datasets/catalog.ts — what wasmgrad knows about each data set: its four file names, the
 // SHA-256 of each file's content, the mirrors to download from and where an installed copy lives.
 // Facts only; finding, downloading and reading the files is files.ts's job. No top-level Node
 // imports (the root index.ts reaches this file, and browser bundles must not meet node:module).
@@ -49,7 +49,7 @@ async function mnistDataFolder(): Promise<string[]> {
 //   Fashion-MNIST: gunzip -c /usr/share/datasets/fashion-mnist/$f.gz | sha256sum
 //                  (Debian's dataset-fashion-mnist package)
 // Both reference copies were checked to hold 60,000 + 10,000 examples (first MNIST training label
-// 5, first Fashion-MNIST training label 9), and tests/nn/datasets.test.ts re-hashes the installed
+// 5, first Fashion-MNIST training label 9), and tests/datasets/datasets.test.ts re-hashes the installed
 // MNIST files against these values.
 export const CATALOG: Readonly<Record<DatasetName, DatasetInfo>> = {
   mnist: {

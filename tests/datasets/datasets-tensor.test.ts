@@ -1,4 +1,4 @@
-// tests/nn/datasets-tensor.test.ts — the Keras face of nn/datasets: loadData() gives
+// tests/datasets/datasets-tensor.test.ts — the Keras face of datasets/: loadData() gives
 // [[xTrain, yTrain], [xTest, yTest]] as engine tensors with Keras' shapes and values.
 // The raw layer (IDX, file search, downloads) is tested in datasets.test.ts.
 
@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fashionMnist, loadRaw, mnist } from '../../nn/datasets/index.js';
+import { fashionMnist, loadRaw, mnist } from '../../datasets/index.js';
 
 let scratch: string;
 const savedHome = process.env.WASMGRAD_HOME;

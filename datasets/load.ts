@@ -1,4 +1,4 @@
-// nn/datasets/load.ts — loadRaw: the four IDX files of MNIST or Fashion-MNIST read into byte
+// datasets/load.ts — loadRaw: the four IDX files of MNIST or Fashion-MNIST read into byte
 // arrays and checked against each other (28x28 images, as many labels as images, ids 0-9).
 // It makes no tensors (index.ts does), so everything here is testable without the engine.
 

@@ -1,4 +1,4 @@
-// nn/datasets/files.ts — where a data set's four IDX files come from (an explicit folder, the
+// datasets/files.ts — where a data set's four IDX files come from (an explicit folder, the
 // WASMGRAD_DATASETS folder, the cache, an installed copy, else a verified download into the cache)
 // and reading one file from disk, raw or gzip'd. Node-only (fs, zlib); it does not interpret the
 // bytes beyond that: idx.ts parses, load.ts checks the four files agree.
@@ -7,12 +7,8 @@
 // index.ts reaches this file, and a top-level `import ... from 'node:fs'` would break every
 // browser bundle of wasmgrad, data sets used or not. So everything that touches the disk is async.
 
-import { sha256Hex } from '../sha256.js';
 import { FILE_NAMES, FILE_ROLES, datasetInfo, type DatasetName, type FileRole } from './catalog.js';
 import { isGzip, parseIdx, type IdxArray, type IdxKind } from './idx.js';
-
-/** SHA-256 of bytes, as lowercase hex (plain TypeScript: ~0.2 s for MNIST's 47 MB of images). */
-export { sha256Hex };
 
 type NodeModules = {
   crypto: typeof import('node:crypto');
@@ -249,7 +245,8 @@ export async function downloadFile(url: string, dir: string, name: string, expec
     }
     const bytes = await fsp.readFile(temporary);
     const content = await decompress(bytes, 'the downloaded file');
-    const actual = sha256Hex(content);
+    const { crypto } = await node();
+    const actual = crypto.createHash('sha256').update(content).digest('hex');
     if (actual !== expectedSha256.toLowerCase()) {
       throw new Error(`checksum mismatch: expected SHA-256 ${expectedSha256} of the decompressed content, got ${actual}`);
     }

