@@ -22,7 +22,8 @@ import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss,
 import { resolveOptimizer } from './optimizers.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
 import type { ModelArtifacts } from './saving/format.js';
-import { modelToArtifacts, saveModel } from './saving/save.js';
+import { modelToArtifacts, saveModel, type SaveOptions } from './saving/save.js';
+import { modelToTfjs, type TfjsArtifacts } from './saving/tfjs.js';
 import { formatSummary } from './summary.js';
 
 export interface CompileOptions {
@@ -489,16 +490,30 @@ export class Sequential {
   // ---- saving (nn/saving/ does the work) -------------------------------------------------------
 
   /**
-   * Saves the model into the folder `path` (Node): model.json (layers, compile settings, optimizer
-   * and random-generator state, weight manifest) and weights.bin, replacing an earlier save
-   * atomically. loadModel(path) gives it back, ready to predict or to go on training.
+   * Saves the model into the folder `path` (Node), replacing an earlier save atomically. By default
+   * in wasmgrad's format: model.json (layers, compile settings, optimizer and random-generator
+   * state, weight manifest) and weights.bin; loadModel(path) gives it back, ready to predict or to
+   * go on training. With { format: 'tfjs' }, TensorFlow.js' Layers format (model.json and
+   * group1-shard1of1.bin) for tf.loadLayersModel: layers and weights only.
+   *
+   *   await model.save('checkpoints/mnist');
+   *   await model.save('web/mnist', { format: 'tfjs' });
    */
-  save(path: string): Promise<void> {
-    return saveModel(this, this.compiled, path);
+  save(path: string, options: SaveOptions = {}): Promise<void> {
+    return saveModel(this, this.compiled, path, options);
   }
 
-  /** The saved form in memory, for browsers: { modelJson, weights }; see loadModelFromArtifacts. */
-  toArtifacts(): ModelArtifacts {
+  /**
+   * The saved form in memory, for browsers: { modelJson, weights }; loadModelFromArtifacts reads
+   * it back. With { format: 'tfjs' }, TensorFlow.js' model.json and weight data instead.
+   */
+  toArtifacts(options?: { format?: 'wasmgrad' }): ModelArtifacts;
+  toArtifacts(options: { format: 'tfjs' }): TfjsArtifacts;
+  toArtifacts(options: SaveOptions = {}): ModelArtifacts | TfjsArtifacts {
+    if (options?.format === 'tfjs') return modelToTfjs(this);
+    if (options?.format !== undefined && options.format !== 'wasmgrad') {
+      throw new Error(`wasmgrad: toArtifacts expected format 'wasmgrad' (the default) or 'tfjs', got ${describeValue(options.format)}`);
+    }
     return modelToArtifacts(this, this.compiled);
   }
 

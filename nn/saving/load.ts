@@ -6,7 +6,7 @@
 // SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
 // the model it builds; a problem is a SavedModelError naming the file and what is wrong.
 
-import { formatShape, globalRandom, type Optimizer } from '../../engine/index.js';
+import { describeValue, formatShape, globalRandom, type Optimizer } from '../../engine/index.js';
 import { Dropout } from '../layers/index.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { resolveLoss, resolveMetrics } from '../losses.js';
@@ -15,6 +15,7 @@ import {
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
 import { sha256Hex } from './sha256.js';
+import { isTfjsModelJson, loadTfjsModel, modelFromTfjsArtifacts } from './tfjs.js';
 
 function bytesOf(weights: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (weights instanceof ArrayBuffer) return new Uint8Array(weights);
@@ -137,19 +138,24 @@ export function loadModelFromArtifacts<M extends LoadableModel>(
       throw new SavedModelError(inMemoryNames.modelJson, `is not valid JSON: ${reason(error)}`);
     }
   }
+  if (isTfjsModelJson(value)) return modelFromTfjsArtifacts(value, bytesOf(artifacts.weights), makeModel);
   const json = checkModelJson(value, inMemoryNames.modelJson);
   return buildModel(json, bytesOf(artifacts.weights), inMemoryNames, sha256Hex, makeModel, options);
 }
 
 /**
- * Rebuilds a model with makeModel from the folder `path` written by saveModel (Node): model.json
- * is read and checked before weights.bin. nn/models.ts binds it to Sequential.
+ * Rebuilds a model with makeModel from the folder `path` written by saveModel (Node), or from the
+ * path of its model.json: model.json is read and checked before the weights. A model.json in
+ * TensorFlow.js' Layers format goes to tfjs.ts. nn/models.ts binds it to Sequential.
  */
 export async function loadModel<M extends LoadableModel>(path: string, makeModel: ModelFactory<M>, options: LoadOptions = {}): Promise<M> {
   const fs = await import('node:fs/promises');
-  const { join, resolve } = await import('node:path');
-  const folder = resolve(path);
-  const files: FileNames = { modelJson: join(folder, 'model.json'), weights: join(folder, 'weights.bin') };
+  const { dirname, join, resolve } = await import('node:path');
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`wasmgrad: loadModel expected the path of a saved model's folder (or of its model.json), got ${describeValue(path)}`);
+  }
+  const folder = resolve(path).endsWith('.json') ? dirname(resolve(path)) : resolve(path);
+  const files: FileNames = { modelJson: resolve(path).endsWith('.json') ? resolve(path) : join(folder, 'model.json'), weights: join(folder, 'weights.bin') };
   const read = async (file: string): Promise<Uint8Array> => {
     try {
       return await fs.readFile(file);
@@ -167,6 +173,7 @@ export async function loadModel<M extends LoadableModel>(path: string, makeModel
   } catch (error) {
     throw new SavedModelError(files.modelJson, `is not valid JSON: ${reason(error)}`);
   }
+  if (isTfjsModelJson(value)) return loadTfjsModel(files.modelJson, value, makeModel);
   const json = checkModelJson(value, files.modelJson);
   const bytes = await read(files.weights);
   return buildModel(json, bytes, files, await nodeDigest(), makeModel, options);

@@ -10,8 +10,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planTfjs, toTfjs, TfjsFormatError, type TfjsModelJson } from '../../formats/tfjs.js';
-import { Activation, Dense, Dropout, Flatten, ReLU, Sequential, Softmax, clearSession, setSeed, tensor } from '../../index.js';
-import { modelFromTfjs, modelToTfjs } from '../../nn/tfjs.js';
+import { Activation, Dense, Dropout, Flatten, ReLU, SavedModelError, Sequential, Softmax, clearSession, loadModelFromArtifacts, setSeed, tensor } from '../../index.js';
+
+/** A model from TF.js' model.json and weight bytes, through the public in-memory loader. */
+const modelFromTfjs = (modelJson: unknown, weights: ArrayBuffer | ArrayBufferView) => loadModelFromArtifacts({ modelJson: modelJson as object, weights });
+/** A wasmgrad model in TF.js' format, in memory. */
+const modelToTfjs = (model: Sequential) => {
+  const { modelJson, weights } = model.toArtifacts({ format: 'tfjs' });
+  return { modelJson, weightData: new Uint8Array(weights) };
+};
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -302,6 +309,7 @@ describe('files that cannot be loaded', () => {
     expect(plan((json) => json.modelTopology && json.weightsManifest[0].weights.pop())).toThrow(/layer 'dense_1' needs the weight 'dense_1\/bias', which the manifest does not list/);
     expect(plan((json) => json.weightsManifest[0].weights.push({ name: 'extra/kernel', shape: [1], dtype: 'float32' }))).toThrow(/lists weights no layer has: 'extra\/kernel'/);
     expect(plan((json) => (json.weightsManifest[0].weights[0].dtype = 'int32'))).toThrow(/'dense\/kernel'\) has dtype "int32"/);
+    expect(() => modelFromTfjs(keras2ModelJson(['w.bin']), converterWeights.subarray(1))).toThrow(SavedModelError);
     expect(() => modelFromTfjs(keras2ModelJson(['w.bin']), converterWeights.subarray(1))).toThrow(/weights take 92 bytes, but the weight data given holds 88/);
     const wrongShape = structuredClone(keras2ModelJson(['w.bin'])) as Record<string, any>;
     wrongShape.weightsManifest[0].weights[0].shape = [3, 4];
