@@ -7,7 +7,7 @@ export {
   Tensor, Storage, tensor, empty, zeros, ones, full, randomNormal, randomUniform, parameter,
   noGrad, isGradEnabled, scoped, keep, persistent, record, shapeSize, formatShape,
 } from './tensor.js';
-export type { Shape } from './tensor.js';
+export type { Shape, NestedNumbers, Recipe } from './tensor.js';
 export { describeValue } from './describe.js';
 export { add, sub, mul, div, neg, relu, sigmoid, tanh, elu, exp, log, square, sqrt, broadcastShape } from './ops/elementwise.js';
 export { matmul, linear } from './ops/matmul.js';

@@ -138,7 +138,7 @@ function checkShape(shape: Shape, what: string): void {
 // ---- the Tensor ------------------------------------------------------------------------------
 
 /** How an op's output reaches back to its inputs. `backward` reads this.grad and adds into inputs'. */
-interface Recipe {
+export interface Recipe {
   op: string;
   inputs: Tensor[];
   backward: (grad: Tensor) => void;
@@ -330,7 +330,8 @@ export function viewOf(source: Tensor, shape: Shape, offsetElements = 0): Tensor
   return new Tensor(source.storage, shape, source.offset + offsetElements);
 }
 
-type NestedNumbers = number | NestedNumbers[];
+/** Numbers nested as arrays, as tensor([[1, 2], [3, 4]]) takes them. */
+export type NestedNumbers = number | NestedNumbers[];
 
 function inferShape(values: NestedNumbers): number[] {
   const shape: number[] = [];

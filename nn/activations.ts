@@ -22,6 +22,9 @@ export type Spelling<S extends string> = S | CamelCase<S>;
 
 export type ActivationName = 'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'elu' | 'linear';
 
+/** The activation names layers take (one word each, so snake_case and camelCase agree). */
+export type ActivationIdentifier = Spelling<ActivationName>;
+
 const activations: Record<ActivationName, (x: Tensor) => Tensor> = {
   relu,
   softmax,

@@ -43,9 +43,12 @@ export class History extends Callback {
   }
 }
 
+/** What fit() logs each epoch, and so what EarlyStopping can watch. */
+export type MonitorName = 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy';
+
 export interface EarlyStoppingOptions {
   /** The quantity watched. Default 'val_loss'. */
-  monitor?: string;
+  monitor?: MonitorName;
   /** Improvements smaller than this do not count. Default 0. */
   minDelta?: number;
   /** Epochs without improvement before stopping. Default 0. */

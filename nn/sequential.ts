@@ -18,8 +18,10 @@ import {
   checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, type FitSettings,
 } from './checks.js';
 import { Layer, type ForwardStep } from './layers/index.js';
-import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
-import { resolveOptimizer } from './optimizers.js';
+import {
+  checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossIdentifier, type LossName, type MetricIdentifier, type MetricName,
+} from './losses.js';
+import { resolveOptimizer, type OptimizerIdentifier } from './optimizers.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
 import type { ModelArtifacts } from './saving/format.js';
 import { modelToArtifacts, saveModel, type SaveOptions } from './saving/save.js';
@@ -27,12 +29,12 @@ import { modelToTfjs, type TfjsArtifacts } from './saving/tfjs.js';
 import { formatSummary } from './summary.js';
 
 export interface CompileOptions {
-  /** 'adam', 'sgd', 'rmsprop', or an optimizer instance. Default 'rmsprop', as in Keras. */
-  optimizer?: string | Optimizer;
-  /** A Keras loss name: 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'mse', 'binary_crossentropy'. */
-  loss: string;
+  /** 'adam', 'sgd', 'rmsprop', or an optimizer instance (`new optimizers.Adam({ learningRate: 1e-4 })`). Default 'rmsprop', as in Keras. */
+  optimizer?: OptimizerIdentifier | Optimizer;
+  /** A Keras loss name: 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error' ('mse'), 'binary_crossentropy', or its camelCase. */
+  loss: LossIdentifier;
   /** ['accuracy'] or nothing. */
-  metrics?: string[];
+  metrics?: MetricIdentifier[];
 }
 
 export interface FitOptions {

@@ -2,10 +2,11 @@
 // settings, optimizer and random-generator state, and the manifest of the weights) and weights.bin
 // (every tensor's numbers as little-endian float32, packed in the manifest's order). Its types, its
 // checks and the order of its tensors live here; save.ts writes it, load.ts reads it.
-// Not here: Keras' .keras/HDF5 files, TensorFlow.js' format, custom layer classes.
+// Not here: Keras' .keras/HDF5 files, custom layer classes; TensorFlow.js' format is tfjs.ts'.
 
 import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, type RandomState, type Tensor } from '../../engine/index.js';
 import type { Layer } from '../layers/index.js';
+import type { LossName, MetricName } from '../losses.js';
 
 /** What model.json's `format` says; anything else is not ours. */
 export const FORMAT_NAME = 'wasmgrad-model';
@@ -168,7 +169,7 @@ export interface SavableModel {
 /** What loading needs of the model it rebuilds: build, compile, and take the saved weights. */
 export interface LoadableModel extends SavableModel {
   build(inputShape: readonly number[]): void;
-  compile(options: { optimizer: Optimizer; loss: string; metrics?: string[] }): void;
+  compile(options: { optimizer: Optimizer; loss: LossName; metrics?: MetricName[] }): void;
   readonly trainableWeights: Tensor[];
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void;
 }

@@ -5,7 +5,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { Dense, Dropout, ReLU, Sequential, memoryStats, setSeed, tensor, toCategorical, type Tensor } from '../../index.js';
+import { Dense, Dropout, ReLU, Sequential, setSeed, tensor, toCategorical, type Tensor } from '../../index.js';
+import { memoryStats } from '../../engine/index.js';
 
 // predict() returns a tensor outside any training scope: its block goes back to the allocator when
 // the garbage collector collects it. V8 does not see WebAssembly memory as pressure, so the test
