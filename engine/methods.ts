@@ -1,7 +1,9 @@
 // engine/methods.ts — gives Tensor its chainable methods (x.matmul(w).add(b).relu()).
 //
 // Each method is one line handing over to the op function of the same name, so the ops stay
-// plain functions in engine/ops/ and tensor.ts need not import them (no import cycle).
+// plain functions in engine/ops/ and tensor.ts need not import them (no import cycle). The
+// signatures are stated once, in TensorMethods; `satisfies` makes tsc check every body against
+// them (a method missing, misspelt, or returning the wrong type fails the type check).
 
 import { add, div, elu, exp, log, mul, neg, relu, sigmoid, sqrt, square, sub, tanh } from './ops/elementwise.js';
 import { matmul } from './ops/matmul.js';
@@ -10,57 +12,61 @@ import { gatherRows, reshape, sliceRows, transpose } from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import { Tensor, type Shape } from './tensor.js';
 
-declare module './tensor.js' {
-  interface Tensor {
-    add(other: Tensor | number): Tensor;
-    sub(other: Tensor | number): Tensor;
-    mul(other: Tensor | number): Tensor;
-    div(other: Tensor | number): Tensor;
-    neg(): Tensor;
-    matmul(other: Tensor): Tensor;
-    relu(): Tensor;
-    sigmoid(): Tensor;
-    tanh(): Tensor;
-    elu(alpha?: number): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    square(): Tensor;
-    sqrt(): Tensor;
-    softmax(): Tensor;
-    logSoftmax(): Tensor;
-    sum(options?: ReduceOptions): Tensor;
-    mean(options?: ReduceOptions): Tensor;
-    argmax(axis?: number): Tensor;
-    reshape(shape: Shape): Tensor;
-    transpose(): Tensor;
-    sliceRows(start: number, end: number): Tensor;
-    gatherRows(indices: ArrayLike<number>): Tensor;
-  }
+/** The chainable methods: each is the op of the same name with the tensor as first operand. */
+export interface TensorMethods {
+  add(other: Tensor | number): Tensor;
+  sub(other: Tensor | number): Tensor;
+  mul(other: Tensor | number): Tensor;
+  div(other: Tensor | number): Tensor;
+  neg(): Tensor;
+  matmul(other: Tensor): Tensor;
+  relu(): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+  elu(alpha?: number): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  square(): Tensor;
+  sqrt(): Tensor;
+  softmax(): Tensor;
+  logSoftmax(): Tensor;
+  sum(options?: ReduceOptions): Tensor;
+  mean(options?: ReduceOptions): Tensor;
+  argmax(axis?: number): Tensor;
+  reshape(shape: Shape): Tensor;
+  transpose(): Tensor;
+  sliceRows(start: number, end: number): Tensor;
+  gatherRows(indices: ArrayLike<number>): Tensor;
 }
 
-const methods: Partial<Record<keyof Tensor, unknown>> = {
-  add(this: Tensor, o: Tensor | number) { return add(this, o); },
-  sub(this: Tensor, o: Tensor | number) { return sub(this, o); },
-  mul(this: Tensor, o: Tensor | number) { return mul(this, o); },
-  div(this: Tensor, o: Tensor | number) { return div(this, o); },
-  neg(this: Tensor) { return neg(this); },
-  matmul(this: Tensor, o: Tensor) { return matmul(this, o); },
-  relu(this: Tensor) { return relu(this); },
-  sigmoid(this: Tensor) { return sigmoid(this); },
-  tanh(this: Tensor) { return tanh(this); },
-  elu(this: Tensor, alpha?: number) { return elu(this, alpha); },
-  exp(this: Tensor) { return exp(this); },
-  log(this: Tensor) { return log(this); },
-  square(this: Tensor) { return square(this); },
-  sqrt(this: Tensor) { return sqrt(this); },
-  softmax(this: Tensor) { return softmax(this); },
-  logSoftmax(this: Tensor) { return logSoftmax(this); },
-  sum(this: Tensor, options?: ReduceOptions) { return sum(this, options); },
-  mean(this: Tensor, options?: ReduceOptions) { return mean(this, options); },
-  argmax(this: Tensor, axis?: number) { return argmax(this, axis); },
-  reshape(this: Tensor, shape: Shape) { return reshape(this, shape); },
-  transpose(this: Tensor) { return transpose(this); },
-  sliceRows(this: Tensor, start: number, end: number) { return sliceRows(this, start, end); },
-  gatherRows(this: Tensor, indices: ArrayLike<number>) { return gatherRows(this, indices); },
-};
+declare module './tensor.js' {
+  // Declaration merging: every Tensor has the methods (Object.assign below puts them on the prototype).
+  interface Tensor extends TensorMethods {}
+}
+
+const methods = {
+  add(o) { return add(this, o); },
+  sub(o) { return sub(this, o); },
+  mul(o) { return mul(this, o); },
+  div(o) { return div(this, o); },
+  neg() { return neg(this); },
+  matmul(o) { return matmul(this, o); },
+  relu() { return relu(this); },
+  sigmoid() { return sigmoid(this); },
+  tanh() { return tanh(this); },
+  elu(alpha) { return elu(this, alpha); },
+  exp() { return exp(this); },
+  log() { return log(this); },
+  square() { return square(this); },
+  sqrt() { return sqrt(this); },
+  softmax() { return softmax(this); },
+  logSoftmax() { return logSoftmax(this); },
+  sum(options) { return sum(this, options); },
+  mean(options) { return mean(this, options); },
+  argmax(axis) { return argmax(this, axis); },
+  reshape(shape) { return reshape(this, shape); },
+  transpose() { return transpose(this); },
+  sliceRows(start, end) { return sliceRows(this, start, end); },
+  gatherRows(indices) { return gatherRows(this, indices); },
+} satisfies { [K in keyof TensorMethods]: (this: Tensor, ...args: Parameters<TensorMethods[K]>) => ReturnType<TensorMethods[K]> };
 Object.assign(Tensor.prototype, methods);

@@ -1,6 +1,6 @@
 // kernels/gemm-worker.ts — the worker side of the threaded GEMM: the loop a worker thread runs, and
-// the layout of the shared blocks through which the main thread (kernels/threads.ts) posts a GEMM
-// cut into row pieces. It spawns nothing and allocates nothing: kernels/threads.ts does both.
+// the layout of the shared blocks through which the main thread (kernels/thread-pool.ts) posts a GEMM
+// cut into row pieces. It spawns nothing and allocates nothing: kernels/thread-pool.ts does both.
 //
 // How the code reaches the worker: kernels/threads.ts starts each worker from the *source text* of
 // gemmWorkerMain below (`new Worker(source, { eval: true })`), not from a file. Why: tsc compiles
@@ -26,7 +26,7 @@
  *                new sequence number here with Atomics.store; a worker that Atomics.loads the new
  *                number also sees everything written before it.
  *   piecesDone   pieces finished so far (Atomics.add by whoever finished one); main waits on it.
- *   args         the raw export's first 14 arguments (transA .. accumulate, kernels/wasm.ts).
+ *   args         the raw export's first 14 arguments (transA .. accumulate, WasmGemmExports in kernels/types.ts).
  *   pieces       how many pieces; piece k is rows [boundaries[k], boundaries[k + 1]).
  *   pieceState   per piece: the job's sequence number while the piece is open, its bitwise NOT
  *                once a thread has claimed it. Claiming is Atomics.compareExchange(open -> claimed):
@@ -82,7 +82,7 @@ export interface GemmWorkerSetup {
   spinMicroseconds: number;
 }
 
-/** The raw export, as the worker calls it (kernels/wasm.ts documents the arguments). */
+/** The raw export, as the worker calls it (WasmGemmExports in kernels/types.ts documents the arguments). */
 type RawGemm = (...args: number[]) => void;
 
 /**

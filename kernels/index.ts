@@ -1,6 +1,7 @@
 // kernels/index.ts — the one door to compute. The engine calls `gemm(...)` and friends from here
 // (the element-wise kernels: optimizer updates, dropout, ReLU backward, bias sums, fill) and never
-// knows which implementation answers; `setBackend` is the only place that chooses.
+// knows which implementation answers; `setBackend` is the only place that chooses. Each export is
+// made from the Kernels interface (kernels/types.ts), which states every signature and contract.
 //
 // Backends: 'wasm' (AssemblyScript compiled to WebAssembly SIMD, the default; its relaxed-SIMD FMA
 // build is used automatically where the runtime validates it) and 'js' (kernels/reference.ts,
@@ -8,17 +9,18 @@
 
 import { referenceKernels } from './reference.js';
 import { wasmKernels, wasmUnavailableReason } from './wasm.js';
-import type { BackendName, GemmArgs, Kernels } from './types.js';
+import type { BackendName, KernelName, Kernels } from './types.js';
 
-export type { BackendName, GemmArgs, Kernels } from './types.js';
+export type { BackendName, GemmArgs, KernelName, Kernels } from './types.js';
 export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, sizeClassBytes } from './memory.js';
 export type { MemoryStats } from './memory.js';
 export { gemmReference, lowbias32, referenceKernels } from './reference.js';
 export { wasmKernels, wasmUnavailableReason } from './wasm.js';
 export {
-  getThreads, getThreadThreshold, lastGemmDispatch, setThreads, setThreadThreshold, threadsReady, threadsUnavailableReason,
+  getThreads, getThreadThreshold, setThreads, setThreadThreshold, threadsReady, threadsUnavailableReason,
 } from './threads.js';
-export type { GemmDispatch } from './threads.js';
+export { lastGemmDispatch } from './thread-pool.js';
+export type { GemmDispatch } from './thread-pool.js';
 
 let current: Kernels = wasmKernels ?? referenceKernels;
 
@@ -45,50 +47,23 @@ export function backend(): Kernels {
   return current;
 }
 
-/** C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias): see GemmArgs in kernels/types.ts. */
-export function gemm(args: GemmArgs): void {
-  current.gemm(args);
+/** A function with kernel `name`'s signature that calls the backend in use at the time of the call. */
+function dispatch<K extends KernelName>(name: K): Kernels[K] {
+  const call = (...args: unknown[]): void => (current[name] as (...args: unknown[]) => void)(...args);
+  return call as Kernels[K];
 }
 
-// The element-wise kernels. Pointers are byte offsets, counts are floats; the full contracts are
-// on the Kernels interface in kernels/types.ts.
+/** Every kernel, each dispatched to the backend in use: one entry per name of the Kernels interface. */
+const dispatched = Object.fromEntries(
+  (Object.keys(referenceKernels) as (keyof Kernels)[])
+    .filter((name): name is KernelName => typeof referenceKernels[name] === 'function')
+    .map((name) => [name, dispatch(name)]),
+) as { [K in KernelName]: Kernels[K] };
 
-/** Adam, Keras' form, in place: m, v updated from g; w -= lrT·m / (sqrt(v) + epsilon). */
-export function adamUpdate(n: number, w: number, g: number, m: number, v: number, lrT: number, beta1: number, beta2: number, epsilon: number): void {
-  current.adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon);
-}
-
-/** SGD, Keras' form, in place: w -= lr·g, or through a velocity (0 for none), optionally Nesterov. */
-export function sgdUpdate(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: boolean): void {
-  current.sgdUpdate(n, w, g, velocity, lr, momentum, nesterov);
-}
-
-/** RMSprop, Keras' form, in place: ms updated from g; w -= lr·g / sqrt(ms + epsilon), or through mom (0 for none). */
-export function rmspropUpdate(n: number, w: number, g: number, ms: number, mom: number, lr: number, rho: number, momentum: number, epsilon: number): void {
-  current.rmspropUpdate(n, w, g, ms, mom, lr, rho, momentum, epsilon);
-}
-
-/** mask[i] = 0 or 1/(1 - rate) from a hash of (seed, i); out[i] = x[i]·mask[i]. */
-export function dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number): void {
-  current.dropoutForward(n, x, out, mask, seed, rate);
-}
-
-/** dx[i] += dout[i]·mask[i]. */
-export function mulInto(n: number, dx: number, dout: number, mask: number): void {
-  current.mulInto(n, dx, dout, mask);
-}
-
-/** dz[i] = y[i] > 0 ? dout[i] : 0. */
-export function reluBackward(n: number, dz: number, dout: number, y: number): void {
-  current.reluBackward(n, dz, dout, y);
-}
-
-/** db[j] += Σ_r dz[r, j], dz a contiguous rows x cols matrix. */
-export function columnSumsInto(rows: number, cols: number, db: number, dz: number): void {
-  current.columnSumsInto(rows, cols, db, dz);
-}
-
-/** ptr[i] = value for i < n. */
-export function fill(n: number, ptr: number, value: number): void {
-  current.fill(n, ptr, value);
-}
+// The contracts (what each computes, shapes, rounding) are on the Kernels interface in
+// kernels/types.ts: C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) is `gemm`; the optimizer
+// updates, dropout's forward and backward (mulInto), ReLU's backward, the bias gradient
+// (columnSumsInto) and fill are the element-wise ones.
+export const {
+  gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
+} = dispatched;

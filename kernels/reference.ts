@@ -1,11 +1,12 @@
 // kernels/reference.ts — the plain TypeScript kernels: the fallback backend and the test oracle.
 //
 // Written for clarity, not speed: the WASM kernels must agree with these on every shape and flag.
-// Same contract as kernels/types.ts; reads and writes the shared memory through one Float32Array.
+// Same contract as kernels/types.ts (each function is typed by it, not retyped here); reads and
+// writes the shared memory through one Float32Array.
 // Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums).
 
 import { heapF32 } from './memory.js';
-import type { GemmArgs, Kernels } from './types.js';
+import type { Kernels } from './types.js';
 
 /**
  * C[M,N] = relu?((accumulate ? C : 0) + op(A)[M,K] · op(B)[K,N] + bias[N]).
@@ -13,7 +14,7 @@ import type { GemmArgs, Kernels } from './types.js';
  * into C after every k, so rounding differs slightly from the WASM kernel's register sums: tests
  * compare with a tolerance scaled by K.
  */
-export function gemmReference(p: GemmArgs): void {
+export const gemmReference: Kernels['gemm'] = (p) => {
   const heap = heapF32();
   const { M, N, K, lda, ldb, ldc, transA, transB } = p;
   const a = p.a >> 2, b = p.b >> 2, c = p.c >> 2, bias = p.bias >> 2;
@@ -32,7 +33,7 @@ export function gemmReference(p: GemmArgs): void {
     if (p.bias !== 0) for (let j = 0; j < N; j++) heap[cRow + j] += heap[bias + j];
     if (p.relu) for (let j = 0; j < N; j++) if (!(heap[cRow + j] > 0)) heap[cRow + j] = 0;
   }
-}
+};
 
 // ---- element-wise kernels ------------------------------------------------------------------------
 // Pointers are byte offsets: `p >> 2` is the index of the first float in heapF32(). The optimizer
@@ -41,7 +42,7 @@ export function gemmReference(p: GemmArgs): void {
 // way float32 arithmetic does (Math.fround where float64 would keep more), so they agree to the bit.
 
 /** Adam, Keras' form: m = b1·m + (1-b1)·g; v = b2·v + (1-b2)·g²; w -= lrT·m / (sqrt(v) + eps). */
-export function adamUpdateReference(n: number, w: number, g: number, m: number, v: number, lrT: number, beta1: number, beta2: number, epsilon: number): void {
+export const adamUpdateReference: Kernels['adamUpdate'] = (n, w, g, m, v, lrT, beta1, beta2, epsilon) => {
   const heap = heapF32();
   const W = w >> 2, G = g >> 2, Mo = m >> 2, V = v >> 2;
   for (let i = 0; i < n; i++) {
@@ -50,10 +51,10 @@ export function adamUpdateReference(n: number, w: number, g: number, m: number, 
     heap[V + i] = beta2 * heap[V + i] + (1 - beta2) * gi * gi;
     heap[W + i] -= (lrT * heap[Mo + i]) / (Math.sqrt(heap[V + i]) + epsilon);
   }
-}
+};
 
 /** SGD, Keras' form: w -= lr·g, or with a velocity: v = mu·v - lr·g; w += v (Nesterov: w += mu·v - lr·g). */
-export function sgdUpdateReference(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: boolean): void {
+export const sgdUpdateReference: Kernels['sgdUpdate'] = (n, w, g, velocity, lr, momentum, nesterov) => {
   const heap = heapF32();
   const W = w >> 2, G = g >> 2, V = velocity >> 2;
   for (let i = 0; i < n; i++) {
@@ -64,10 +65,10 @@ export function sgdUpdateReference(n: number, w: number, g: number, velocity: nu
     heap[V + i] = momentum * heap[V + i] - lr * heap[G + i];
     heap[W + i] += nesterov ? momentum * heap[V + i] - lr * heap[G + i] : heap[V + i];
   }
-}
+};
 
 /** RMSprop, Keras' form: ms = rho·ms + (1-rho)·g²; step = lr·g / sqrt(ms + eps); w -= step (or via mom). */
-export function rmspropUpdateReference(n: number, w: number, g: number, ms: number, mom: number, lr: number, rho: number, momentum: number, epsilon: number): void {
+export const rmspropUpdateReference: Kernels['rmspropUpdate'] = (n, w, g, ms, mom, lr, rho, momentum, epsilon) => {
   const heap = heapF32();
   const W = w >> 2, G = g >> 2, S = ms >> 2, Mo = mom >> 2;
   for (let i = 0; i < n; i++) {
@@ -79,7 +80,7 @@ export function rmspropUpdateReference(n: number, w: number, g: number, ms: numb
       heap[W + i] -= heap[Mo + i];
     }
   }
-}
+};
 
 /** 2^32 / golden ratio: i·GOLDEN walks evenly around the 32-bit circle (a Weyl sequence). */
 const GOLDEN = 0x9e3779b9;
@@ -102,7 +103,7 @@ export function lowbias32(x: number): number {
  * lowbias32(seed ^ i·GOLDEN) >= floor(rate·2^32), i.e. with probability 1 - rate;
  * mask[i] = kept ? float32(1/(1-rate)) : 0; out[i] = x[i]·mask[i].
  */
-export function dropoutForwardReference(n: number, x: number, out: number, mask: number, seed: number, rate: number): void {
+export const dropoutForwardReference: Kernels['dropoutForward'] = (n, x, out, mask, seed, rate) => {
   const heap = heapF32();
   const X = x >> 2, Out = out >> 2, Mask = mask >> 2;
   const threshold = Math.floor(rate * 4294967296);
@@ -112,33 +113,33 @@ export function dropoutForwardReference(n: number, x: number, out: number, mask:
     heap[Mask + i] = kept ? scale : 0;
     heap[Out + i] = heap[X + i] * heap[Mask + i];
   }
-}
+};
 
 /** dx[i] += dout[i]·mask[i], the product rounded to float32 first (as the WASM kernel does). */
-export function mulIntoReference(n: number, dx: number, dout: number, mask: number): void {
+export const mulIntoReference: Kernels['mulInto'] = (n, dx, dout, mask) => {
   const heap = heapF32();
   const DX = dx >> 2, D = dout >> 2, Mask = mask >> 2;
   for (let i = 0; i < n; i++) heap[DX + i] += Math.fround(heap[D + i] * heap[Mask + i]);
-}
+};
 
 /** dz[i] = y[i] > 0 ? dout[i] : 0. */
-export function reluBackwardReference(n: number, dz: number, dout: number, y: number): void {
+export const reluBackwardReference: Kernels['reluBackward'] = (n, dz, dout, y) => {
   const heap = heapF32();
   const Z = dz >> 2, D = dout >> 2, Y = y >> 2;
   for (let i = 0; i < n; i++) heap[Z + i] = heap[Y + i] > 0 ? heap[D + i] : 0;
-}
+};
 
 /** db[j] += Σ_r dz[r, j], dz rows x cols (contiguous); each sum in row order, rounded at every step. */
-export function columnSumsIntoReference(rows: number, cols: number, db: number, dz: number): void {
+export const columnSumsIntoReference: Kernels['columnSumsInto'] = (rows, cols, db, dz) => {
   const heap = heapF32();
   const B = db >> 2, Z = dz >> 2;
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) heap[B + j] += heap[Z + r * cols + j];
-}
+};
 
 /** ptr[i] = value for i < n. */
-export function fillReference(n: number, ptr: number, value: number): void {
+export const fillReference: Kernels['fill'] = (n, ptr, value) => {
   heapF32().fill(value, ptr >> 2, (ptr >> 2) + n);
-}
+};
 
 export const referenceKernels: Kernels = {
   name: 'js',

@@ -1,5 +1,6 @@
-// kernels/types.ts — the contract between the engine and whatever computes: one interface, two
-// implementations (kernels/reference.ts in plain TypeScript, kernels/wasm.ts in WebAssembly SIMD).
+// kernels/types.ts — the contract between the engine and whatever computes: one interface, stated
+// once here, and followed without retyping by its two implementations (kernels/reference.ts in plain
+// TypeScript, kernels/wasm.ts in WebAssembly SIMD) and by the dispatcher (kernels/index.ts).
 //
 // Everything here speaks in pointers (byte offsets into kernels/memory.ts's memory), element
 // counts and leading dimensions. Nothing here knows what a Tensor is.
@@ -83,3 +84,42 @@ export interface Kernels {
   /** ptr[i] = value for i < n. */
   fill(n: number, ptr: number, value: number): void;
 }
+
+/** The names of the kernels proper (every member of Kernels that computes). */
+export type KernelName = Exclude<keyof Kernels, 'name' | 'description'>;
+
+// ---- the WebAssembly module's raw exports ---------------------------------------------------------
+
+/**
+ * The GEMM as kernels/assembly/gemm.ts exports it, for the main thread (kernels/thread-pool.ts)
+ * and the workers (kernels/gemm-worker.ts). Booleans are passed as 0/1.
+ */
+export interface WasmGemmExports {
+  /**
+   * C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias), rows [rowBegin, rowEnd) of C only.
+   * `workspace` points to gemmWorkspaceBytes(M, N, K) bytes of scratch owned by this call:
+   * two calls running at once (threads) need two workspaces.
+   */
+  gemm(
+    transA: number, transB: number, M: number, N: number, K: number,
+    a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
+    bias: number, relu: number, accumulate: number,
+    workspace: number, rowBegin: number, rowEnd: number,
+  ): void;
+  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~642 KiB. */
+  gemmWorkspaceBytes(M: number, N: number, K: number): number;
+  /** End of the module's static data (AssemblyScript's __heap_base). */
+  staticDataEnd(): number;
+}
+
+/** A kernel's signature as WebAssembly takes it: each boolean parameter becomes 0 or 1. */
+export type WithBooleansAsNumbers<F> = F extends (...args: infer P) => infer R
+  ? (...args: { [I in keyof P]: P[I] extends boolean ? number : P[I] }) => R
+  : never;
+
+/**
+ * The element-wise exports of the same module (kernels/assembly/elementwise.ts): the Kernels
+ * signatures above, booleans as 0/1. A dropout seed is read as a u32 (a JavaScript number wraps
+ * modulo 2^32 on the way in).
+ */
+export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm'>]: WithBooleansAsNumbers<Kernels[K]> };

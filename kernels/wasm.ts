@@ -9,50 +9,17 @@
 // WebAssembly.validate accepts it, else the simd build, else no wasm backend (wasmKernels = null,
 // with the reason in wasmUnavailableReason) and kernels/index.ts falls back to the reference.
 
-import { alloc, free, isShared, memory } from './memory.js';
-import { GemmThreadPool } from './threads.js';
-import type { GemmArgs, Kernels } from './types.js';
+import { isShared, memory } from './memory.js';
+import { GemmThreadPool } from './thread-pool.js';
+import type { GemmArgs, Kernels, WasmElementwiseExports, WasmGemmExports } from './types.js';
 import { relaxedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
 
 /** Which compiled build of kernels/assembly/index.ts. */
 export type WasmBuild = 'relaxed' | 'simd';
 
-/** The module's exports, as the AssemblyScript source declares them (bool is passed as 0/1). */
-export interface WasmGemmExports {
-  /**
-   * C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias), rows [rowBegin, rowEnd) of C only.
-   * `workspace` points to gemmWorkspaceBytes(M, N, K) bytes of scratch owned by this call:
-   * two calls running at once (threads) need two workspaces.
-   */
-  gemm(
-    transA: number, transB: number, M: number, N: number, K: number,
-    a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
-    bias: number, relu: number, accumulate: number,
-    workspace: number, rowBegin: number, rowEnd: number,
-  ): void;
-  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~642 KiB. */
-  gemmWorkspaceBytes(M: number, N: number, K: number): number;
-  /** End of the module's static data (AssemblyScript's __heap_base). */
-  staticDataEnd(): number;
-}
+export type { WasmElementwiseExports, WasmGemmExports } from './types.js';
 
-/**
- * The element-wise exports of the same module (kernels/assembly/elementwise.ts), with the contracts
- * of kernels/types.ts' Kernels. Counts are floats, pointers byte offsets; bools are passed as 0/1.
- */
-export interface WasmElementwiseExports {
-  adamUpdate(n: number, w: number, g: number, m: number, v: number, lrT: number, beta1: number, beta2: number, epsilon: number): void;
-  sgdUpdate(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: number): void;
-  rmspropUpdate(n: number, w: number, g: number, ms: number, mom: number, lr: number, rho: number, momentum: number, epsilon: number): void;
-  /** seed is read as a u32 (a JavaScript number wraps modulo 2^32 on the way in). */
-  dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number): void;
-  mulInto(n: number, dx: number, dout: number, mask: number): void;
-  reluBackward(n: number, dz: number, dout: number, y: number): void;
-  columnSumsInto(rows: number, cols: number, db: number, dz: number): void;
-  fill(n: number, ptr: number, value: number): void;
-}
-
-/** Everything one instance of the module exports. */
+/** Everything one instance of the module exports (the raw signatures are in kernels/types.ts). */
 export type WasmExports = WasmGemmExports & WasmElementwiseExports;
 
 /** memory.ts never hands out the first 64 KiB: the module's static data must fit below it. */
@@ -142,31 +109,18 @@ function checkCount(n: number, what: string): void {
 }
 
 /**
- * Wraps one instance as a Kernels, with its own workspace block (grown when a GEMM needs more) and
- * its own pool of worker threads running the same `module` (kernels/threads.ts: large GEMMs only).
+ * Wraps one instance as a Kernels: checks the arguments (the kernels check nothing themselves),
+ * turns booleans into 0/1, and hands GEMMs to the instance's own pool of worker threads running
+ * the same `module` (kernels/thread-pool.ts: large GEMMs only; it owns the packing workspaces).
  */
 function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebAssembly.Module): Kernels {
-  let workspace = 0;
-  let workspaceBytes = 0;
-  const threads = new GemmThreadPool(module);
+  const threads = new GemmThreadPool(module, exports);
   return {
     name: 'wasm',
     description: DESCRIPTIONS[build],
-    gemm(p: GemmArgs): void {
+    gemm(p) {
       checkGemmArgs(p);
-      const needed = exports.gemmWorkspaceBytes(p.M, p.N, p.K);
-      if (needed > workspaceBytes) {
-        if (workspace !== 0) free(workspace, workspaceBytes);
-        workspace = alloc(needed);
-        workspaceBytes = needed;
-      }
-      // The pool picks the row ranges (all of C when the GEMM is small); this runs the main thread's.
-      threads.gemm(p, needed, (rowBegin, rowEnd) => exports.gemm(
-        p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K,
-        p.a, p.lda, p.b, p.ldb, p.c, p.ldc,
-        p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0,
-        workspace, rowBegin, rowEnd,
-      ));
+      threads.gemm(p);
     },
     adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon) {
       checkCount(n, 'adamUpdate');
@@ -202,7 +156,7 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkCount(n, 'fill');
       exports.fill(n, ptr, value);
     },
-  };
+  } satisfies Kernels;
 }
 
 /** Why a build cannot run here, or null when it can. */

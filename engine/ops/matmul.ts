@@ -3,10 +3,50 @@
 // matmul(a, b) is the textbook product; linear(x, W, b, { relu }) is a Dense layer's forward in
 // one GEMM call, bias and ReLU fused into the kernel's epilogue. Both backward passes are GEMMs
 // too, with transposed operands and `accumulate` so gradients add into .grad without a temporary;
-// linear's ReLU mask and bias sums are kernels as well (reluBackward, columnSumsInto).
+// linear's ReLU mask and bias sums are kernels as well (reluBackward, columnSumsInto). Every GEMM
+// goes through gemmInto, which reads the sizes off the tensors, so each call reads as its formula.
 
 import { columnSumsInto, gemm, reluBackward } from '../../kernels/index.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
+
+/** How gemmInto reads its operands and writes its result (every flag false/null by default). */
+export interface GemmIntoOptions {
+  /** Use aᵀ for a (a is stored K x M). */
+  transA?: boolean;
+  /** Use bᵀ for b (b is stored N x K). */
+  transB?: boolean;
+  /** out += the product, instead of out = the product (gradients accumulate). */
+  accumulate?: boolean;
+  /** A vector of N floats added to every row of the product. */
+  bias?: Tensor | null;
+  /** max(0, ·) applied last, after the bias. */
+  relu?: boolean;
+}
+
+/**
+ * out[M, N] (+)= relu?(op(a)[M, K] · op(b)[K, N] + bias[N]), op(t) = tᵀ when its flag is set:
+ * one GEMM (kernels/types.ts' GemmArgs), every size and leading dimension read off the 2-D,
+ * contiguous tensors' shapes. The ops check their users' shapes; this checks its own callers.
+ */
+export function gemmInto(out: Tensor, a: Tensor, b: Tensor, options: GemmIntoOptions = {}): void {
+  const transA = options.transA ?? false;
+  const transB = options.transB ?? false;
+  const [aRows, aCols] = a.shape as [number, number];
+  const [bRows, bCols] = b.shape as [number, number];
+  const M = transA ? aCols : aRows;
+  const K = transA ? aRows : aCols;
+  const N = transB ? bRows : bCols;
+  if ((transB ? bCols : bRows) !== K || out.shape[0] !== M || out.shape[1] !== N) {
+    throw new Error(
+      `wasmgrad: gemmInto got out ${formatShape(out.shape)} = ${transA ? 'aᵀ' : 'a'} · ${transB ? 'bᵀ' : 'b'} ` +
+        `with a ${formatShape(a.shape)} and b ${formatShape(b.shape)}`,
+    );
+  }
+  gemm({
+    transA, transB, M, N, K, a: a.ptr, lda: aCols, b: b.ptr, ldb: bCols, c: out.ptr, ldc: N,
+    bias: options.bias?.ptr ?? 0, relu: options.relu ?? false, accumulate: options.accumulate ?? false,
+  });
+}
 
 function expect2d(t: Tensor, what: string, op: string): void {
   if (t.rank !== 2) throw new Error(`wasmgrad: ${op} expected ${what} to be 2-D, got shape ${formatShape(t.shape)}`);
@@ -24,15 +64,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   const out = empty([M, N]);
-  gemm({ transA: false, transB: false, M, N, K, a: a.ptr, lda: K, b: b.ptr, ldb: N, c: out.ptr, ldc: N, bias: 0, relu: false, accumulate: false });
+  gemmInto(out, a, b);
   return record(out, 'matmul', [a, b], (dout) => {
     // dout [M, N].  da [M, K] += dout · bᵀ     db [K, N] += aᵀ · dout
-    if (a.requiresGrad) {
-      gemm({ transA: false, transB: true, M, N: K, K: N, a: dout.ptr, lda: N, b: b.ptr, ldb: N, c: a.gradBuffer().ptr, ldc: K, bias: 0, relu: false, accumulate: true });
-    }
-    if (b.requiresGrad) {
-      gemm({ transA: true, transB: false, M: K, N, K: M, a: a.ptr, lda: K, b: dout.ptr, ldb: N, c: b.gradBuffer().ptr, ldc: N, bias: 0, relu: false, accumulate: true });
-    }
+    if (a.requiresGrad) gemmInto(a.gradBuffer(), dout, b, { transB: true, accumulate: true });
+    if (b.requiresGrad) gemmInto(b.gradBuffer(), a, dout, { transA: true, accumulate: true });
   });
 }
 
@@ -55,7 +91,7 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
     throw new Error(`wasmgrad: linear expected a bias of shape [${units}], got ${formatShape(bias.shape)}`);
   }
   const y = empty([B, units]);
-  gemm({ transA: false, transB: false, M: B, N: units, K: inUnits, a: x.ptr, lda: inUnits, b: W.ptr, ldb: units, c: y.ptr, ldc: units, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false });
+  gemmInto(y, x, W, { bias, relu });
   const inputs = bias === null ? [x, W] : [x, W, bias];
   return record(y, relu ? 'linear+relu' : 'linear', inputs, (dout) => {
     // dout [B, units]. Through the ReLU first: dz = dout where y > 0, else 0.
@@ -65,12 +101,8 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
       reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
     }
     // dx [B, in] += dz · Wᵀ        dW [in, units] += xᵀ · dz        db [units] += Σ_rows dz
-    if (x.requiresGrad) {
-      gemm({ transA: false, transB: true, M: B, N: inUnits, K: units, a: dz.ptr, lda: units, b: W.ptr, ldb: units, c: x.gradBuffer().ptr, ldc: inUnits, bias: 0, relu: false, accumulate: true });
-    }
-    if (W.requiresGrad) {
-      gemm({ transA: true, transB: false, M: inUnits, N: units, K: B, a: x.ptr, lda: inUnits, b: dz.ptr, ldb: units, c: W.gradBuffer().ptr, ldc: units, bias: 0, relu: false, accumulate: true });
-    }
+    if (x.requiresGrad) gemmInto(x.gradBuffer(), dz, W, { transB: true, accumulate: true });
+    if (W.requiresGrad) gemmInto(W.gradBuffer(), x, dz, { transA: true, accumulate: true });
     if (bias !== null && bias.requiresGrad) columnSumsInto(B, units, bias.gradBuffer().ptr, dz.ptr);
   });
 }

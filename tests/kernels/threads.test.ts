@@ -1,10 +1,8 @@
-// tests/kernels/threads.test.ts — the threaded GEMM (kernels/threads.ts, kernels/gemm-worker.ts):
-// bit-identical results on 1 and N threads in every build this runtime accepts, the row split, the
-// threshold, setThreads' validation, worker errors and deaths surfacing, and a process that ends.
+// tests/kernels/threads.test.ts — the threads' build-independent behaviour (kernels/threads.ts,
+// kernels/thread-pool.ts, kernels/gemm-worker.ts): the defaults, the row split, the threshold,
+// setThreads' validation, worker errors and deaths surfacing, and a process that ends. That every
+// build gives the same bits on 1 and N threads is tests/kernels/builds/threads.test.ts.
 // No timings are asserted: speed is bench/gemm.ts's business.
-//
-// vitest.config.ts runs this file twice: plainly, and with --experimental-wasm-relaxed-simd, so that
-// on Node 20 the relaxed (FMA) build is split across threads too.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,109 +13,18 @@ import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  alloc, free, gemm, getThreads, getThreadThreshold, heapF32, lastGemmDispatch, memory, setThreads, setThreadThreshold,
-  threadsReady, type GemmArgs, type Kernels,
+  alloc, free, gemm, getThreads, getThreadThreshold, lastGemmDispatch, memory, setThreads, setThreadThreshold,
+  threadsReady, type GemmArgs,
 } from '../../kernels/index.js';
-import { GEMM_WORKER_SOURCE, GemmThreadPool, splitRows, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
-import { createWasmKernels, instantiateGemm, wasmBuildValidates, wasmModule, type WasmBuild } from '../../kernels/wasm.js';
-import { randomUniform } from '../seeded.js';
-import { ALL_FLAGS, type Flags } from './flags.js';
+import { GemmThreadPool, splitRows } from '../../kernels/thread-pool.js';
+import { GEMM_WORKER_SOURCE, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
+import type { WasmGemmExports } from '../../kernels/types.js';
+import { instantiateGemm, wasmKernels, wasmModule } from '../../kernels/wasm.js';
+import { ALL_FLAGS } from './flags.js';
+import { block, checkSplitIsExact, DEFAULT_THRESHOLD, useTwoThreads } from './threaded.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DEFAULT_THRESHOLD = getThreadThreshold();
-/** A threshold no GEMM reaches: the one-thread path, whatever setThreads says. */
-const NEVER_SPLIT = Number.MAX_SAFE_INTEGER;
-
-/** A block of `floats` floats, filled from `random` (or with `value`). */
-interface Block {
-  ptr: number;
-  floats: number;
-}
-
-/** Blocks that live until the end of this file. */
-const blocks: Block[] = [];
-function block(floats: number, fill: (() => number) | number, owner: Block[] = blocks): Block {
-  const count = Math.max(1, floats);
-  const ptr = alloc(count * 4);
-  const heap = heapF32();
-  for (let i = 0; i < count; i++) heap[(ptr >> 2) + i] = typeof fill === 'number' ? fill : fill();
-  const made = { ptr, floats: count };
-  owner.push(made);
-  return made;
-}
-function contents(b: Block): Float32Array {
-  return heapF32().slice(b.ptr >> 2, (b.ptr >> 2) + b.floats);
-}
-afterAll(() => {
-  for (const b of blocks) free(b.ptr, b.floats * 4);
-});
-
-/** Same bits everywhere (NaN payloads included), else the first difference. */
-function expectSameBits(got: Float32Array, expected: Float32Array, where: string): void {
-  const gotBits = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < got.length; i++) {
-    if (gotBits[i] !== expectedBits[i]) expect.fail(`element ${i}: ${got[i]} on N threads, ${expected[i]} on one, at ${where}`);
-  }
-}
-
-const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
-
-/**
- * Runs one GEMM on one thread and on the current thread count, on identical inputs (A and B as
- * sub-matrix views with NaN padding, C with guard rows and columns), and checks that the whole of C's
- * block, guards included, has the same bits both times. Returns the dispatch of the threaded run.
- */
-function checkSplitIsExact(
-  kernels: Kernels, M: number, N: number, K: number, transA: boolean, transB: boolean, flags: Flags, seed: number,
-): ReturnType<typeof lastGemmDispatch> {
-  const random = randomUniform(seed);
-  const mine: Block[] = [];
-  const pad = seed % 3;
-  const lda = (transA ? M : K) + pad;
-  const ldb = (transB ? K : N) + pad;
-  const ldc = N + pad + 1;
-  const a = block((transA ? K : M) * lda, random, mine);
-  const b = block((transB ? N : K) * ldb, random, mine);
-  const bias = block(N, random, mine);
-  const cOne = block((M + 2) * ldc, random, mine); // one guard row above and below
-  const cMany = block(cOne.floats, 0, mine);
-  heapF32().copyWithin(cMany.ptr >> 2, cOne.ptr >> 2, (cOne.ptr >> 2) + cOne.floats);
-  const args = (c: Block): GemmArgs => ({
-    transA, transB, M, N, K, a: a.ptr, lda, b: b.ptr, ldb, c: c.ptr + ldc * 4, ldc,
-    bias: flags.bias ? bias.ptr : 0, relu: flags.relu, accumulate: flags.accumulate,
-  });
-  setThreadThreshold(NEVER_SPLIT);
-  kernels.gemm(args(cOne));
-  expect(lastGemmDispatch().threads).toBe(1);
-  setThreadThreshold(0);
-  kernels.gemm(args(cMany));
-  const dispatch = lastGemmDispatch();
-  setThreadThreshold(DEFAULT_THRESHOLD);
-  expectSameBits(contents(cMany), contents(cOne), `M=${M} N=${N} K=${K} transA=${transA} transB=${transB} ${JSON.stringify(flags)}`);
-  for (const m of mine) free(m.ptr, m.floats * 4);
-  return dispatch;
-}
-
-// Ragged in every direction: M not a multiple of 4 (and of 8: two pieces of whole tiles cannot be
-// equal), N not a multiple of 8 and past the 512-wide blocks, K past the 256-deep blocks, M past
-// the 128-row blocks (so that a piece starts inside one); the seed model's M = 128 shapes.
-const SHAPES: [number, number, number][] = [
-  [8, 1, 1], [9, 5, 3], [12, 17, 9], [13, 785, 5], [37, 41, 300], [64, 9, 513], [130, 10, 512],
-  [128, 512, 512], [257, 63, 128], [785, 33, 17],
-];
-
-const builds: WasmBuild[] = wasmBuildValidates('relaxed') ? ['simd', 'relaxed'] : ['simd'];
-const kernelsByBuild = new Map<WasmBuild, Kernels>();
-for (const build of builds) kernelsByBuild.set(build, await createWasmKernels(build));
-
-beforeAll(async () => {
-  setThreads(2);
-  await threadsReady();
-});
-afterEach(() => {
-  setThreadThreshold(DEFAULT_THRESHOLD);
-});
+useTwoThreads();
 
 describe('defaults', () => {
   it('uses min(2, available cores) threads and a threshold of 2^17 multiply-adds', async () => {
@@ -127,39 +34,6 @@ describe('defaults', () => {
         'console.log(JSON.stringify([getThreads(), getThreadThreshold()]));\n',
     );
     expect(JSON.parse(stdout)).toEqual([Math.min(2, availableParallelism()), 2 ** 17]);
-  });
-});
-
-describe.each(builds)('%s build: 1 thread and N threads give the same bits', (build) => {
-  const kernels = kernelsByBuild.get(build)!;
-  const workersComputed: number[] = [];
-
-  describe.each(TRANSPOSES)('transA=%s transB=%s', (transA, transB) => {
-    it.each(SHAPES)('M=%i N=%i K=%i, every epilogue, on 2 threads', (M, N, K) => {
-      ALL_FLAGS.forEach((flags, index) => {
-        const dispatch = checkSplitIsExact(kernels, M, N, K, transA, transB, flags, M * 7919 + N * 31 + K + index);
-        expect(dispatch.threads).toBe(2);
-        workersComputed.push(...dispatch.computedBy.filter((who) => who !== 0));
-      });
-    });
-  });
-
-  it('on 3 threads (more threads than cores still splits exactly)', async () => {
-    setThreads(3);
-    try {
-      await threadsReady();
-      for (const [M, N, K] of [[37, 41, 300], [130, 10, 512], [785, 33, 17]] as const) {
-        const dispatch = checkSplitIsExact(kernels, M, N, K, false, true, ALL_FLAGS[7]!, M + N + K);
-        expect(dispatch.threads).toBe(3);
-      }
-    } finally {
-      setThreads(2);
-      await threadsReady();
-    }
-  });
-
-  it('workers really computed some of the pieces above (not only the main thread)', () => {
-    expect(workersComputed.length).toBeGreaterThan(0);
   });
 });
 
@@ -200,7 +74,7 @@ describe('the row split', () => {
     const before = memory.buffer.byteLength;
     const filler = alloc(before); // forces the shared memory to grow
     try {
-      const dispatch = checkSplitIsExact(kernelsByBuild.get(builds[0]!)!, 128, 300, 200, false, false, ALL_FLAGS[5]!, 99);
+      const dispatch = checkSplitIsExact(wasmKernels!, 128, 300, 200, false, false, ALL_FLAGS[5]!, 99);
       expect(memory.buffer.byteLength).toBeGreaterThan(before);
       expect(dispatch.threads).toBe(2);
     } finally {
@@ -323,64 +197,68 @@ function replaceGemmExport(body: string): string {
 
 describe('a worker that dies', () => {
   const [M, N, K] = [128, 64, 64];
-  let mainThread: Awaited<ReturnType<typeof instantiateGemm>>;
-  let workspace: number;
   let args: GemmArgs;
-  let workspaceBytes: number;
+  /** The main thread's instance, slowed down: piece 0 lingers `linger` ms so that the worker claims piece 1. */
+  let lingeringMainThread: Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'>;
+  let linger = 0;
   const pools: GemmThreadPool[] = [];
 
   beforeAll(async () => {
-    mainThread = await instantiateGemm(wasmModule!);
-    workspaceBytes = mainThread.gemmWorkspaceBytes(M, N, K);
-    workspace = alloc(workspaceBytes);
+    const mainThread = await instantiateGemm(wasmModule!);
+    lingeringMainThread = {
+      gemmWorkspaceBytes: (m, n, k) => mainThread.gemmWorkspaceBytes(m, n, k),
+      gemm: (...raw) => {
+        mainThread.gemm(...raw);
+        const rowBegin = raw[15];
+        if (rowBegin === 0) {
+          const until = performance.now() + linger;
+          while (performance.now() < until); // busy: Atomics.wait would do, but this is the main thread's own work
+        }
+      },
+    };
     const a = block(M * K, 0.5);
     const b = block(K * N, 0.25);
     const c = block(M * N, 0);
     args = { transA: false, transB: false, M, N, K, a: a.ptr, lda: K, b: b.ptr, ldb: N, c: c.ptr, ldc: N, bias: 0, relu: false, accumulate: false };
   });
   afterEach(async () => {
+    linger = 0;
     for (const pool of pools.splice(0)) pool.close();
     setThreads(2); // a death falls back to one thread everywhere
     await threadsReady();
   });
 
-  /** The main thread's share; piece 0 lingers `lingerMilliseconds` so that the worker claims piece 1. */
-  function mainRows(lingerMilliseconds: number): (rowBegin: number, rowEnd: number) => void {
-    return (rowBegin, rowEnd) => {
-      mainThread.gemm(0, 0, M, N, K, args.a, K, args.b, N, args.c, N, 0, 0, 0, workspace, rowBegin, rowEnd);
-      if (rowBegin === 0) {
-        const until = performance.now() + lingerMilliseconds;
-        while (performance.now() < until); // busy: Atomics.wait would do, but this is the main thread's own work
-      }
-    };
+  /** A pool of our own on the lingering main thread, whose workers start through `startThread`. */
+  function poolWith(startThread: StartThread, stallMilliseconds?: number): GemmThreadPool {
+    const pool = new GemmThreadPool(wasmModule!, lingeringMainThread, { startThread, stallMilliseconds });
+    pools.push(pool);
+    return pool;
   }
 
   it('while idle: the next GEMM says so, and GEMMs go on on one thread', async () => {
     const started: Worker[] = [];
-    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith('', started) });
-    pools.push(pool);
+    const pool = poolWith(startThreadWith('', started));
     await pool.ready();
     setThreadThreshold(0);
     await started[0]!.terminate();
     await new Promise((resolve) => setTimeout(resolve, 10)); // the 'exit' event
-    expect(() => pool.gemm(args, workspaceBytes, mainRows(0))).toThrow(
+    expect(() => pool.gemm(args)).toThrow(
       /a GEMM worker thread exited unexpectedly\. GEMMs now run on one thread; setThreads\(n\) starts new workers\./,
     );
     expect(getThreads()).toBe(1);
-    pool.gemm(args, workspaceBytes, mainRows(0));
+    pool.gemm(args);
     expect(lastGemmDispatch().threads).toBe(1);
   });
 
   it('during a GEMM (its exit hook wakes the main thread)', async () => {
     const started: Worker[] = [];
-    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith(replaceGemmExport('process.exit(3);'), started) });
-    pools.push(pool);
+    const pool = poolWith(startThreadWith(replaceGemmExport('process.exit(3);'), started));
     await pool.ready();
     setThreadThreshold(0);
     let thrown = '';
-    for (let linger = 20; thrown === '' && linger < 5000; linger *= 2) {
+    for (linger = 20; thrown === '' && linger < 5000; linger *= 2) {
       try {
-        pool.gemm(args, workspaceBytes, mainRows(linger));
+        pool.gemm(args);
       } catch (error) {
         thrown = String(error);
       }
@@ -392,14 +270,13 @@ describe('a worker that dies', () => {
   it('that hangs: after the stall limit it is stopped and the GEMM throws', async () => {
     const started: Worker[] = [];
     const hang = 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);';
-    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith(replaceGemmExport(hang), started), stallMilliseconds: 200 });
-    pools.push(pool);
+    const pool = poolWith(startThreadWith(replaceGemmExport(hang), started), 200);
     await pool.ready();
     setThreadThreshold(0);
     let thrown = '';
-    for (let linger = 20; thrown === '' && linger < 5000; linger *= 2) {
+    for (linger = 20; thrown === '' && linger < 5000; linger *= 2) {
       try {
-        pool.gemm(args, workspaceBytes, mainRows(linger));
+        pool.gemm(args);
       } catch (error) {
         thrown = String(error);
       }
@@ -411,8 +288,7 @@ describe('a worker that dies', () => {
   it('that cannot start: ready() rejects with its error', async () => {
     const started: Worker[] = [];
     const prelude = "WebAssembly.instantiate = async () => { throw new TypeError('no WebAssembly today'); };";
-    const pool = new GemmThreadPool(wasmModule!, { startThread: startThreadWith(prelude, started) });
-    pools.push(pool);
+    const pool = poolWith(startThreadWith(prelude, started));
     await expect(pool.ready()).rejects.toThrow(/a GEMM worker thread could not start: TypeError: no WebAssembly today/);
     expect(getThreads()).toBe(1);
   });

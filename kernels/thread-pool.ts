@@ -1,0 +1,398 @@
+// kernels/thread-pool.ts — the main side of the threaded GEMM: worker threads that share the one
+// WebAssembly.Memory, and the cutting of a large GEMM into row pieces of C. It computes nothing
+// itself (the worker side is kernels/gemm-worker.ts, the kernel kernels/assembly/gemm.ts) and
+// decides no setting (kernels/threads.ts holds the thread count, the threshold and the platform).
+//
+// One GEMM on T threads: C's rows are cut into T pieces on 4-row boundaries (the microkernel's tile
+// height). The main thread writes the job into the pool's job block (gemm-worker.ts documents it)
+// and rings; then every thread, main included, claims open pieces with Atomics.compareExchange and
+// computes them until none is left; the main thread waits for the last one. On an idle machine
+// each thread ends up with its own share, as in a fixed split. On a busy one (a shared machine) a
+// worker may not get a core for ~100 us: then the main thread simply takes its pieces too, and the
+// GEMM costs what it costs on one thread instead of waiting. Every element of C is the same sum in
+// the same order whichever thread computes it, so the result is bit-identical on 1 and T threads.
+// GEMMs whose M·N·K is below the threshold stay on the main thread.
+
+import {
+  CONTROL_PROTOCOL, JOB_BLOCK_BYTES, WORKER_BLOCK_BYTES, type GemmWorkerSetup,
+} from './gemm-worker.js';
+import { alloc, free, memory } from './memory.js';
+import {
+  fallBackToOneThread, getThreads, getThreadThreshold, registerThreadUser, startPlatformThread,
+  type StartThread, type ThreadHandle, type ThreadUser,
+} from './threads.js';
+import type { GemmArgs, WasmGemmExports } from './types.js';
+
+const { job: JOB, worker: WORKER, state: STATE } = CONTROL_PROTOCOL;
+
+/** Rows of C per microkernel tile (MR in kernels/assembly/gemm.ts): pieces start on multiples of it. */
+const ROWS_PER_TILE = 4;
+
+// One piece per thread, not more: a piece re-packs all of op(B), which costs about what 4-8 rows
+// of C do; more, smaller pieces measured slower on an idle machine and no better with a busy
+// neighbour (the worker seldom gets a core then, whatever the size of the pieces).
+
+/**
+ * How long a worker polls for its next job before sleeping (gemm-worker.ts): tens of microseconds.
+ * On the seed model's training step, 5 to 200 us make no difference, 1000 us cost 10%.
+ */
+const WORKER_SPIN_MICROSECONDS = 50;
+/** How long the main thread polls for the last piece before sleeping in Atomics.wait. */
+const MAIN_SPIN_MICROSECONDS = 50;
+/** While asleep, the main thread wakes this often to check that the workers are still alive. */
+const WAIT_SLICE_MILLISECONDS = 100;
+/**
+ * A worker that holds a piece this long after the main thread ran out of pieces (at least
+ * STALL_MINIMUM_MILLISECONDS, or 50 times what the main thread's own pieces took) is taken for
+ * dead: a thread killed from outside leaves no trace in the shared memory.
+ */
+const STALL_MINIMUM_MILLISECONDS = 10_000;
+
+/** How the last GEMM through a thread pool was cut: for tests and curiosity. */
+export interface GemmDispatch {
+  /** Threads it was offered to (1 = the main thread alone). */
+  threads: number;
+  /** Piece k is rows [rowBoundaries[k], rowBoundaries[k + 1]) of C. */
+  rowBoundaries: number[];
+  /** Who computed piece k: 0 the main thread, i > 0 worker i. Depends on timing; the result does not. */
+  computedBy: number[];
+}
+
+let lastDispatch: GemmDispatch = { threads: 1, rowBoundaries: [0, 0], computedBy: [0] };
+
+/** How the most recent wasm GEMM was cut between threads. */
+export function lastGemmDispatch(): GemmDispatch {
+  return { ...lastDispatch, rowBoundaries: [...lastDispatch.rowBoundaries], computedBy: [...lastDispatch.computedBy] };
+}
+
+/**
+ * Row boundaries that cut M rows into `pieces` ranges on 4-row boundaries, as evenly as whole
+ * tiles allow. M = 128 in 2 pieces is 64 + 64; M = 785 is 396 + 389; M = 12 is 8 + 4 (3 tiles
+ * cannot split evenly: the larger piece takes 2/3 of the time, still a 1.5x gain).
+ */
+export function splitRows(M: number, pieces: number): number[] {
+  const tiles = Math.ceil(M / ROWS_PER_TILE);
+  const boundaries: number[] = [];
+  for (let piece = 0; piece <= pieces; piece++) {
+    boundaries.push(Math.min(M, Math.round((tiles * piece) / pieces) * ROWS_PER_TILE));
+  }
+  return boundaries;
+}
+
+/** The error a dead or unstartable worker turns into. */
+function workerGoneError(what: string): Error {
+  return new Error(`wasmgrad: a GEMM worker thread ${what}. GEMMs now run on one thread; setThreads(n) starts new workers.`);
+}
+
+// ---- the pool ---------------------------------------------------------------------------------
+
+/** One worker thread as the main thread sees it. */
+interface Helper {
+  /** Its id in pieceOwner: 1, 2, ... (0 is the main thread). */
+  id: number;
+  handle: ThreadHandle;
+  /** Byte offset of its worker block, and Int32/UTF-16 views of it. */
+  block: number;
+  words: Int32Array;
+  text: Uint16Array;
+  /** Bytes of its packing scratch (whose offset is in its block), grown while it is idle. */
+  workspaceBytes: number;
+  /** Set once the thread has ended: why, if by an uncaught error. */
+  ended: { error: Error | null } | null;
+}
+
+export interface GemmThreadPoolOptions {
+  /** How threads are started (tests pass their own, to kill one); the platform's by default. */
+  startThread?: StartThread;
+  /** Least time a worker may hold a piece after the main thread is done before it is taken for dead. */
+  stallMilliseconds?: number;
+}
+
+/**
+ * The threads that run one compiled build of the kernels (kernels/wasm.ts makes one pool per
+ * instance): the main thread's instance (`mainThread`) and worker threads running the same
+ * `module`. How many workers it keeps follows setThreads; it starts them when a GEMM first needs
+ * them. It owns every thread's packing workspace. Its job block lives as long as the process
+ * (1 KiB): a stopping worker may still read it.
+ */
+export class GemmThreadPool implements ThreadUser {
+  private readonly helpers: Helper[] = [];
+  private readonly startThread: StartThread | null;
+  private readonly stallMilliseconds: number;
+  private jobBlock = 0;
+  private job = new Int32Array(0);
+  /** The last sequence number rung; never 0 (a worker starts having "seen" 0). */
+  private sequence = 0;
+  private nextId = 1;
+  /** The main thread's packing scratch (grown when a GEMM needs more). */
+  private mainWorkspace = 0;
+  private mainWorkspaceBytes = 0;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly mainThread: Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'>,
+    options: GemmThreadPoolOptions = {},
+  ) {
+    this.startThread = options.startThread ?? startPlatformThread;
+    this.stallMilliseconds = options.stallMilliseconds ?? STALL_MINIMUM_MILLISECONDS;
+    registerThreadUser(this);
+  }
+
+  /**
+   * C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) (GemmArgs, already checked by the
+   * caller), on as many threads as pay.
+   */
+  gemm(p: GemmArgs): void {
+    this.checkHelpersAlive();
+    const workspaceBytes = this.mainThread.gemmWorkspaceBytes(p.M, p.N, p.K);
+    if (workspaceBytes > this.mainWorkspaceBytes) {
+      if (this.mainWorkspace !== 0) free(this.mainWorkspace, this.mainWorkspaceBytes);
+      this.mainWorkspace = alloc(workspaceBytes);
+      this.mainWorkspaceBytes = workspaceBytes;
+    }
+    const threadCount = getThreads();
+    const tiles = Math.ceil(p.M / ROWS_PER_TILE);
+    if (threadCount <= 1 || tiles < 2 || p.M * p.N * p.K < getThreadThreshold() || this.startThread === null) {
+      lastDispatch = { threads: 1, rowBoundaries: [0, p.M], computedBy: [0] };
+      this.runRows(p, 0, p.M);
+      return;
+    }
+    this.startHelpers(threadCount - 1);
+    // Only workers that have finished starting count; one still starting may join in anyway.
+    const ready = this.helpers.filter((helper) => Atomics.load(helper.words, WORKER.state) === STATE.ready);
+    const threads = Math.min(ready.length + 1, tiles, CONTROL_PROTOCOL.maxPieces);
+    if (threads <= 1) {
+      lastDispatch = { threads: 1, rowBoundaries: [0, p.M], computedBy: [0] };
+      this.runRows(p, 0, p.M);
+      return;
+    }
+    const pieces = threads;
+    const boundaries = splitRows(p.M, pieces);
+    const sequence = this.post(p, workspaceBytes, boundaries, ready);
+
+    // The main thread claims pieces like any worker, from piece 0, and keeps going after an error:
+    // every piece must be claimed, or the wait below would wait for a piece nobody will compute.
+    let mainError: unknown = null;
+    const started = performance.now();
+    for (let piece = 0; piece < pieces; piece++) {
+      if (Atomics.compareExchange(this.job, JOB.pieceState + piece, sequence, ~sequence) !== sequence) continue;
+      Atomics.store(this.job, JOB.pieceOwner + piece, 0);
+      try {
+        this.runRows(p, boundaries[piece]!, boundaries[piece + 1]!);
+      } catch (error) {
+        mainError ??= error;
+      }
+      Atomics.add(this.job, JOB.piecesDone, 1);
+    }
+    const died = this.waitForPieces(pieces, Math.max(this.stallMilliseconds, 50 * (performance.now() - started)));
+    const computedBy = Array.from({ length: pieces }, (_, piece) => Atomics.load(this.job, JOB.pieceOwner + piece));
+    lastDispatch = { threads, rowBoundaries: boundaries, computedBy };
+    if (died !== null) {
+      fallBackToOneThread();
+      throw workerGoneError(died);
+    }
+    if (mainError !== null) throw mainError;
+    for (const helper of this.helpers) {
+      // Plain reads are safe: the Atomics.add of piecesDone ordered them after the worker's writes.
+      if (Atomics.load(helper.words, WORKER.failedJob) === sequence) {
+        const piece = helper.words[WORKER.failedPiece]!;
+        throw new Error(
+          `wasmgrad: the GEMM failed in worker thread ${helper.id} (rows ${boundaries[piece]}..${boundaries[piece + 1]}): ` +
+            this.message(helper),
+        );
+      }
+    }
+  }
+
+  /** Rows [rowBegin, rowEnd) of C on the main thread, with its own instance and workspace. */
+  private runRows(p: GemmArgs, rowBegin: number, rowEnd: number): void {
+    this.mainThread.gemm(
+      p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K, p.a, p.lda, p.b, p.ldb, p.c, p.ldc,
+      p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0, this.mainWorkspace, rowBegin, rowEnd,
+    );
+  }
+
+  /** Starts the workers setThreads calls for and resolves when they are ready (rejects if one cannot start). */
+  async ready(): Promise<void> {
+    if (this.startThread !== null) this.startHelpers(getThreads() - 1);
+    for (;;) {
+      this.checkHelpersAlive();
+      if (this.helpers.every((helper) => Atomics.load(helper.words, WORKER.state) === STATE.ready)) return;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** Stops workers beyond the first `count` (they exit; their blocks are freed when they have). */
+  keepHelpers(count: number): void {
+    let stopped = false;
+    while (this.helpers.length > Math.max(0, count)) {
+      const helper = this.helpers.pop()!;
+      if (helper.ended === null) Atomics.store(helper.words, WORKER.stop, 1);
+      stopped = true;
+    }
+    // Ring with no piece open: every worker wakes, the stopped ones leave, the others sleep again.
+    if (stopped) this.ring();
+  }
+
+  /** Stops every worker and forgets this pool (setThreads no longer reaches it). */
+  close(): void {
+    this.keepHelpers(0);
+    registerThreadUser(this, false);
+    if (this.mainWorkspace !== 0) free(this.mainWorkspace, this.mainWorkspaceBytes);
+    this.mainWorkspace = 0;
+    this.mainWorkspaceBytes = 0;
+  }
+
+  /** Starts workers until there are `count`; each says READY in its block when it can work. */
+  private startHelpers(count: number): void {
+    if (this.jobBlock === 0 && count > 0) {
+      this.jobBlock = alloc(JOB_BLOCK_BYTES);
+      new Uint8Array(memory.buffer, this.jobBlock, JOB_BLOCK_BYTES).fill(0); // jobSequence 0: nothing posted
+      this.job = new Int32Array(memory.buffer, this.jobBlock, CONTROL_PROTOCOL.jobWords);
+    }
+    while (this.helpers.length < count) {
+      const block = alloc(WORKER_BLOCK_BYTES);
+      new Uint8Array(memory.buffer, block, WORKER_BLOCK_BYTES).fill(0); // state STARTING, no workspace
+      const id = this.nextId++;
+      const setup: GemmWorkerSetup = {
+        module: this.module, memory, jobBlock: this.jobBlock, workerBlock: block, id,
+        protocol: CONTROL_PROTOCOL, spinMicroseconds: WORKER_SPIN_MICROSECONDS,
+      };
+      const helper: Helper = {
+        id,
+        handle: this.startThread!(setup),
+        block,
+        words: new Int32Array(memory.buffer, block, CONTROL_PROTOCOL.workerHeaderWords),
+        text: new Uint16Array(memory.buffer, block + WORKER.message * 4, CONTROL_PROTOCOL.messageChars),
+        workspaceBytes: 0,
+        ended: null,
+      };
+      // Blocks go back to the allocator only once the thread is gone: a live thread might still
+      // read its block, and a block reused for a tensor could look like a workspace to it.
+      helper.handle.onExit((error) => {
+        helper.ended = { error };
+        const workspace = helper.words[WORKER.workspace]!;
+        if (workspace !== 0) free(workspace >>> 0, helper.workspaceBytes);
+        free(block, WORKER_BLOCK_BYTES);
+      });
+      this.helpers.push(helper);
+    }
+  }
+
+  /**
+   * Throws (after falling back to one thread) if a worker could not start or ended without being
+   * asked; its successor starts when setThreads asks again.
+   */
+  private checkHelpersAlive(): void {
+    for (const helper of this.helpers) {
+      const state = Atomics.load(helper.words, WORKER.state);
+      if (state === STATE.failedToStart) {
+        const message = this.message(helper);
+        fallBackToOneThread();
+        throw workerGoneError(`could not start: ${message}`);
+      }
+      if (helper.ended !== null || state === STATE.exited) {
+        fallBackToOneThread();
+        throw workerGoneError(`exited unexpectedly${this.exitCause(helper)}`);
+      }
+    }
+  }
+
+  /**
+   * Writes one job into the job block and rings; returns its sequence number. Workers are idle
+   * here (the previous job's pieces are all done), so their workspaces can be replaced.
+   */
+  private post(p: GemmArgs, workspaceBytes: number, boundaries: number[], ready: Helper[]): number {
+    for (const helper of this.helpers) {
+      if (helper.workspaceBytes < workspaceBytes) {
+        const old = helper.words[WORKER.workspace]!;
+        if (old !== 0) free(old >>> 0, helper.workspaceBytes);
+        helper.words[WORKER.workspace] = alloc(workspaceBytes);
+        helper.workspaceBytes = workspaceBytes;
+      }
+      helper.words[WORKER.firstPiece] = 0;
+    }
+    // Ready worker j starts at piece j + 1, the main thread at piece 0: on an idle machine each
+    // claims its own at once, and only a late thread finds its piece taken.
+    ready.forEach((helper, j) => (helper.words[WORKER.firstPiece] = j + 1));
+
+    const { job } = this;
+    const pieces = boundaries.length - 1;
+    const args = [
+      p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K, p.a, p.lda, p.b, p.ldb, p.c, p.ldc, p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0,
+    ];
+    for (let i = 0; i < args.length; i++) job[JOB.args + i] = args[i]!;
+    job[JOB.pieces] = pieces;
+    for (let k = 0; k <= pieces; k++) job[JOB.boundaries + k] = boundaries[k]!;
+    job[JOB.piecesDone] = 0;
+    const sequence = this.nextSequence();
+    for (let k = 0; k < pieces; k++) {
+      job[JOB.pieceOwner + k] = -1;
+      // Atomic, because a worker still looking at an older job may compareExchange this word now
+      // (and fail: it expects the older sequence number).
+      Atomics.store(job, JOB.pieceState + k, sequence);
+    }
+    // Memory ordering: everything above is written before this Atomics.store of the sequence
+    // number, so a worker that Atomics.loads the new number sees all of it. Ringing first would
+    // let a spinning worker read half-written args.
+    Atomics.store(job, JOB.jobSequence, sequence);
+    Atomics.notify(job, JOB.jobSequence); // wakes the sleeping ones; ~0.1 us when all spin
+    return sequence;
+  }
+
+  /** Rings with nothing new to claim (to wake workers that must read their stop flag). */
+  private ring(): void {
+    if (this.jobBlock === 0) return;
+    Atomics.store(this.job, JOB.jobSequence, this.nextSequence());
+    Atomics.notify(this.job, JOB.jobSequence);
+  }
+
+  private nextSequence(): number {
+    this.sequence = (this.sequence + 1) | 0;
+    if (this.sequence === 0) this.sequence = 1;
+    return this.sequence;
+  }
+
+  /**
+   * Waits until all `pieces` are done: spin, then sleep in slices. Returns null, or what happened
+   * to a worker that holds a piece and will never finish it.
+   */
+  private waitForPieces(pieces: number, patienceMilliseconds: number): string | null {
+    const { job } = this;
+    let done = Atomics.load(job, JOB.piecesDone);
+    const spinUntil = performance.now() + MAIN_SPIN_MICROSECONDS / 1000;
+    while (done !== pieces && performance.now() < spinUntil) done = Atomics.load(job, JOB.piecesDone);
+
+    const giveUpAt = performance.now() + patienceMilliseconds;
+    while (done !== pieces) {
+      // The owners of the missing pieces are workers. One whose exit hook said EXITED will never
+      // finish; the 'exit' event cannot reach this blocked thread, so the block is our only news.
+      const owners = this.helpers.filter((helper) => this.ownsPiece(helper, pieces));
+      const dead = owners.find((helper) => Atomics.load(helper.words, WORKER.state) !== STATE.ready);
+      if (dead !== undefined) return `exited during a GEMM${this.exitCause(dead)}`;
+      if (performance.now() > giveUpAt) {
+        for (const owner of owners) owner.handle.terminate(); // so that none can write into C later
+        return `did not finish its rows within ${Math.round(patienceMilliseconds)} ms and was stopped`;
+      }
+      Atomics.wait(job, JOB.piecesDone, done, WAIT_SLICE_MILLISECONDS);
+      done = Atomics.load(job, JOB.piecesDone);
+    }
+    return null;
+  }
+
+  private ownsPiece(helper: Helper, pieces: number): boolean {
+    for (let k = 0; k < pieces; k++) if (Atomics.load(this.job, JOB.pieceOwner + k) === helper.id) return true;
+    return false;
+  }
+
+  /** The message a worker left in its block. */
+  private message(helper: Helper): string {
+    const length = helper.words[WORKER.messageLength]!;
+    return String.fromCharCode(...helper.text.subarray(0, length));
+  }
+
+  private exitCause(helper: Helper): string {
+    const error = helper.ended?.error;
+    return error ? `: ${error.message}` : '';
+  }
+}
