@@ -412,8 +412,11 @@ function halfToFloat(h: number): number {
 
 // ---- writing ------------------------------------------------------------------------------------------
 
-/** What toTfjs writes next to model.json: one group, one file. */
-export const TFJS_WEIGHTS_FILE = 'group1-shard1of1.bin';
+/**
+ * What toTfjs writes next to model.json: one group in one file, named as TF.js' own Node file
+ * handler names it (the converter's 'group1-shard1of1.bin' is as good; the manifest says which).
+ */
+export const TFJS_WEIGHTS_FILE = 'weights.bin';
 
 /**
  * A model in TensorFlow.js' Layers format: model.json's object and the bytes of its one weight

@@ -496,7 +496,7 @@ export class Sequential {
    * in wasmgrad's format: model.json (layers, compile settings, optimizer and random-generator
    * state, weight manifest) and weights.bin; loadModel(path) gives it back, ready to predict or to
    * go on training. With { format: 'tfjs' }, TensorFlow.js' Layers format (model.json and
-   * group1-shard1of1.bin) for tf.loadLayersModel: layers and weights only.
+   * weights.bin) for tf.loadLayersModel: layers and weights only.
    *
    *   await model.save('checkpoints/mnist');
    *   await model.save('web/mnist', { format: 'tfjs' });

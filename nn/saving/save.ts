@@ -5,7 +5,6 @@
 // { format: 'tfjs' } the same writer takes TensorFlow.js' files from tfjs.ts.
 
 import { describeValue, globalRandom, type Optimizer } from '../../engine/index.js';
-import { TFJS_WEIGHTS_FILE } from '../../formats/tfjs.js';
 import { Dropout } from '../layers/index.js';
 import { layerClassNames } from '../layers/registry.js';
 import {
@@ -13,7 +12,7 @@ import {
   type CompileSettings, type Digest, type ModelArtifacts, type ModelJson, type SavableModel, type SavedLayer, type TensorEntry,
 } from './format.js';
 import { sha256Hex } from './sha256.js';
-import { tfjsFiles } from './tfjs.js';
+import { modelToTfjs } from './tfjs.js';
 
 /** The in-memory saved form of a model (what model.toArtifacts() returns). */
 export function modelToArtifacts(model: SavableModel, compiled: CompileSettings | null, digest: Digest = sha256Hex): ModelArtifacts {
@@ -80,25 +79,23 @@ export interface SaveOptions {
   /**
    * 'wasmgrad' (default): model.json and weights.bin, with the compile settings, optimizer and
    * generator state, so training resumes exactly. 'tfjs': TensorFlow.js' Layers format (model.json
-   * and group1-shard1of1.bin) for tf.loadLayersModel and tensorflowjs_converter: layers and weights only.
+   * and weights.bin, its manifest naming it) for tf.loadLayersModel and tensorflowjs_converter: layers
+   * and weights only.
    */
   format?: SaveFormat;
 }
 
-/** Every file either format writes: a folder holding nothing else is a saved model, ours to replace. */
-const savedModelFiles: readonly string[] = ['model.json', 'weights.bin', TFJS_WEIGHTS_FILE];
-
 /**
  * Saves a model into the folder `path` (model.save(path, options) calls it): model.json and
- * weights.bin, or with { format: 'tfjs' } model.json and group1-shard1of1.bin.
+ * weights.bin, in wasmgrad's format or with { format: 'tfjs' } in TensorFlow.js'.
  *
  * Atomic: the files are written (and flushed to disk) into a temporary folder next to the target,
  * which is then renamed into place. An existing saved model there is first renamed away, the new
  * one renamed in, and only then the old one deleted; if renaming the new one in fails, the old one
  * is put back. So a reader sees the old model or the new one, never a mix, and a failed save leaves
  * the previous model as it was. (A crash between the two renames leaves the old model in the hidden
- * folder `.<name>.old-*` beside the target.) A folder holding anything but the files of a saved
- * model (model.json, weights.bin, group1-shard1of1.bin) is not ours to replace, and is refused.
+ * folder `.<name>.old-*` beside the target.) A folder holding anything but model.json and
+ * weights.bin is not ours to replace, and is refused.
  */
 export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string, options: SaveOptions = {}): Promise<void> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -108,20 +105,16 @@ export async function saveModel(model: SavableModel, compiled: CompileSettings |
   if (format !== 'wasmgrad' && format !== 'tfjs') {
     throw new Error(`wasmgrad: save expected format 'wasmgrad' (the default) or 'tfjs', got ${describeValue(options.format)}`);
   }
-  let files: [string, Uint8Array][];
-  if (format === 'tfjs') files = tfjsFiles(model);
-  else {
-    const artifacts = modelToArtifacts(model, compiled, await nodeDigest());
-    files = [
-      ['weights.bin', new Uint8Array(artifacts.weights)],
-      ['model.json', new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n')],
-    ];
-  }
-  await writeFolderAtomically(path, files);
+  // Both formats are the same two files: model.json and weights.bin.
+  const artifacts = format === 'tfjs' ? modelToTfjs(model) : modelToArtifacts(model, compiled, await nodeDigest());
+  await writeFolderAtomically(path, {
+    modelJson: new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n'),
+    weights: new Uint8Array(artifacts.weights),
+  });
 }
 
-/** Writes `files` as the folder `path`, replacing a saved model there atomically (see saveModel). */
-async function writeFolderAtomically(path: string, files: [string, Uint8Array][]): Promise<void> {
+/** Writes model.json and weights.bin as the folder `path`, replacing a saved model there atomically (see saveModel). */
+async function writeFolderAtomically(path: string, contents: { modelJson: Uint8Array; weights: Uint8Array }): Promise<void> {
   const fs = await import('node:fs/promises');
   const { basename, dirname, join, resolve } = await import('node:path');
   const target = resolve(path);
@@ -132,7 +125,7 @@ async function writeFolderAtomically(path: string, files: [string, Uint8Array][]
   try {
     const stat = await fs.stat(target);
     if (!stat.isDirectory()) throw new SavedModelError(target, 'exists and is not a folder; refusing to replace it with a saved model');
-    const foreign = (await fs.readdir(target)).filter((entry) => !savedModelFiles.includes(entry));
+    const foreign = (await fs.readdir(target)).filter((entry) => entry !== 'model.json' && entry !== 'weights.bin');
     if (foreign.length > 0) {
       throw new SavedModelError(target, `is a folder holding other files (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); refusing to replace it with a saved model`);
     }
@@ -150,6 +143,7 @@ async function writeFolderAtomically(path: string, files: [string, Uint8Array][]
   try {
     await fs.mkdir(parent, { recursive: true });
     await fs.mkdir(temporary);
+    const files: [string, Uint8Array][] = [['weights.bin', contents.weights], ['model.json', contents.modelJson]];
     for (const [file, data] of files) {
       const handle = await fs.open(join(temporary, file), 'w');
       try {

@@ -4,7 +4,7 @@
 // Like the rest of the saving room it sees the model through SavableModel and ModelFactory only.
 
 import { formatShape, globalRandom } from '../../engine/index.js';
-import { TFJS_WEIGHTS_FILE, TfjsFormatError, planTfjs, readTfjsWeights, toTfjs, type ModelDescription, type TfjsModelJson, type TfjsPlan, type WeightValues } from '../../formats/tfjs.js';
+import { TfjsFormatError, planTfjs, readTfjsWeights, toTfjs, type ModelDescription, type TfjsModelJson, type TfjsPlan, type WeightValues } from '../../formats/tfjs.js';
 import { readTfjsModel } from '../../formats/tfjs-files.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { SavedModelError, reason, type LoadableModel, type ModelFactory, type SavableModel } from './format.js';
@@ -15,7 +15,7 @@ const GENERATED_BY = 'wasmgrad';
 /** A model in TensorFlow.js' Layers format, in memory: model.json's object and its weight file's bytes. */
 export interface TfjsArtifacts {
   modelJson: TfjsModelJson;
-  /** The weight file (TFJS_WEIGHTS_FILE): every weight, float32 little-endian, in manifest order. */
+  /** The weight file's bytes (weights.bin): every weight, float32 little-endian, in manifest order. */
   weights: ArrayBuffer;
 }
 
@@ -46,12 +46,6 @@ function describeModel(model: SavableModel): ModelDescription {
 export function modelToTfjs(model: SavableModel): TfjsArtifacts {
   const { modelJson, weightData } = toTfjs(describeModel(model), GENERATED_BY);
   return { modelJson, weights: weightData.buffer as ArrayBuffer };
-}
-
-/** The files model.save(path, { format: 'tfjs' }) writes into its folder. */
-export function tfjsFiles(model: SavableModel): [string, Uint8Array][] {
-  const { modelJson, weights } = modelToTfjs(model);
-  return [[TFJS_WEIGHTS_FILE, new Uint8Array(weights)], ['model.json', new TextEncoder().encode(JSON.stringify(modelJson, null, 2) + '\n')]];
 }
 
 /** Our errors carry a file and a problem; so do the format's: one class for the user to catch. */

@@ -98,7 +98,7 @@ describe('a wasmgrad model in TensorFlow.js', () => {
     });
     expect(second.config).not.toHaveProperty('batch_input_shape');
     expect(modelJson.weightsManifest).toEqual([{
-      paths: ['group1-shard1of1.bin'],
+      paths: ['weights.bin'],
       weights: [
         { name: 'dense/kernel', shape: [3, 4], dtype: 'float32' },
         { name: 'dense/bias', shape: [4], dtype: 'float32' },

@@ -40,14 +40,14 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe("model.save(dir, { format: 'tfjs' })", () => {
-  it('writes model.json and group1-shard1of1.bin, which TensorFlow.js loads with the same predictions', async () => {
+  it('writes model.json and weights.bin, which TensorFlow.js loads with the same predictions', async () => {
     const model = trainedModel();
     await model.fit(x, tensor([0, 1, 2, 0, 1, 2], [6]), { epochs: 3, verbose: 0 });
     const dir = join(folder, 'web');
     await model.save(dir, { format: 'tfjs' });
-    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    const bin = readFileSync(join(dir, 'group1-shard1of1.bin'));
+    const bin = readFileSync(join(dir, 'weights.bin'));
     const theirs = await tfl.loadLayersModel(tf.io.fromMemory({
       modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
       weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
@@ -72,7 +72,7 @@ describe("model.save(dir, { format: 'tfjs' })", () => {
     const dir = join(folder, 'm');
     await model.save(dir);
     await model.save(dir, { format: 'tfjs' });
-    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).format).toBe('layers-model');
     writeFileSync(join(dir, 'notes.txt'), 'mine');
     await expect(model.save(dir, { format: 'tfjs' })).rejects.toThrow(/holding other files \(notes\.txt\); refusing to replace it/);
     await expect(model.save(join(folder, 'n'), { format: 'keras' as never })).rejects.toThrow(/save expected format 'wasmgrad' \(the default\) or 'tfjs', got "keras"/);
