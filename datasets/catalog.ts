@@ -12,6 +12,19 @@ export type FileRole = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabel
 
 export const FILE_ROLES: readonly FileRole[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
 
+/** Examples in each split of both data sets (MNIST and Fashion-MNIST have the same counts). */
+export const SPLIT_SIZES = { train: 60_000, test: 10_000 } as const;
+
+/**
+ * The most bytes a (decompressed) file of this role can hold: its header plus every example of
+ * the split at 28x28 bytes an image or one byte a label. Files are refused above this before
+ * they are read, and gzip is inflated no further, so no file can take more memory than the real one.
+ */
+export function maxFileBytes(role: FileRole): number {
+  const n = role.startsWith('train') ? SPLIT_SIZES.train : SPLIT_SIZES.test;
+  return role.endsWith('Images') ? 16 + n * 28 * 28 : 8 + n;
+}
+
 /** Base names (without .gz) shared by MNIST and Fashion-MNIST; a folder may hold raw or .gz files. */
 export const FILE_NAMES: Readonly<Record<FileRole, string>> = {
   trainImages: 'train-images-idx3-ubyte',

@@ -2,57 +2,18 @@
 // weight files its manifest lists, as TF.js' model.save('file://...') and tensorflowjs_converter
 // write them. Writing goes through the saving room's atomic folder writer; this file only reads.
 //
-// Bounded reads: only regular files are opened (a FIFO or a device would hang or never end),
-// model.json has a size limit, every weight path must stay inside the model's folder, and the
-// weight files' sizes are checked against the manifest before a byte of them is read.
+// Bounded reads, by files/read.ts' rules: only regular files are read (a FIFO or a device would
+// hang or never end), model.json has a size limit, every weight path must stay inside the model's
+// folder, and the weight files' sizes are checked against the manifest before a byte of them is read.
 
+import { readRegularFile } from '../files/read.js';
 import { planTfjs, readTfjsWeights, TfjsFormatError, type TfjsPlan, type WeightValues } from './tfjs.js';
 
-/** model.json holds a topology and a manifest, never weights: anything larger is not one. */
-export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+/** model.json holds a topology and a manifest, never weights (the limit wasmgrad's own loader sets). */
+export const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
 
 function reason(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/^wasmgrad: /, '');
-}
-
-/**
- * A regular file's bytes, exactly `expected` of them (or at most `limit` when not known). The size
- * is checked on the open file, so a file swapped or grown between the check and the read is caught.
- */
-export async function readRegularFile(file: string, bounds: { expected?: number; limit?: number }): Promise<Uint8Array> {
-  const fs = await import('node:fs/promises');
-  const { constants } = await import('node:fs');
-  let stat;
-  try {
-    stat = await fs.stat(file);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new TfjsFormatError(file, code === 'ENOENT' ? 'not found' : `cannot be read: ${reason(error)}`);
-  }
-  if (!stat.isFile()) throw new TfjsFormatError(file, 'is not a regular file');
-  // O_NONBLOCK: should the path become a FIFO after the check, opening it must not wait for a writer.
-  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile()) throw new TfjsFormatError(file, 'is not a regular file');
-    const size = opened.size;
-    if (bounds.expected !== undefined && size !== bounds.expected) {
-      throw new TfjsFormatError(file, `holds ${size} bytes, expected ${bounds.expected}`);
-    }
-    if (bounds.limit !== undefined && size > bounds.limit) {
-      throw new TfjsFormatError(file, `is ${size} bytes, more than the ${bounds.limit} a model.json may be`);
-    }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await handle.read(bytes, at, size - at, at);
-      if (bytesRead === 0) throw new TfjsFormatError(file, `ended after ${at} of its ${size} bytes (changed while being read?)`);
-      at += bytesRead;
-    }
-    return bytes;
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Where model.json is: `path` itself when it names a .json file, else `path`/model.json. */
@@ -90,7 +51,7 @@ export async function readTfjsModel(path: string, preread?: { file: string; valu
   const file = preread?.file ?? (await modelJsonPath(path));
   let value = preread?.value;
   if (preread === undefined) {
-    const text = new TextDecoder().decode(await readRegularFile(file, { limit: MAX_MODEL_JSON_BYTES }));
+    const text = new TextDecoder().decode(await readRegularFile(file, { maxBytes: MAX_MODEL_JSON_BYTES, what: 'model.json' }));
     try {
       value = JSON.parse(text);
     } catch (error) {
@@ -125,7 +86,7 @@ export async function readTfjsModel(path: string, preread?: { file: string; valu
     const bytes = new Uint8Array(group.byteLength);
     let at = 0;
     for (let i = 0; i < group.files.length; i++) {
-      bytes.set(await readRegularFile(group.files[i], { expected: group.sizes[i] }), at);
+      bytes.set(await readRegularFile(group.files[i], { maxBytes: group.sizes[i], exactBytes: group.sizes[i], what: 'the weight file' }), at);
       at += group.sizes[i];
     }
     groupBytes.push(bytes);

@@ -9,8 +9,8 @@
 // (softmax or sigmoid: it works from logits). model.plan() shows it.
 
 import {
-  Tensor, describeValue, formatShape, gatherRows, globalRandom, keep, noGrad, persistent, scoped, sliceRows, tensor,
-  type Optimizer,
+  Tensor, describeIndex, describeValue, empty, firstNonFinite, formatShape, gatherRows, globalRandom, noGrad, onHost, scoped, sliceRows,
+  tensor, zeros, type Optimizer,
 } from '../engine/index.js';
 import type { ActivationName } from './activations.js';
 import { History, type Callback, type CallbackLike, type Logs } from './callbacks.js';
@@ -87,6 +87,36 @@ interface Totals {
   seen: number;
 }
 
+/** What trainStep reports: the loss, and the first weight or gradient found not finite, if any. */
+interface StepResult {
+  loss: number;
+  correct: number;
+  badWeight: string | null;
+  badGradient: string | null;
+}
+
+/** "dense/kernel [3, 4] is NaN at index [1, 1]" for the first tensor of(p) holding NaN or ±Infinity, or null. */
+function firstNonFiniteOf(params: readonly Tensor[], of: (p: Tensor) => Tensor | null): string | null {
+  for (const p of params) {
+    const t = of(p);
+    if (t === null) continue;
+    const i = firstNonFinite(t);
+    if (i >= 0) return `${p.name ?? 'unnamed'} ${formatShape(p.shape)} is ${t.data[i]} at ${describeIndex(p.shape, i)}`;
+  }
+  return null;
+}
+
+/**
+ * Rows start..end-1 of x as a new tensor of the current scope: a copy, wherever x lives (a view
+ * of a tensor in the JS heap would move all of it into the WebAssembly memory, for each batch).
+ */
+function batchOf(x: Tensor, start: number, end: number): Tensor {
+  const rowSize = x.shape[0] === 0 ? 0 : x.size / x.shape[0];
+  const out = empty([end - start, ...x.shape.slice(1)]);
+  out.data.set(x.data.subarray(start * rowSize, end * rowSize));
+  return out;
+}
+
 let sequentialCount = 0;
 
 /** A layer that knows its input shape must get exactly that from the layer before it (or the data). */
@@ -99,18 +129,38 @@ function checkChains(layer: Layer, given: readonly number[], previous: Layer | n
   );
 }
 
+/**
+ * model.layers as users see it: the model's own array behind a Proxy that reads through and
+ * refuses every write with a clear error (a non-layer pushed there would break fit much later).
+ */
+function readOnlyLayers(stack: Layer[], modelName: string): readonly Layer[] {
+  const refuse = (what: string): never => {
+    throw new Error(`wasmgrad: model.layers is read-only (model '${modelName}'); add layers with model.add(layer), got an attempt to ${what}`);
+  };
+  return new Proxy(stack, {
+    set: (_, key, value) => refuse(`set layers${/^\d+$/.test(String(key)) ? `[${String(key)}]` : `.${String(key)}`} to ${describeValue(value)}`),
+    defineProperty: (_, key) => refuse(`define layers.${String(key)}`),
+    deleteProperty: (_, key) => refuse(`delete layers[${String(key)}]`),
+  });
+}
+
 export class Sequential {
   readonly name: string;
-  readonly layers: Layer[] = [];
-  /** Set by a callback to end fit() after the current epoch (or batch). */
+  /** The layers, in order: read it like an array; it changes only through add(). */
+  readonly layers: readonly Layer[];
+  /** Set by a callback to end the running fit() after the current batch (each fit starts with it false). */
   stopTraining = false;
   private compiled: Compiled | null = null;
+  private readonly stack: Layer[] = [];
+  /** True while a fit() runs: a second one, or compile(), is refused until it ends. */
+  private fitting = false;
 
   constructor(layers: Layer[] = [], options: { name?: string } = {}) {
     if (!Array.isArray(layers)) {
       throw new Error(`wasmgrad: Sequential expected a list of layers such as [new Dense(10, { inputShape: [4] })], got ${describeValue(layers)}`);
     }
     this.name = options.name ?? (sequentialCount++ === 0 ? 'sequential' : `sequential_${sequentialCount - 1}`);
+    this.layers = readOnlyLayers(this.stack, this.name);
     for (const layer of layers) this.add(layer);
   }
 
@@ -119,65 +169,65 @@ export class Sequential {
     if (!(layer instanceof Layer)) {
       throw new Error(`wasmgrad: Sequential.add expected a layer (such as new Dense(10)), got ${describeValue(layer)}`);
     }
-    if (this.layers.includes(layer)) throw new Error(`wasmgrad: layer '${layer.name}' is already in model '${this.name}'`);
+    if (this.stack.includes(layer)) throw new Error(`wasmgrad: layer '${layer.name}' is already in model '${this.name}'`);
     // Names tie weights to layers when a model is saved and loaded, so they must be unique (as in Keras).
-    if (this.layers.some((l) => l.name === layer.name)) {
+    if (this.stack.some((l) => l.name === layer.name)) {
       throw new Error(
         `wasmgrad: model '${this.name}' already has a layer named '${layer.name}'; expected unique layer names, got '${layer.name}' twice (leave name out for an automatic one)`,
       );
     }
-    if (this.layers.length > 0 && layer.inputShape !== null) {
+    if (this.stack.length > 0 && layer.inputShape !== null) {
       // Keras ignores input_shape on a layer that is not first; so do we, but only when it agrees.
       // (A layer already built elsewhere has an inputShape too, and must agree for the same reason.)
-      const expected = this.outputShapeAfter(this.layers.length);
-      if (expected !== null) checkChains(layer, expected, this.layers[this.layers.length - 1]);
+      const expected = this.outputShapeAfter(this.stack.length);
+      if (expected !== null) checkChains(layer, expected, this.stack[this.stack.length - 1]);
     }
     // Build before joining, so a layer that cannot take its input never becomes part of the model.
-    const inputShape = this.layers.length === 0 ? layer.inputShape : this.outputShapeAfter(this.layers.length);
+    const inputShape = this.stack.length === 0 ? layer.inputShape : this.outputShapeAfter(this.stack.length);
     if (inputShape !== null && !layer.built) layer.build(inputShape);
-    this.layers.push(layer);
+    this.stack.push(layer);
   }
 
   /** The sample shape flowing out of the first `count` layers, or null when not yet known. */
   private outputShapeAfter(count: number): number[] | null {
-    let shape = this.layers[0]?.inputShape ?? null;
-    for (let i = 0; i < count && shape !== null; i++) shape = this.layers[i].computeOutputShape(shape);
+    let shape = this.stack[0]?.inputShape ?? null;
+    for (let i = 0; i < count && shape !== null; i++) shape = this.stack[i].computeOutputShape(shape);
     return shape;
   }
 
   /** The sample shape the model takes (no batch dimension), or null before it is known. */
   get inputShape(): number[] | null {
-    return this.layers[0]?.inputShape ?? null;
+    return this.stack[0]?.inputShape ?? null;
   }
 
   /** The sample shape the model returns, or null before it is built. */
   get outputShape(): number[] | null {
-    return this.layers.length === 0 ? null : this.outputShapeAfter(this.layers.length);
+    return this.stack.length === 0 ? null : this.outputShapeAfter(this.stack.length);
   }
 
   /** Builds every layer for samples of this shape (what Keras does on the first call). */
   build(inputShape: readonly number[]): void {
-    if (this.layers.length === 0) throw new Error(`wasmgrad: model '${this.name}' has no layers; add some with model.add(...)`);
+    if (this.stack.length === 0) throw new Error(`wasmgrad: model '${this.name}' has no layers; add some with model.add(...)`);
     if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new Error(`wasmgrad: model '${this.name}' expected a sample shape of positive integers such as [784], got ${describeValue(inputShape)}`);
     }
     // Check the whole chain before building anything, so a mismatch leaves every layer unbuilt
     // (a layer built for the wrong shape would refuse every later, correct, input).
     let shape: number[] = [...inputShape];
-    this.layers.forEach((layer, i) => {
-      if (layer.inputShape !== null) checkChains(layer, shape, i === 0 ? null : this.layers[i - 1]);
+    this.stack.forEach((layer, i) => {
+      if (layer.inputShape !== null) checkChains(layer, shape, i === 0 ? null : this.stack[i - 1]);
       layer.checkInputShape(shape);
       shape = layer.computeOutputShape(shape);
     });
     shape = [...inputShape];
-    for (const layer of this.layers) {
+    for (const layer of this.stack) {
       if (!layer.built) layer.build(shape);
       shape = layer.computeOutputShape(shape);
     }
   }
 
   private ensureBuilt(x: Tensor, method: string): void {
-    if (this.layers.length === 0) throw new Error(`wasmgrad: ${method} needs a model with layers; add some with model.add(...)`);
+    if (this.stack.length === 0) throw new Error(`wasmgrad: ${method} needs a model with layers; add some with model.add(...)`);
     const expected = this.inputShape;
     const sample = x.shape.slice(1);
     if (expected !== null && (sample.length !== expected.length || sample.some((d, i) => d !== expected[i]))) {
@@ -185,21 +235,21 @@ export class Sequential {
         `wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] for model '${this.name}', got ${formatShape(x.shape)}`,
       );
     }
-    if (!this.layers.every((l) => l.built)) this.build(sample);
+    if (!this.stack.every((l) => l.built)) this.build(sample);
   }
 
   /** Trainable weights of every layer, in order (Keras' model.trainable_weights). */
   get trainableWeights(): Tensor[] {
-    return this.layers.flatMap((l) => l.weights);
+    return this.stack.flatMap((l) => l.weights);
   }
 
   countParams(): number {
     this.requireBuilt('countParams()');
-    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+    return this.stack.reduce((n, l) => n + l.countParams(), 0);
   }
 
   private requireBuilt(method: string): void {
-    if (this.layers.length === 0 || !this.layers.every((l) => l.built)) {
+    if (this.stack.length === 0 || !this.stack.every((l) => l.built)) {
       throw new Error(
         `wasmgrad: ${method}: model '${this.name}' has not been built yet; give its first layer an inputShape (e.g. new Dense(512, { inputShape: [784] })) or call fit/predict first`,
       );
@@ -214,6 +264,9 @@ export class Sequential {
       throw new Error(`wasmgrad: compile expected an options object such as { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }`);
     }
     if (options.loss === undefined) throw new Error(`wasmgrad: compile() needs a loss, e.g. { loss: 'sparse_categorical_crossentropy' }`);
+    if (this.fitting) {
+      throw new Error(`wasmgrad: compile() was called while fit() of model '${this.name}' is running; it would swap the optimizer or the loss mid-training. Await fit() first`);
+    }
     this.compiled = {
       optimizer: resolveOptimizer(options.optimizer ?? 'rmsprop'),
       loss: resolveLoss(options.loss),
@@ -241,7 +294,7 @@ export class Sequential {
    * one after it. The layers decide both (Layer.withoutFinalActivation, Layer.fuseWith).
    */
   private steps(lossActivation: ActivationName | null): Plan {
-    const layers = this.layers;
+    const layers = this.stack;
     const last = lossActivation === null ? null : layers[layers.length - 1].withoutFinalActivation(lossActivation);
     const body = last === null ? layers : layers.slice(0, -1);
     const steps: ForwardStep[] = [];
@@ -282,6 +335,22 @@ export class Sequential {
    * Keras' loop: for each epoch, for each batch, trainStep; then validation and the callbacks.
    */
   async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+    // One fit at a time: two would interleave their optimizer steps and share stopTraining.
+    if (this.fitting) {
+      throw new Error(
+        `wasmgrad: fit() was called while an earlier fit() of model '${this.name}' is still running; await it first ` +
+          '(two fits at once would interleave their optimizer steps). predict() and evaluate() may run meanwhile',
+      );
+    }
+    this.fitting = true;
+    try {
+      return await this.runFit(x, y, options);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  private async runFit(x: Tensor, y: Tensor, options: FitOptions): Promise<History> {
     // Every check comes before the first weight changes: a rejected fit() leaves the model as it was.
     const compiled = this.requireCompiled('fit()');
     const settings = checkFitOptions(options as Record<string, unknown>);
@@ -290,6 +359,8 @@ export class Sequential {
 
     const history = new History();
     const callbacks: CallbackLike[] = [history, ...settings.callbacks];
+    const userCallbacks = settings.callbacks.length > 0;
+    let outsideCodeRan = true; // before the first step: anything may have happened to the weights
     for (const cb of callbacks) cb.setModel?.(this);
     const stream = options.stream ?? defaultOutputStream();
     const n = train[0].shape[0];
@@ -311,10 +382,27 @@ export class Sequential {
       for (let step = 0; step < steps; step++) {
         const rows = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
         for (const cb of callbacks) await cb.onBatchBegin?.(step, {});
-        const result = this.trainStep(train, rows, plan, compiled);
+        // Weights change only by the steps themselves (whose gradients are checked) unless other
+        // code ran meanwhile: user callbacks, or whatever ran while fit yielded. Only then are
+        // the weights scanned too (a pass costs ~0.2 ms on a 670k-weight model: ~3% of a step).
+        const result = this.trainStep(train, rows, plan, compiled, outsideCodeRan || userCallbacks);
+        outsideCodeRan = false;
+        const where = `at epoch ${epoch + 1}, batch ${step + 1}`;
+        if (result.badWeight !== null) {
+          throw new Error(
+            `wasmgrad: weight ${result.badWeight} ${where}, before that batch ran (was it changed from outside, e.g. by a callback?); ` +
+              'training stopped with the weights as they are',
+          );
+        }
+        if (result.badGradient !== null) {
+          throw new Error(
+            `wasmgrad: the gradient of ${result.badGradient} ${where}; the weights were not updated by that batch. ` +
+              'Try a lower learning rate, or check the inputs for huge values (scaling pixels to [0, 1] helps)',
+          );
+        }
         if (!Number.isFinite(result.loss)) {
           throw new Error(
-            `wasmgrad: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${step + 1}; the weights were not updated by that batch. ` +
+            `wasmgrad: the loss became ${result.loss} ${where}; the weights were not updated by that batch. ` +
               'Try a lower learning rate, or check the inputs for NaN or huge values (scaling pixels to [0, 1] helps)',
           );
         }
@@ -329,6 +417,7 @@ export class Sequential {
           // Let the event loop breathe (timers, I/O, a browser's rendering) during long epochs.
           await new Promise((resolve) => setTimeout(resolve, 0));
           lastYield = Date.now();
+          outsideCodeRan = true;
         }
       }
 
@@ -341,6 +430,7 @@ export class Sequential {
       bar.finish(logs);
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
       await new Promise((resolve) => setTimeout(resolve, 0));
+      outsideCodeRan = true;
     }
     for (const cb of callbacks) await cb.onTrainEnd?.({});
     return history;
@@ -348,21 +438,28 @@ export class Sequential {
 
   /**
    * One training step on the samples `rows` of (x, y), Keras' train_step. Inside scoped(), so
-   * every intermediate tensor is freed when it returns. A loss that is not finite is returned
-   * before backward: that batch changes no weight.
+   * every intermediate tensor is freed when it returns. With checkWeights, the weights are checked
+   * for NaN and ±Infinity first (a ReLU would hide a bad hidden weight from the loss); the loss and
+   * every gradient always before the update: whatever is not finite is returned, and that batch
+   * changes no weight.
    */
-  private trainStep([x, y]: [Tensor, Tensor], rows: Int32Array, plan: Plan, compiled: Compiled): { loss: number; correct: number } {
+  private trainStep([x, y]: [Tensor, Tensor], rows: Int32Array, plan: Plan, compiled: Compiled, checkWeights: boolean): StepResult {
     const params = this.trainableWeights;
+    const none = { badWeight: null, badGradient: null };
     return scoped(() => {
+      const badWeight = checkWeights ? firstNonFiniteOf(params, (p) => p) : null;
+      if (badWeight !== null) return { loss: Number.NaN, correct: 0, ...none, badWeight };
       const xb = gatherRows(x, rows), yb = gatherRows(y, rows); // gather the batch
       for (const p of params) p.zeroGrad();
       const output = this.forward(plan, xb, true); // forward
       const loss = computeLoss(compiled.loss, output, yb, plan.fromLogits); // loss
       const value = loss.item();
-      if (!Number.isFinite(value)) return { loss: value, correct: 0 };
+      if (!Number.isFinite(value)) return { loss: value, correct: 0, ...none };
       loss.backward(); // backward: every parameter's .grad
+      const badGradient = firstNonFiniteOf(params, (p) => p.grad);
+      if (badGradient !== null) return { loss: value, correct: 0, ...none, badGradient };
       compiled.optimizer.step(params); // update
-      return { loss: value, correct: this.countCorrect(compiled, output, yb, plan) };
+      return { loss: value, correct: this.countCorrect(compiled, output, yb, plan), ...none };
     });
   }
 
@@ -430,7 +527,7 @@ export class Sequential {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(n, start + batchSize);
       scoped(() => noGrad(() => {
-        const xb = sliceRows(x, start, end), yb = sliceRows(y, start, end);
+        const xb = batchOf(x, start, end), yb = batchOf(y, start, end);
         const output = this.forward(plan, xb, false);
         totals.lossSum += computeLoss(compiled.loss, output, yb, plan.fromLogits).item() * (end - start);
         totals.correct += this.countCorrect(compiled, output, yb, plan);
@@ -450,25 +547,33 @@ export class Sequential {
     checkX(x, 'predict()');
     this.ensureBuilt(x, 'predict()');
     const n = x.shape[0];
-    const outShape = [n, ...this.outputShape!];
-    const out = persistent(() => tensor(new Float32Array(outShape.reduce((a, b) => a * b, 1)), outShape));
+    // The result lives in the JS heap, as garbage the collector counts: a predict loop is flat.
+    const out = onHost(() => zeros([n, ...this.outputShape!]));
     const rowSize = n === 0 ? 0 : out.size / n;
     const plan = this.steps(null);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       scoped(() => noGrad(() => {
-        const output = this.forward(plan, sliceRows(x, start, end), false);
+        const output = this.forward(plan, batchOf(x, start, end), false);
+        const bad = firstNonFinite(output);
+        if (bad >= 0) {
+          // The inputs were checked finite, and the weights are (setWeights, loading and fit see to it).
+          throw new Error(
+            `wasmgrad: predict() got finite inputs, but the outputs overflowed: ${output.data[bad]} at sample ${start + Math.floor(bad / rowSize)} ` +
+              `(output ${bad % rowSize}); float32 holds at most ~3.4e38: scale the inputs down (e.g. pixels to [0, 1])`,
+          );
+        }
         out.data.set(output.data, start * rowSize);
       }));
     }
-    return keep(out);
+    return out;
   }
 
   // ---- weights and summary ---------------------------------------------------------------------
 
   /** Copies of every weight, in Keras' order and layout (Dense: kernel [in, out], then bias [out]). */
   getWeights(): Tensor[] {
-    return persistent(() => this.trainableWeights.map((w) => tensor(w.data, w.shape)));
+    return onHost(() => this.trainableWeights.map((w) => tensor(w.data, w.shape)));
   }
 
   /** Sets every weight from a list in getWeights()' order; each entry must have the right size. */
@@ -480,9 +585,19 @@ export class Sequential {
     // Check everything before writing anything, so a bad list leaves the model untouched.
     const sources = Array.from(weights, (w, i) => {
       const values = w instanceof Tensor ? w.data : w;
+      if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+        throw new Error(`wasmgrad: setWeights expected weight ${i} (${targets[i].name}) as a Tensor or a list of numbers, got ${describeValue(values)}`);
+      }
       if (values.length !== targets[i].size || (w instanceof Tensor && w.shape.join() !== targets[i].shape.join())) {
         const given = w instanceof Tensor ? `shape ${formatShape(w.shape)}` : `${values.length} values`;
         throw new Error(`wasmgrad: setWeights expected weight ${i} (${targets[i].name}) to have shape ${formatShape(targets[i].shape)}, got ${given}`);
+      }
+      // Float32Array.set would turn "0.5" into 0.5 and anything else into NaN without a word.
+      for (let k = 0; k < values.length; k++) {
+        const v: unknown = values[k];
+        if (typeof v !== 'number' || v - v !== 0) {
+          throw new Error(`wasmgrad: setWeights expected finite numbers in weight ${i} (${targets[i].name}), got ${describeValue(v)} at element ${k}`);
+        }
       }
       return values;
     });
@@ -523,7 +638,7 @@ export class Sequential {
   summaryText(): string {
     this.requireBuilt('summary()');
     let shape: number[] = this.inputShape!;
-    const rows = this.layers.map((layer) => {
+    const rows = this.stack.map((layer) => {
       shape = layer.computeOutputShape(shape);
       return { name: layer.name, className: layer.className, outputShape: [null, ...shape], params: layer.countParams() };
     });

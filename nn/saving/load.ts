@@ -6,7 +6,7 @@
 // SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
 // the model it builds; a problem is a SavedModelError naming the file and what is wrong.
 
-import { describeValue, formatShape, globalRandom, type Optimizer } from '../../engine/index.js';
+import { describeIndex, describeValue, formatShape, globalRandom, withAllocationBudget, type Optimizer } from '../../engine/index.js';
 import { Dropout } from '../layers/index.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { resolveLoss, resolveMetrics } from '../losses.js';
@@ -14,8 +14,12 @@ import {
   SavedModelError, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
+import { modelFolderCandidates, olderLeftovers, readModelJson, readWeights, type Candidate } from './folder.js';
 import { sha256Hex } from './sha256.js';
 import { isTfjsModelJson, loadTfjsModel, modelFromTfjsArtifacts } from './tfjs.js';
+
+/** The most bytes a model.json may have: it holds configs and a manifest, never the numbers. */
+const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
 
 function bytesOf(weights: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (weights instanceof ArrayBuffer) return new Uint8Array(weights);
@@ -46,14 +50,28 @@ function buildModel<M extends LoadableModel>(
         return fail(`model.layers[${i}] (${saved.className} ${JSON.stringify(saved.config.name)}) cannot be recreated: ${reason(error)}`);
       }
     });
+    // The manifest says how many bytes the weights take: building (which a model does as layers
+    // join it, when their input shape is known) may allocate that much plus rounding, never more,
+    // so a config that lies (units: 250000000) fails before it allocates.
+    const budget = json.weights.byteLength + 64 * (json.weights.tensors.length + 4) + 2 ** 16;
     let model: M;
     try {
-      model = makeModel(layers, json.model.name);
-      model.build(json.model.inputShape);
+      model = withAllocationBudget(budget, () => {
+        const built = makeModel(layers, json.model.name);
+        built.build(json.model.inputShape);
+        return built;
+      });
     } catch (error) {
+      // Layers build in order and mark themselves built before allocating: the last marked failed.
+      const at = layers.map((l) => l.built).lastIndexOf(true);
+      if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) {
+        return fail(
+          `model.layers[${at}] (${json.model.layers[at].className} ${JSON.stringify(layers[at].name)}) needs more weights than the ` +
+            `${json.weights.byteLength} bytes the manifest lists for ${files.weights}: its config does not match the saved weights`,
+        );
+      }
       return fail(`the layers in model.layers do not form a model for inputs of shape ${formatShape(json.model.inputShape)}: ${reason(error)}`);
     }
-
     let optimizer: Optimizer | null = null;
     if (json.training !== null) {
       const { loss, metrics, optimizer: saved } = json.training;
@@ -99,8 +117,16 @@ function buildModel<M extends LoadableModel>(
       }
     });
 
-    // Everything checked: now copy the numbers in. Nothing below can fail on the data.
+    // Every number must be finite: a checksum only proves the bytes are what was written.
     const values = entries.map((entry) => readFloats(bytes, entry.byteOffset, entry.byteLength / 4));
+    values.forEach((v, i) => {
+      for (let k = 0; k < v.length; k++) {
+        if (v[k] - v[k] !== 0) {
+          throw new SavedModelError(files.weights, `tensor '${entries[i].name}' holds ${v[k]} at ${describeIndex(entries[i].shape, k)}; saved weights must be finite numbers`);
+        }
+      }
+    });
+    // Everything checked: now copy the numbers in. Nothing below can fail on the data.
     const weightCount = model.trainableWeights.length;
     model.setWeights(values.slice(0, weightCount));
     if (optimizer !== null) {
@@ -130,6 +156,12 @@ export function loadModelFromArtifacts<M extends LoadableModel>(
   makeModel: ModelFactory<M>,
   options: LoadOptions = {},
 ): M {
+  if (artifacts === null || typeof artifacts !== 'object' || !('modelJson' in artifacts) || !('weights' in artifacts)) {
+    const missing = artifacts !== null && typeof artifacts === 'object' ? ` (${'modelJson' in artifacts ? 'weights' : 'modelJson'} is missing)` : '';
+    throw new Error(
+      `wasmgrad: loadModelFromArtifacts expected artifacts { modelJson, weights } (what model.toArtifacts() returns), got ${describeValue(artifacts)}${missing}`,
+    );
+  }
   let value: unknown = artifacts.modelJson;
   if (typeof value === 'string') {
     try {
@@ -145,28 +177,69 @@ export function loadModelFromArtifacts<M extends LoadableModel>(
 
 /**
  * Rebuilds a model with makeModel from the folder `path` written by saveModel (Node), or from the
- * path of its model.json: model.json is read and checked before the weights. A model.json in
- * TensorFlow.js' Layers format goes to tfjs.ts. nn/models.ts binds it to Sequential.
+ * path of a model.json; a model.json in TensorFlow.js' Layers format goes to tfjs.ts. Each file is
+ * read bounded (files/read.ts: regular files only; model.json at most 16 MiB, checked before
+ * weights.bin is read; weights.bin exactly the size its manifest declares). A save interrupted
+ * by a crash leaves a pair of files that verifies in the folder or its working folder
+ * (folder.ts): the folder's own pair is tried first, then those. nn/models.ts binds it to Sequential.
  */
 export async function loadModel<M extends LoadableModel>(path: string, makeModel: ModelFactory<M>, options: LoadOptions = {}): Promise<M> {
-  const fs = await import('node:fs/promises');
-  const { dirname, join, resolve } = await import('node:path');
-  if (typeof path !== 'string' || path === '') {
-    throw new Error(`wasmgrad: loadModel expected the path of a saved model's folder (or of its model.json), got ${describeValue(path)}`);
+  if (typeof path !== 'string' || path === '') throw new Error(`wasmgrad: loadModel expected a folder name (a non-empty string), got ${describeValue(path)}`);
+  if (path.endsWith('.json')) {
+    // 'dir/model.json' is the folder 'dir'; any other .json (TF.js' browser downloads name theirs
+    // 'my-model.json') can only be TensorFlow.js' format, whose manifest names its weight files.
+    const { basename, dirname } = await import('node:path');
+    if (basename(path) !== 'model.json') return loadTfjsModel(path, undefined, makeModel);
+    path = dirname(path);
   }
-  const folder = resolve(path).endsWith('.json') ? dirname(resolve(path)) : resolve(path);
-  const files: FileNames = { modelJson: resolve(path).endsWith('.json') ? resolve(path) : join(folder, 'model.json'), weights: join(folder, 'weights.bin') };
-  const read = async (file: string): Promise<Uint8Array> => {
+  const digest = await nodeDigest();
+  const candidates = await modelFolderCandidates(path);
+  let firstError: unknown = null;
+  for (const candidate of candidates) {
     try {
-      return await fs.readFile(file);
+      return await loadCandidate(candidate, digest, makeModel, options);
+    } catch (error) {
+      if (!(error instanceof SavedModelError)) throw error;
+      firstError ??= error;
+    }
+  }
+  const older = await olderLeftovers(path);
+  if (older.length > 0) {
+    throw new SavedModelError(
+      candidates[0].modelJson,
+      `${reasonOf(firstError)}; an interrupted save of an earlier wasmgrad left ${older.join(', ')}: a saved model may be in there (load it with loadModel on that folder)`,
+    );
+  }
+  if (candidates.length > 1) {
+    throw new SavedModelError(
+      candidates[0].modelJson,
+      `${reasonOf(firstError)}; an unfinished save was also found in ${candidates[1].modelJson.replace(/\/model\.json$/, '')}, but it does not hold a complete model either`,
+    );
+  }
+  throw firstError;
+}
+
+const reasonOf = (error: unknown) => (error as Error).message.replace(/^wasmgrad: /, '');
+
+async function loadCandidate<M extends LoadableModel>(candidate: Candidate, digest: Digest, makeModel: ModelFactory<M>, options: LoadOptions): Promise<M> {
+  const files: FileNames = { modelJson: candidate.modelJson, weights: candidate.weights };
+  const read = async (file: string, reader: () => Promise<Uint8Array>): Promise<Uint8Array> => {
+    try {
+      return await reader();
     } catch (error) {
       const code = errorCode(error);
-      if (code === 'ENOENT') throw new SavedModelError(file, `not found; is ${folder} a folder written by model.save()?`);
+      const longer = /has (\d+) bytes, more than the (\d+) expected/.exec(reason(error));
+      if (longer !== null && file === candidate.weights) {
+        throw new SavedModelError(file, `is longer than its manifest says: it holds ${longer[1]} bytes, but the manifest in ${candidate.modelJson} lists ${longer[2]}`);
+      }
+      if (/does not exist/.test(reason(error)) || code === 'ENOENT') {
+        throw new SavedModelError(file, `not found; is ${file.replace(/\/[^/]*$/, '')} a folder written by model.save()? (no saved model there)`);
+      }
       throw new SavedModelError(file, `cannot be read: ${reason(error)}`);
     }
   };
   // model.json first, checked before weights.bin is read: a wrong format or version is the clearer message.
-  const text = new TextDecoder().decode(await read(files.modelJson));
+  const text = new TextDecoder().decode(await read(files.modelJson, () => readModelJson(files.modelJson, MAX_MODEL_JSON_BYTES)));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -175,7 +248,6 @@ export async function loadModel<M extends LoadableModel>(path: string, makeModel
   }
   if (isTfjsModelJson(value)) return loadTfjsModel(files.modelJson, value, makeModel);
   const json = checkModelJson(value, files.modelJson);
-  const bytes = await read(files.weights);
-  return buildModel(json, bytes, files, await nodeDigest(), makeModel, options);
+  const bytes = await read(files.weights, () => readWeights(files.weights, json.weights.byteLength));
+  return buildModel(json, bytes, files, digest, makeModel, options);
 }
-

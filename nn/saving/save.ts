@@ -1,16 +1,17 @@
 // nn/saving/save.ts — writing a model in the saved form (format.ts): in memory with
 // modelToArtifacts (no Node imports, for browsers: store the parts in IndexedDB, send them over the
-// network...), and on disk with saveModel, built on it: node:fs loaded on demand, and an atomic
-// replace of the folder, so a reader sees the old model or the new one, never a mix. With
-// { format: 'tfjs' } the same writer takes TensorFlow.js' files from tfjs.ts.
+// network...), and on disk with saveModel, built on it: folder.ts writes the two files by steps
+// after which a crash at any point leaves a model that loads (the old one or the new one). With
+// { format: 'tfjs' } the same two files hold TensorFlow.js' Layers format, from tfjs.ts.
 
 import { describeValue, globalRandom, type Optimizer } from '../../engine/index.js';
 import { Dropout } from '../layers/index.js';
 import { layerClassNames } from '../layers/registry.js';
 import {
-  FORMAT_NAME, FORMAT_VERSION, SavedModelError, errorCode, nodeDigest, optimizerBuilders, reason, tensorsOf, writeFloats,
+  FORMAT_NAME, FORMAT_VERSION, SavedModelError, nodeDigest, optimizerBuilders, tensorsOf, writeFloats,
   type CompileSettings, type Digest, type ModelArtifacts, type ModelJson, type SavableModel, type SavedLayer, type TensorEntry,
 } from './format.js';
+import { SavedModelFolderError, writeModelFolder } from './folder.js';
 import { sha256Hex } from './sha256.js';
 import { modelToTfjs } from './tfjs.js';
 
@@ -98,6 +99,7 @@ export interface SaveOptions {
  * weights.bin is not ours to replace, and is refused.
  */
 export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string, options: SaveOptions = {}): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new Error(`wasmgrad: save expected a folder name (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error(`wasmgrad: save expected options such as { format: 'tfjs' }, got ${describeValue(options)}`);
   }
@@ -107,79 +109,14 @@ export async function saveModel(model: SavableModel, compiled: CompileSettings |
   }
   // Both formats are the same two files: model.json and weights.bin.
   const artifacts = format === 'tfjs' ? modelToTfjs(model) : modelToArtifacts(model, compiled, await nodeDigest());
-  await writeFolderAtomically(path, {
-    modelJson: new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n'),
+  const files = {
     weights: new Uint8Array(artifacts.weights),
-  });
-}
-
-/** Writes model.json and weights.bin as the folder `path`, replacing a saved model there atomically (see saveModel). */
-async function writeFolderAtomically(path: string, contents: { modelJson: Uint8Array; weights: Uint8Array }): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { basename, dirname, join, resolve } = await import('node:path');
-  const target = resolve(path);
-  const parent = dirname(target);
-  const name = basename(target);
-
-  let replacing = false;
+    modelJson: new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n'),
+  };
   try {
-    const stat = await fs.stat(target);
-    if (!stat.isDirectory()) throw new SavedModelError(target, 'exists and is not a folder; refusing to replace it with a saved model');
-    const foreign = (await fs.readdir(target)).filter((entry) => entry !== 'model.json' && entry !== 'weights.bin');
-    if (foreign.length > 0) {
-      throw new SavedModelError(target, `is a folder holding other files (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); refusing to replace it with a saved model`);
-    }
-    replacing = true;
+    await writeModelFolder(path, files);
   } catch (error) {
-    if (error instanceof SavedModelError) throw error;
-    if (errorCode(error) !== 'ENOENT') throw new SavedModelError(target, `cannot be examined before saving: ${reason(error)}`);
-  }
-
-  // Hidden names beside the target, unique per attempt. Math.random, not the seeded generator:
-  // saving must not change the random stream training goes on with.
-  const unique = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  const temporary = join(parent, `.${name}.saving-${unique}`);
-  const old = join(parent, `.${name}.old-${unique}`);
-  try {
-    await fs.mkdir(parent, { recursive: true });
-    await fs.mkdir(temporary);
-    const files: [string, Uint8Array][] = [['weights.bin', contents.weights], ['model.json', contents.modelJson]];
-    for (const [file, data] of files) {
-      const handle = await fs.open(join(temporary, file), 'w');
-      try {
-        await handle.writeFile(data);
-        await handle.sync(); // on disk before the rename makes it visible
-      } finally {
-        await handle.close();
-      }
-    }
-    if (replacing) {
-      await fs.rename(target, old);
-      try {
-        await fs.rename(temporary, target);
-      } catch (error) {
-        try {
-          await fs.rename(old, target);
-        } catch {
-          throw new SavedModelError(target, `could not be saved (${reason(error)}), and the previous model could not be put back: it is in ${old}`);
-        }
-        throw error;
-      }
-      // The new model is in place; a leftover old copy is clutter, not a failure.
-      await fs.rm(old, { recursive: true, force: true }).catch(() => undefined);
-    } else {
-      await fs.rename(temporary, target);
-    }
-  } catch (error) {
-    await fs.rm(temporary, { recursive: true, force: true }).catch(() => undefined);
-    if (error instanceof SavedModelError) throw error;
-    throw new SavedModelError(target, `could not be saved: ${reason(error)}; ${replacing ? 'the previous model there is unchanged' : 'nothing was written'}`);
-  }
-  // Make the renames themselves durable; not every platform can open a folder (Windows), so best effort.
-  try {
-    const dir = await fs.open(parent, 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch {
-    /* the files are already flushed; only the rename might be lost on power failure */
+    if (error instanceof SavedModelFolderError) throw new SavedModelError(error.path, error.problem);
+    throw error;
   }
 }

@@ -5,6 +5,7 @@
 
 import { formatShape, globalRandom } from '../../engine/index.js';
 import { TfjsFormatError, planTfjs, readTfjsWeights, toTfjs, type ModelDescription, type TfjsModelJson, type TfjsPlan, type WeightValues } from '../../formats/tfjs.js';
+import { FileReadError } from '../../files/read.js';
 import { readTfjsModel } from '../../formats/tfjs-files.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { SavedModelError, reason, type LoadableModel, type ModelFactory, type SavableModel } from './format.js';
@@ -48,9 +49,11 @@ export function modelToTfjs(model: SavableModel): TfjsArtifacts {
   return { modelJson, weights: weightData.buffer as ArrayBuffer };
 }
 
-/** Our errors carry a file and a problem; so do the format's: one class for the user to catch. */
+/** Our errors carry a file and a problem; so do the format's and the file reader's: one class for the user to catch. */
 function asSavedModelError(error: unknown): unknown {
-  return error instanceof TfjsFormatError ? new SavedModelError(error.file, error.problem) : error;
+  if (error instanceof TfjsFormatError) return new SavedModelError(error.file, error.problem);
+  if (error instanceof FileReadError) return new SavedModelError(error.path, `cannot be read: ${reason(error)}`);
+  return error;
 }
 
 /**
@@ -114,10 +117,13 @@ export function modelFromTfjsArtifacts<M extends LoadableModel>(value: unknown, 
   }
 }
 
-/** A model from a folder (or model.json) in TensorFlow.js' Layers format, model.json already parsed. */
+/**
+ * A model from TensorFlow.js' Layers format on disk: `file` is its model.json, `value` the JSON
+ * when loadModel has already read it (bounded), else undefined and it is read here.
+ */
 export async function loadTfjsModel<M extends LoadableModel>(file: string, value: unknown, makeModel: ModelFactory<M>): Promise<M> {
   try {
-    const { plan, weights } = await readTfjsModel(file, { file, value });
+    const { plan, weights } = await readTfjsModel(file, value === undefined ? undefined : { file, value });
     return modelFromTfjsPlan(plan, weights, file, makeModel);
   } catch (error) {
     throw asSavedModelError(error);

@@ -98,6 +98,16 @@ describe('loadModel on files written by TensorFlow.js', () => {
     expect(maxDifference(model.predict(x).data, theirs)).toBeLessThan(1e-5);
   });
 
+  it("reads TF.js' browser downloads, named by the model (my-model.json beside my-model.weights.bin)", async () => {
+    const model = trainedModel();
+    const { modelJson, weights } = model.toArtifacts({ format: 'tfjs' });
+    modelJson.weightsManifest[0].paths = ['./my-model.weights.bin'];
+    writeFileSync(join(folder, 'my-model.json'), JSON.stringify(modelJson));
+    writeFileSync(join(folder, 'my-model.weights.bin'), new Uint8Array(weights));
+    const again = await loadModel(join(folder, 'my-model.json'));
+    expect(Array.from(again.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+  });
+
   it('names the file and the problem as a SavedModelError', async () => {
     const dir = join(folder, 'broken');
     mkdirSync(dir);
