@@ -3,7 +3,7 @@
 // optimizer or generator state (the format has no place for ours; our own format keeps them).
 // Like the rest of the saving room it sees the model through SavableModel and ModelFactory only.
 
-import { formatShape, globalRandom } from '../../engine/index.js';
+import { describeIndex, formatShape, globalRandom, withAllocationBudget } from '../../engine/index.js';
 import { TfjsFormatError, planTfjs, readTfjsWeights, toTfjs, type ModelDescription, type TfjsModelJson, type TfjsPlan, type WeightValues } from '../../formats/tfjs.js';
 import { FileReadError } from '../../files/read.js';
 import { readTfjsModel } from '../../formats/tfjs-files.js';
@@ -74,11 +74,21 @@ export function modelFromTfjsPlan<M extends LoadableModel>(plan: TfjsPlan, weigh
         return fail(`layer '${String(saved.config.name)}' (${saved.className}) cannot be recreated: ${reason(error)}`);
       }
     });
+    // The manifest says how many bytes the weights take: building may allocate that (and a little
+    // for bookkeeping), so a config asking for more (units: 250000000) fails small, as in load.ts.
+    const budget = 4 * weights.reduce((n, w) => n + w.values.length, 0) + 64 * (weights.length + 4) + 2 ** 16;
     let model: M;
     try {
-      model = makeModel(layers, plan.model.name);
-      model.build(plan.model.inputShape);
+      model = withAllocationBudget(budget, () => {
+        const built = makeModel(layers, plan.model.name);
+        built.build(plan.model.inputShape);
+        return built;
+      });
     } catch (error) {
+      const at = layers.map((l) => l.built).lastIndexOf(true);
+      if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) {
+        return fail(`layer '${layers[at].name}' (${layers[at].className}) needs more weights than the manifest lists: its config does not match the saved weights`);
+      }
       return fail(`the layers do not form a model for inputs of shape ${formatShape(plan.model.inputShape)}: ${reason(error)}`);
     }
     const params = model.trainableWeights;
@@ -91,6 +101,12 @@ export function modelFromTfjsPlan<M extends LoadableModel>(plan: TfjsPlan, weigh
         fail(`layer weight '${param.name}' has shape ${formatShape(param.shape)}, but the file's '${w.name}' has shape ${formatShape(w.shape)}`);
       }
     });
+    // Every number must be finite: NaN or Infinity in a weight would silently spoil every prediction.
+    for (const w of weights) {
+      for (let k = 0; k < w.values.length; k++) {
+        if (w.values[k] - w.values[k] !== 0) fail(`weight '${w.name}' holds ${w.values[k]} at ${describeIndex(w.shape, k)}; saved weights must be finite numbers`);
+      }
+    }
     model.setWeights(weights.map((w) => w.values));
     return model;
   } finally {

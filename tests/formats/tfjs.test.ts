@@ -316,6 +316,23 @@ describe('files that cannot be loaded', () => {
     expect(() => modelFromTfjs(wrongShape, converterWeights)).toThrow(/'dense\/kernel' has shape \[4, 3\], but the file's 'dense\/kernel' has shape \[3, 4\]/);
   });
 
+  it('a config asking for more weights than the manifest lists fails small, and non-finite weights are refused', () => {
+    const huge = structuredClone(keras2ModelJson(['w.bin'])) as Record<string, any>;
+    layersOf(huge)[2].config.units = 250_000_000;
+    huge.weightsManifest[0].weights[0].shape = [4, 250_000_000];
+    huge.weightsManifest[0].weights[1].shape = [250_000_000];
+    huge.weightsManifest[0].weights.splice(2, 2);
+    layersOf(huge).splice(3, 2);
+    // The manifest claims 5 GB that the data does not hold: refused before any layer is built.
+    expect(() => modelFromTfjs(huge, converterWeights)).toThrow(/weights take 5000000000 bytes, but the weight data given holds 92/);
+    const lying = structuredClone(keras2ModelJson(['w.bin'])) as Record<string, any>;
+    layersOf(lying)[4].config.units = 250_000_000; // the manifest still lists dense_1 as [3, 2]
+    expect(() => modelFromTfjs(lying, converterWeights)).toThrow(/layer 'dense_1' \(Dense\) needs more weights than the manifest lists/);
+    const poisoned = converterWeights.slice();
+    poisoned[13] = NaN;
+    expect(() => modelFromTfjs(keras2ModelJson(['w.bin']), poisoned)).toThrow(/weight 'dense\/bias' holds NaN at element 1; saved weights must be finite numbers/);
+  });
+
   it('a layer TF.js cannot be given is refused when saving, naming it', () => {
     const described = { name: 'm', inputShape: [2], layers: [{ className: 'Conv3D', config: { name: 'c' } }], weights: [] };
     expect(() => toTfjs(described, 'wasmgrad')).toThrow(/cannot save layer 0 \('c', a Conv3D\) in TensorFlow.js' format/);
