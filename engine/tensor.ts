@@ -41,7 +41,7 @@ export class Storage {
   ptr = -1;
   /** The numbers, while they live in the JavaScript heap; null while they live in a block. */
   host: Float32Array | null = null;
-  /** The scope that ends this block's life (it was allocated or moved in there), or null. */
+  /** @internal The scope that ends this block's life (it was allocated or moved in there), or null. */
   scope: Scope | null = null;
   /** What the scope's end does with the block: give it back, or move the numbers to the JS heap. */
   atScopeEnd: 'release' | 'toHost' = 'release';

@@ -4,7 +4,7 @@
 // checks and the order of its tensors live here; save.ts writes it, load.ts reads it.
 // Not here: Keras' .keras/HDF5 files, custom layer classes; TensorFlow.js' format is tfjs.ts'.
 
-import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, type RandomState, type Tensor } from '../../engine/index.js';
+import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, withAllocationBudget, type RandomState, type Tensor } from '../../engine/index.js';
 import type { Layer } from '../layers/index.js';
 import type { LossName, MetricName } from '../losses.js';
 
@@ -176,6 +176,32 @@ export interface LoadableModel extends SavableModel {
 
 /** How loading makes the model from its rebuilt layers; nn/models.ts passes Sequential's constructor. */
 export type ModelFactory<M extends LoadableModel> = (layers: Layer[], name: string) => M;
+
+/**
+ * Makes the model and builds it for `inputShape` (which a model does as layers join it, when their
+ * input shape is known), allowing it to allocate only the bytes the saved weights take plus
+ * rounding, so that a config that lies (units: 250000000) fails before it allocates. Returns the
+ * model, or the index of the layer that asked for more; any other error is thrown as it is.
+ */
+export function buildWithinBudget<M extends LoadableModel>(
+  makeModel: ModelFactory<M>, layers: Layer[], name: string, inputShape: readonly number[], weightBytes: number, tensorCount: number,
+): { model: M } | { overBudget: number } {
+  const budget = weightBytes + 64 * (tensorCount + 4) + 2 ** 16;
+  try {
+    return {
+      model: withAllocationBudget(budget, () => {
+        const built = makeModel(layers, name);
+        built.build(inputShape);
+        return built;
+      }),
+    };
+  } catch (error) {
+    // Layers build in order and mark themselves built before allocating: the last marked failed.
+    const at = layers.map((l) => l.built).lastIndexOf(true);
+    if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) return { overBudget: at };
+    throw error;
+  }
+}
 
 // ---- what a model holds, in the order the manifest lists it ---------------------------------------
 

@@ -6,12 +6,12 @@
 // SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
 // the model it builds; a problem is a SavedModelError naming the file and what is wrong.
 
-import { describeIndex, describeValue, formatShape, globalRandom, withAllocationBudget, type Optimizer } from '../../engine/index.js';
+import { describeIndex, describeValue, formatShape, globalRandom, type Optimizer } from '../../engine/index.js';
 import { Dropout } from '../layers/index.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { resolveLoss, resolveMetrics } from '../losses.js';
 import {
-  SavedModelError, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
+  SavedModelError, buildWithinBudget, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
 import { modelFolderCandidates, olderLeftovers, readModelJson, readWeights, type Candidate } from './folder.js';
@@ -50,28 +50,21 @@ function buildModel<M extends LoadableModel>(
         return fail(`model.layers[${i}] (${saved.className} ${JSON.stringify(saved.config.name)}) cannot be recreated: ${reason(error)}`);
       }
     });
-    // The manifest says how many bytes the weights take: building (which a model does as layers
-    // join it, when their input shape is known) may allocate that much plus rounding, never more,
-    // so a config that lies (units: 250000000) fails before it allocates.
-    const budget = json.weights.byteLength + 64 * (json.weights.tensors.length + 4) + 2 ** 16;
-    let model: M;
+    // The manifest says how many bytes the weights take; building may allocate no more.
+    let built: { model: M } | { overBudget: number };
     try {
-      model = withAllocationBudget(budget, () => {
-        const built = makeModel(layers, json.model.name);
-        built.build(json.model.inputShape);
-        return built;
-      });
+      built = buildWithinBudget(makeModel, layers, json.model.name, json.model.inputShape, json.weights.byteLength, json.weights.tensors.length);
     } catch (error) {
-      // Layers build in order and mark themselves built before allocating: the last marked failed.
-      const at = layers.map((l) => l.built).lastIndexOf(true);
-      if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) {
-        return fail(
-          `model.layers[${at}] (${json.model.layers[at].className} ${JSON.stringify(layers[at].name)}) needs more weights than the ` +
-            `${json.weights.byteLength} bytes the manifest lists for ${files.weights}: its config does not match the saved weights`,
-        );
-      }
       return fail(`the layers in model.layers do not form a model for inputs of shape ${formatShape(json.model.inputShape)}: ${reason(error)}`);
     }
+    if ('overBudget' in built) {
+      const at = built.overBudget;
+      return fail(
+        `model.layers[${at}] (${json.model.layers[at].className} ${JSON.stringify(layers[at].name)}) needs more weights than the ` +
+          `${json.weights.byteLength} bytes the manifest lists for ${files.weights}: its config does not match the saved weights`,
+      );
+    }
+    const model = built.model;
     let optimizer: Optimizer | null = null;
     if (json.training !== null) {
       const { loss, metrics, optimizer: saved } = json.training;

@@ -3,12 +3,12 @@
 // optimizer or generator state (the format has no place for ours; our own format keeps them).
 // Like the rest of the saving room it sees the model through SavableModel and ModelFactory only.
 
-import { describeIndex, formatShape, globalRandom, withAllocationBudget } from '../../engine/index.js';
+import { describeIndex, formatShape, globalRandom } from '../../engine/index.js';
 import { TfjsFormatError, planTfjs, readTfjsWeights, toTfjs, type ModelDescription, type TfjsModelJson, type TfjsPlan, type WeightValues } from '../../formats/tfjs.js';
 import { FileReadError } from '../../files/read.js';
 import { readTfjsModel } from '../../formats/tfjs-files.js';
 import { layerFromConfig } from '../layers/registry.js';
-import { SavedModelError, reason, type LoadableModel, type ModelFactory, type SavableModel } from './format.js';
+import { SavedModelError, buildWithinBudget, reason, type LoadableModel, type ModelFactory, type SavableModel } from './format.js';
 
 /** What model.json's generatedBy says for models saved here. */
 const GENERATED_BY = 'wasmgrad';
@@ -74,23 +74,19 @@ export function modelFromTfjsPlan<M extends LoadableModel>(plan: TfjsPlan, weigh
         return fail(`layer '${String(saved.config.name)}' (${saved.className}) cannot be recreated: ${reason(error)}`);
       }
     });
-    // The manifest says how many bytes the weights take: building may allocate that (and a little
-    // for bookkeeping), so a config asking for more (units: 250000000) fails small, as in load.ts.
-    const budget = 4 * weights.reduce((n, w) => n + w.values.length, 0) + 64 * (weights.length + 4) + 2 ** 16;
-    let model: M;
+    // The manifest says how many bytes the weights take; building may allocate no more.
+    const weightBytes = 4 * weights.reduce((n, w) => n + w.values.length, 0);
+    let built: { model: M } | { overBudget: number };
     try {
-      model = withAllocationBudget(budget, () => {
-        const built = makeModel(layers, plan.model.name);
-        built.build(plan.model.inputShape);
-        return built;
-      });
+      built = buildWithinBudget(makeModel, layers, plan.model.name, plan.model.inputShape, weightBytes, weights.length);
     } catch (error) {
-      const at = layers.map((l) => l.built).lastIndexOf(true);
-      if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) {
-        return fail(`layer '${layers[at].name}' (${layers[at].className}) needs more weights than the manifest lists: its config does not match the saved weights`);
-      }
       return fail(`the layers do not form a model for inputs of shape ${formatShape(plan.model.inputShape)}: ${reason(error)}`);
     }
+    if ('overBudget' in built) {
+      const layer = layers[built.overBudget];
+      return fail(`layer '${layer.name}' (${layer.className}) needs more weights than the manifest lists: its config does not match the saved weights`);
+    }
+    const model = built.model;
     const params = model.trainableWeights;
     if (params.length !== weights.length) {
       fail(`the layers need ${params.length} weights (${params.map((p) => p.name).join(', ')}), the file gives ${weights.length}`);
