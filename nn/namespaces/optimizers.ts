@@ -3,4 +3,6 @@
 
 export { Optimizer, SGD, RMSprop, Adam } from '../../engine/index.js';
 export type { SGDOptions, RMSpropOptions, AdamOptions, OptimizerState } from '../../engine/index.js';
+export { schedules } from '../optimizers.js';
 export type { OptimizerIdentifier } from '../optimizers.js';
+export type { ExponentialDecayOptions, PiecewiseConstantDecayOptions, CosineDecayOptions } from '../../engine/index.js';

@@ -4,9 +4,10 @@
 // checks and the order of its tensors live here; save.ts writes it, load.ts reads it.
 // Not here: Keras' .keras/HDF5 files, custom layer classes; TensorFlow.js' format is tfjs.ts'.
 
-import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, withAllocationBudget, type RandomState, type Tensor } from '../../engine/index.js';
+import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, withAllocationBudget, type OptimizerConfig, type RandomState, type Tensor } from '../../engine/index.js';
 import type { Layer } from '../layers/index.js';
-import type { LossName, MetricName } from '../losses.js';
+import type { LossName } from '../losses.js';
+import type { MetricLike, SavedMetric } from '../metrics.js';
 
 /** What model.json's `format` says; anything else is not ours. */
 export const FORMAT_NAME = 'wasmgrad-model';
@@ -50,8 +51,11 @@ export interface ModelJson {
   /** The compile() settings and the optimizer's progress, or null for a model never compiled. */
   training: {
     loss: string;
-    metrics: string[];
-    optimizer: { name: string; config: Record<string, number | boolean | string>; iterations: number };
+    /** Metric names ('accuracy'), or { className, config } for metrics with options (Precision, AUC...). */
+    metrics: SavedMetric[];
+    /** compile()'s weightedMetrics (absent in files from before they existed: none). */
+    weightedMetrics?: SavedMetric[];
+    optimizer: { name: string; config: OptimizerConfig; iterations: number };
   } | null;
   /**
    * The global generator (engine/random.ts) when the model was saved. It drives shuffling and
@@ -89,7 +93,8 @@ export interface LoadOptions {
 export interface CompileSettings {
   optimizer: Optimizer;
   loss: string;
-  metrics: readonly string[];
+  metrics: readonly SavedMetric[];
+  weightedMetrics: readonly SavedMetric[];
 }
 
 /** A saved model that cannot be read or written: names the file (or folder) and the problem. */
@@ -124,12 +129,21 @@ export function reason(error: unknown): string {
 
 // ---- optimizers by name --------------------------------------------------------------------------
 
+/** The type of an optimizer config value: 'rate' is a number or a schedule's { className, config }. */
+export type ConfigType = 'number' | 'boolean' | 'rate';
+
 /** How to recreate each optimizer from its getConfig(): the keys it takes and their types. */
-export const optimizerBuilders: Record<string, { keys: Record<string, 'number' | 'boolean'>; make: (config: never) => Optimizer }> = {
-  adam: { keys: { learningRate: 'number', beta1: 'number', beta2: 'number', epsilon: 'number' }, make: (c) => new Adam(c) },
-  sgd: { keys: { learningRate: 'number', momentum: 'number', nesterov: 'boolean' }, make: (c) => new SGD(c) },
-  rmsprop: { keys: { learningRate: 'number', rho: 'number', momentum: 'number', epsilon: 'number' }, make: (c) => new RMSprop(c) },
+export const optimizerBuilders: Record<string, { keys: Record<string, ConfigType>; make: (config: never) => Optimizer }> = {
+  adam: { keys: { learningRate: 'rate', beta1: 'number', beta2: 'number', epsilon: 'number' }, make: (c) => new Adam(c) },
+  sgd: { keys: { learningRate: 'rate', momentum: 'number', nesterov: 'boolean' }, make: (c) => new SGD(c) },
+  rmsprop: { keys: { learningRate: 'rate', rho: 'number', momentum: 'number', epsilon: 'number' }, make: (c) => new RMSprop(c) },
 };
+
+/** Whether a saved config value has the type a key wants. */
+export function hasConfigType(value: unknown, type: ConfigType): boolean {
+  if (type !== 'rate') return typeof value === type;
+  return typeof value === 'number' || (isObject(value) && typeof value.className === 'string' && isObject(value.config));
+}
 
 // ---- float32 <-> little-endian bytes -------------------------------------------------------------
 
@@ -169,7 +183,7 @@ export interface SavableModel {
 /** What loading needs of the model it rebuilds: build, compile, and take the saved weights. */
 export interface LoadableModel extends SavableModel {
   build(inputShape: readonly number[]): void;
-  compile(options: { optimizer: Optimizer; loss: LossName; metrics?: MetricName[] }): void;
+  compile(options: { optimizer: Optimizer; loss: LossName; metrics?: MetricLike[]; weightedMetrics?: MetricLike[] }): void;
   readonly trainableWeights: Tensor[];
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void;
 }
@@ -282,8 +296,12 @@ export function checkModelJson(value: unknown, file = 'model.json'): ModelJson {
   if (training !== null) {
     if (!isObject(training)) return fail(`expected "training" to be an object or null, got ${JSON.stringify(training)}`);
     if (typeof training.loss !== 'string') return fail(`expected training.loss to be a string, got ${JSON.stringify(training.loss)}`);
-    if (!Array.isArray(training.metrics) || !training.metrics.every((m) => typeof m === 'string')) {
-      return fail(`expected training.metrics to be a list of strings, got ${JSON.stringify(training.metrics)}`);
+    const isMetric = (m: unknown) => typeof m === 'string' || (isObject(m) && typeof m.className === 'string' && isObject(m.config));
+    if (!Array.isArray(training.metrics) || !training.metrics.every(isMetric)) {
+      return fail(`expected training.metrics to be a list of names or { className, config }, got ${JSON.stringify(training.metrics)}`);
+    }
+    if (training.weightedMetrics !== undefined && (!Array.isArray(training.weightedMetrics) || !training.weightedMetrics.every(isMetric))) {
+      return fail(`expected training.weightedMetrics to be a list of names or { className, config }, got ${JSON.stringify(training.weightedMetrics)}`);
     }
     const optimizer = training.optimizer;
     if (!isObject(optimizer) || typeof optimizer.name !== 'string' || !isObject(optimizer.config)) {

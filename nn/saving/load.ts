@@ -6,12 +6,15 @@
 // SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
 // the model it builds; a problem is a SavedModelError naming the file and what is wrong.
 
-import { describeIndex, describeValue, formatShape, globalRandom, type Optimizer } from '../../engine/index.js';
+import {
+  describeIndex, describeValue, formatShape, globalRandom, scheduleFromConfig, type Optimizer, type SavedSchedule,
+} from '../../engine/index.js';
 import { Dropout } from '../layers/index.js';
 import { layerFromConfig } from '../layers/registry.js';
-import { resolveLoss, resolveMetrics } from '../losses.js';
+import { resolveLoss } from '../losses.js';
+import type { MetricLike } from '../metrics.js';
 import {
-  SavedModelError, buildWithinBudget, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
+  SavedModelError, buildWithinBudget, checkModelJson, checkWeightBytes, errorCode, hasConfigType, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
 import { modelFolderCandidates, olderLeftovers, readModelJson, readWeights, type Candidate } from './folder.js';
@@ -75,11 +78,16 @@ function buildModel<M extends LoadableModel>(
       for (const [key, given] of Object.entries(saved.config)) {
         const type = Object.hasOwn(builder.keys, key) ? builder.keys[key] : undefined;
         if (type === undefined) return fail(`training.optimizer.config has an unknown key ${JSON.stringify(key)} for ${saved.name}; expected only ${Object.keys(builder.keys).join(', ')}`);
-        if (typeof given !== type) return fail(`training.optimizer.config.${key} should be a ${type}, got ${JSON.stringify(given)}`);
+        if (!hasConfigType(given, type)) {
+          return fail(`training.optimizer.config.${key} should be a ${type === 'rate' ? 'number or a schedule { className, config }' : type}, got ${JSON.stringify(given)}`);
+        }
       }
       try {
-        optimizer = builder.make(saved.config as never);
-        model.compile({ optimizer, loss: resolveLoss(loss), metrics: resolveMetrics(metrics) });
+        const config: Record<string, unknown> = { ...saved.config };
+        if (typeof config.learningRate === 'object') config.learningRate = scheduleFromConfig(config.learningRate as SavedSchedule);
+        optimizer = builder.make(config as never);
+        // Saved metrics are names and { className, config } from JSON: compile checks them at run time.
+        model.compile({ optimizer, loss: resolveLoss(loss), metrics: metrics as MetricLike[], weightedMetrics: json.training.weightedMetrics as MetricLike[] | undefined });
       } catch (error) {
         return fail(`the compile settings in "training" are not valid: ${reason(error)}`);
       }

@@ -45,6 +45,7 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
     training = {
       loss: compiled.loss,
       metrics: [...compiled.metrics],
+      ...(compiled.weightedMetrics.length > 0 ? { weightedMetrics: [...compiled.weightedMetrics] } : {}),
       optimizer: { name: compiled.optimizer.name, config, iterations: compiled.optimizer.iterations },
     };
   }
