@@ -3,7 +3,7 @@
 //
 //   import { Sequential, Dense, Dropout, layers, optimizers, datasets, utils } from 'wasmgrad';
 //
-// plus the few engine names a Keras program uses (tensor, Tensor, setSeed, setThreads). The rest
+// plus the few engine names a Keras program uses (tensor, Tensor, setSeed, setThreads, ready). The rest
 // of the engine is 'wasmgrad/engine' (tensors, ops, autograd, scopes, the losses and optimizers as
 // functions and classes); memory, GEMM and backend selection are 'wasmgrad/kernels'.
 
@@ -14,7 +14,8 @@
 import './engine/index.js';
 import './nn/index.js';
 export * from './nn/index.js';
-export { Tensor, tensor, setSeed, setThreads, getThreads } from './engine/index.js';
+// ready() as TF.js' tf.ready(): in a page the kernels start asynchronously; getBackend says which run.
+export { Tensor, tensor, setSeed, setThreads, getThreads, ready, getBackend } from './engine/index.js';
 export type { Shape, NestedNumbers } from './engine/index.js';
 export * as datasets from './datasets/index.js';
 export { showImages, saveImageGrid, saveHistoryPlot } from './pictures/index.js';

@@ -6,12 +6,14 @@
 // that it can also time the relaxed-SIMD FMA build (Node >= 22 has it on). With a name, only that
 // benchmark runs.
 
+import { runFitYieldBench } from './fit-yield.js';
 import { runGemmBench } from './gemm.js';
 import { runTrainingBench } from './training.js';
 
 const only = process.argv[2];
-if (only !== undefined && only !== 'gemm' && only !== 'training') {
-  throw new Error(`bench: expected 'gemm' or 'training' (or nothing for both), got ${JSON.stringify(only)}`);
+if (only !== undefined && only !== 'gemm' && only !== 'training' && only !== 'yield') {
+  throw new Error(`bench: expected 'gemm', 'training' or 'yield' (or nothing for all), got ${JSON.stringify(only)}`);
 }
 if (only === undefined || only === 'gemm') await runGemmBench();
 if (only === undefined || only === 'training') await runTrainingBench();
+if (only === undefined || only === 'yield') await runFitYieldBench();

@@ -41,7 +41,7 @@ export type { ExponentialDecayOptions, PiecewiseConstantDecayOptions, CosineDeca
 export { Random, globalRandom, setSeed } from './random.js';
 export type { RandomState } from './random.js';
 export { setBackend, getBackend, memoryStats, setMemoryLimit, withAllocationBudget } from '../kernels/index.js';
-export { setThreads, getThreads } from '../kernels/index.js';
+export { setThreads, getThreads, ready } from '../kernels/index.js';
 
 /** Every function of a module, as a public call (same name, same type). */
 function wrapAll<M extends object>(module: M): M {

@@ -7,7 +7,11 @@
 // folder, and the weight files' sizes are checked against the manifest before a byte of them is read.
 
 import { readRegularFile } from '../files/read.js';
+import { nodeBuiltin } from '../runtime/node-builtins.js';
 import { planTfjs, readTfjsWeights, TfjsFormatError, type TfjsPlan, type WeightValues } from './tfjs.js';
+
+/** What needs Node here, for the error outside it. */
+const FEATURE = "reading TensorFlow.js' format from files";
 
 /** model.json holds a topology and a manifest, never weights (the limit wasmgrad's own loader sets). */
 export const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
@@ -18,8 +22,8 @@ function reason(error: unknown): string {
 
 /** Where model.json is: `path` itself when it names a .json file, else `path`/model.json. */
 async function modelJsonPath(path: string): Promise<string> {
-  const fs = await import('node:fs/promises');
-  const { join, resolve } = await import('node:path');
+  const fs = await nodeBuiltin('node:fs/promises', FEATURE);
+  const { join, resolve } = await nodeBuiltin('node:path', FEATURE);
   const full = resolve(path);
   if (full.endsWith('.json')) return full;
   const stat = await fs.stat(full).catch(() => null);
@@ -28,7 +32,7 @@ async function modelJsonPath(path: string): Promise<string> {
 
 /** A manifest path, resolved inside the model's folder; absolute paths and '..' are refused. */
 async function weightPath(folder: string, path: string, modelJson: string): Promise<string> {
-  const { isAbsolute, relative, resolve, sep } = await import('node:path');
+  const { isAbsolute, relative, resolve, sep } = await nodeBuiltin('node:path', FEATURE);
   const decoded = path.split('/').map((part) => {
     try {
       return decodeURIComponent(part);
@@ -46,8 +50,8 @@ async function weightPath(folder: string, path: string, modelJson: string): Prom
 
 /** Reads a Layers-format model from a folder or a path to its model.json: the plan and the weights. */
 export async function readTfjsModel(path: string, preread?: { file: string; value: unknown }): Promise<{ plan: TfjsPlan; weights: WeightValues[]; file: string }> {
-  const fs = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
+  const fs = await nodeBuiltin('node:fs/promises', FEATURE);
+  const { dirname } = await nodeBuiltin('node:path', FEATURE);
   const file = preread?.file ?? (await modelJsonPath(path));
   let value = preread?.value;
   if (preread === undefined) {

@@ -5,6 +5,7 @@
 import { describeValue } from '../engine/index.js';
 import { Callback, type Logs } from './callbacks.js';
 import { pythonFloat } from './progress.js';
+import { nodeBuiltin } from '../runtime/node-builtins.js';
 
 export class CSVLogger extends Callback {
   private keys: string[] | null = null;
@@ -23,7 +24,7 @@ export class CSVLogger extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    this.fs = await import('node:fs/promises');
+    this.fs = await nodeBuiltin('node:fs/promises', 'CSVLogger writing its file');
     this.keys = null;
     let existing = '';
     if (this.options.append) existing = await this.fs.readFile(this.filename, 'utf8').catch(() => '');

@@ -16,11 +16,14 @@ const makeSequential = (layers: Layer[], name: string): Sequential => new Sequen
  * `path` is the folder or its model.json. Throws a SavedModelError naming the file and the
  * problem when anything is missing or wrong.
  *
- *   await model.save('checkpoints/mnist');
+ *   await model.save('checkpoints/mnist');               // Node: a folder
  *   const again = await loadModel('checkpoints/mnist');
  *   const converted = await loadModel('exported/model.json');
+ *   await loadModel('indexeddb://mnist');                // a page: what model.save('indexeddb://mnist') kept
+ *   await loadModel('https://example.com/mnist.json');   // a URL (fetch)
+ *   await loadModel(input.files);                        // the .json and .bin a user picked
  */
-export function loadModel(path: string, options: LoadOptions = {}): Promise<Sequential> {
+export function loadModel(path: string | ArrayLike<File>, options: LoadOptions = {}): Promise<Sequential> {
   return loadFromFolder(path, makeSequential, options);
 }
 

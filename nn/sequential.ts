@@ -22,6 +22,7 @@ import { Layer, type ForwardStep } from './layers/index.js';
 import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossIdentifier, type LossName } from './losses.js';
 import { batchOutput, resolveMetrics, resolveWeightedMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
 import { resolveOptimizer, type OptimizerIdentifier } from './optimizers.js';
+import { YieldClock } from './event-loop.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
 import type { CompileSettings, ModelArtifacts } from './saving/format.js';
 import { loadModel as loadFromFolder } from './saving/load.js';
@@ -384,6 +385,7 @@ export class Sequential {
     const plan = this.steps(fusableActivation(compiled.loss));
 
     this.stopTraining = false;
+    const clock = new YieldClock();
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
@@ -394,7 +396,6 @@ export class Sequential {
       this.resetMetrics(compiled);
 
       let lossSum = 0, seen = 0;
-      let lastYield = Date.now();
       for (let step = 0; step < steps; step++) {
         const rows = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
         for (const cb of callbacks) await cb.onBatchBegin?.(step, {});
@@ -430,12 +431,9 @@ export class Sequential {
           );
         }
         if (this.stopTraining) break;
-        if (Date.now() - lastYield > 200) {
-          // Let the event loop breathe (timers, I/O, a browser's rendering) during long epochs.
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = Date.now();
-          outsideCodeRan = true;
-        }
+        // Let the event loop run (timers, I/O, a page's input and rendering, a Worker's messages)
+        // every few milliseconds of work, not after a fixed count of steps or epochs.
+        if (await clock.maybeYield()) outsideCodeRan = true;
       }
 
       const logs = this.logsOf(lossSum / Math.max(seen, 1), compiled);
@@ -446,8 +444,7 @@ export class Sequential {
       // Callbacks first (they may add to the logs: learning_rate), then History and the bar, as in Keras.
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
       bar.finish(logs);
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      outsideCodeRan = true;
+      if (await clock.maybeYield()) outsideCodeRan = true;
     }
     for (const cb of callbacks) await cb.onTrainEnd?.({});
     return history;
@@ -646,7 +643,8 @@ export class Sequential {
    * in wasmgrad's format: model.json (layers, compile settings, optimizer and random-generator
    * state, weight manifest) and weights.bin; loadModel(path) gives it back, ready to predict or to
    * go on training. With { format: 'tfjs' }, TensorFlow.js' Layers format (model.json and
-   * weights.bin) for tf.loadLayersModel: layers and weights only.
+   * weights.bin) for tf.loadLayersModel: layers and weights only. In a page: 'indexeddb://name'
+   * (kept by the browser) or 'downloads://name' (name.json and name.weights.bin).
    *
    *   await model.save('checkpoints/mnist');
    *   await model.save('web/mnist', { format: 'tfjs' });

@@ -4,6 +4,7 @@
 // checks and the order of its tensors live here; save.ts writes it, load.ts reads it.
 // Not here: Keras' .keras/HDF5 files, custom layer classes; TensorFlow.js' format is tfjs.ts'.
 
+import { nodeBuiltin } from '../../runtime/node-builtins.js';
 import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, withAllocationBudget, type OptimizerConfig, type RandomState, type Tensor } from '../../engine/index.js';
 import type { Layer } from '../layers/index.js';
 import type { LossName } from '../losses.js';
@@ -379,12 +380,11 @@ export function checkWeightBytes(manifest: ModelJson['weights'], bytes: Uint8Arr
 }
 
 // ---- Node helpers for the file form -----------------------------------------------------------------
-// node: modules are imported inside the functions, so a browser bundle of the in-memory form never
-// loads them.
+// Node's modules come from runtime/node-builtins.ts on first use, so a browser bundle never meets them.
 
 /** node:crypto's SHA-256 (about 10x faster than sha256.ts, same digests). */
 export async function nodeDigest(): Promise<Digest> {
-  const { createHash } = await import('node:crypto');
+  const { createHash } = await nodeBuiltin('node:crypto', 'saving or loading a model in a folder');
   return (bytes) => createHash('sha256').update(bytes).digest('hex');
 }
 

@@ -9,6 +9,7 @@
 import {
   describeIndex, describeValue, formatShape, globalRandom, scheduleFromConfig, type Optimizer, type SavedSchedule,
 } from '../../engine/index.js';
+import { nodeBuiltin } from '../../runtime/node-builtins.js';
 import { Dropout } from '../layers/index.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { resolveLoss } from '../losses.js';
@@ -17,6 +18,9 @@ import {
   SavedModelError, buildWithinBudget, checkModelJson, checkWeightBytes, errorCode, hasConfigType, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
+import {
+  INDEXEDDB_SCHEME, fetchSavedFiles, isFileSelection, isUrl, loadFromIndexedDb, readPickedFiles, type SavedFiles,
+} from './browser.js';
 import { modelFolderCandidates, olderLeftovers, readModelJson, readWeights, type Candidate } from './folder.js';
 import { sha256Hex } from './sha256.js';
 import { isTfjsModelJson, loadTfjsModel, modelFromTfjsArtifacts } from './tfjs.js';
@@ -163,33 +167,34 @@ export function loadModelFromArtifacts<M extends LoadableModel>(
       `wasmgrad: loadModelFromArtifacts expected artifacts { modelJson, weights } (what model.toArtifacts() returns), got ${describeValue(artifacts)}${missing}`,
     );
   }
-  let value: unknown = artifacts.modelJson;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch (error) {
-      throw new SavedModelError(inMemoryNames.modelJson, `is not valid JSON: ${reason(error)}`);
-    }
-  }
+  const value = typeof artifacts.modelJson === 'string' ? parseJson(artifacts.modelJson, inMemoryNames.modelJson) : artifacts.modelJson;
   if (isTfjsModelJson(value)) return modelFromTfjsArtifacts(value, bytesOf(artifacts.weights), makeModel);
   const json = checkModelJson(value, inMemoryNames.modelJson);
   return buildModel(json, bytesOf(artifacts.weights), inMemoryNames, sha256Hex, makeModel, options);
 }
 
 /**
- * Rebuilds a model with makeModel from the folder `path` written by saveModel (Node), or from the
- * path of a model.json; a model.json in TensorFlow.js' Layers format goes to tfjs.ts. Each file is
+ * Rebuilds a model with makeModel from where saveModel put it: in a page, 'indexeddb://name', a
+ * URL (fetch) or the files a user picked in an <input type="file"> (browser.ts); in Node, the
+ * folder `path` written by saveModel, or the path of a model.json; a model.json in TensorFlow.js'
+ * Layers format goes to tfjs.ts (on disk, and in memory). Each file is
  * read bounded (files/read.ts: regular files only; model.json at most 16 MiB, checked before
  * weights.bin is read; weights.bin exactly the size its manifest declares). A save interrupted
  * by a crash leaves a pair of files that verifies in the folder or its working folder
  * (folder.ts): the folder's own pair is tried first, then those. nn/models.ts binds it to Sequential.
  */
-export async function loadModel<M extends LoadableModel>(path: string, makeModel: ModelFactory<M>, options: LoadOptions = {}): Promise<M> {
-  if (typeof path !== 'string' || path === '') throw new Error(`wasmgrad: loadModel expected a folder name (a non-empty string), got ${describeValue(path)}`);
+export async function loadModel<M extends LoadableModel>(path: string | ArrayLike<File>, makeModel: ModelFactory<M>, options: LoadOptions = {}): Promise<M> {
+  // In a page (browser.ts): the files a user picked, IndexedDB, or a URL.
+  if (isFileSelection(path)) return fromSavedFiles(await readPickedFiles(path, MAX_MODEL_JSON_BYTES), makeModel, options);
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`wasmgrad: loadModel expected a folder name, a URL, 'indexeddb://name' (a non-empty string) or the files of an <input type="file">, got ${describeValue(path)}`);
+  }
+  if (path.startsWith(INDEXEDDB_SCHEME)) return fromSavedFiles(await loadFromIndexedDb(path), makeModel, options);
+  if (isUrl(path)) return fromSavedFiles(await fetchSavedFiles(path, MAX_MODEL_JSON_BYTES), makeModel, options);
   if (path.endsWith('.json')) {
     // 'dir/model.json' is the folder 'dir'; any other .json (TF.js' browser downloads name theirs
     // 'my-model.json') can only be TensorFlow.js' format, whose manifest names its weight files.
-    const { basename, dirname } = await import('node:path');
+    const { basename, dirname } = await nodeBuiltin('node:path', 'loading a model from a folder');
     if (basename(path) !== 'model.json') return loadTfjsModel(path, undefined, makeModel);
     path = dirname(path);
   }
@@ -241,14 +246,28 @@ async function loadCandidate<M extends LoadableModel>(candidate: Candidate, dige
   };
   // model.json first, checked before weights.bin is read: a wrong format or version is the clearer message.
   const text = new TextDecoder().decode(await read(files.modelJson, () => readModelJson(files.modelJson, MAX_MODEL_JSON_BYTES)));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new SavedModelError(files.modelJson, `is not valid JSON: ${reason(error)}`);
-  }
+  const value = parseJson(text, files.modelJson);
   if (isTfjsModelJson(value)) return loadTfjsModel(files.modelJson, value, makeModel);
   const json = checkModelJson(value, files.modelJson);
   const bytes = await read(files.weights, () => readWeights(files.weights, json.weights.byteLength));
   return buildModel(json, bytes, files, digest, makeModel, options);
+}
+
+/** model.json's text, parsed; errors name `file`. */
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SavedModelError(file, `is not valid JSON: ${reason(error)}`);
+  }
+}
+
+/** model.json's text, parsed and checked as wasmgrad's format. */
+function parseModelJson(text: string, file: string): ModelJson {
+  return checkModelJson(parseJson(text, file), file);
+}
+
+/** A model from the two parts of the saved form, however they arrived in a page (browser.ts). */
+function fromSavedFiles<M extends LoadableModel>(files: SavedFiles, makeModel: ModelFactory<M>, options: LoadOptions): M {
+  return buildModel(parseModelJson(files.modelJsonText, files.names.modelJson), files.weights, files.names, sha256Hex, makeModel, options);
 }

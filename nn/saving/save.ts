@@ -1,16 +1,19 @@
 // nn/saving/save.ts — writing a model in the saved form (format.ts): in memory with
 // modelToArtifacts (no Node imports, for browsers: store the parts in IndexedDB, send them over the
-// network...), and on disk with saveModel, built on it: folder.ts writes the two files by steps
-// after which a crash at any point leaves a model that loads (the old one or the new one). With
-// { format: 'tfjs' } the same two files hold TensorFlow.js' Layers format, from tfjs.ts.
+// network...), and with saveModel, built on it: on disk, folder.ts writes the two files by steps
+// after which a crash at any point leaves a model that loads (the old one or the new one); in a
+// page, browser.ts puts them in IndexedDB or the Downloads folder. With { format: 'tfjs' } the
+// same two files hold TensorFlow.js' Layers format, from tfjs.ts (on disk only).
 
 import { describeValue, globalRandom, type Optimizer } from '../../engine/index.js';
+import { isNode } from '../../runtime/node-builtins.js';
 import { Dropout } from '../layers/index.js';
 import { layerClassNames } from '../layers/registry.js';
 import {
   FORMAT_NAME, FORMAT_VERSION, SavedModelError, nodeDigest, optimizerBuilders, tensorsOf, writeFloats,
   type CompileSettings, type Digest, type ModelArtifacts, type ModelJson, type SavableModel, type SavedLayer, type TensorEntry,
 } from './format.js';
+import { DOWNLOADS_SCHEME, INDEXEDDB_SCHEME, downloadFiles, saveToIndexedDb } from './browser.js';
 import { SavedModelFolderError, writeModelFolder } from './folder.js';
 import { sha256Hex } from './sha256.js';
 import { modelToTfjs } from './tfjs.js';
@@ -88,8 +91,9 @@ export interface SaveOptions {
 }
 
 /**
- * Saves a model into the folder `path` (model.save(path, options) calls it): model.json and
- * weights.bin, in wasmgrad's format or with { format: 'tfjs' } in TensorFlow.js'.
+ * Saves a model into the folder `path` as model.json and weights.bin (model.save(path, options)
+ * calls it), in wasmgrad's format or with { format: 'tfjs' } in TensorFlow.js'; in a page, to
+ * 'indexeddb://name' or 'downloads://name' (browser.ts) instead.
  *
  * Atomic: the files are written (and flushed to disk) into a temporary folder next to the target,
  * which is then renamed into place. An existing saved model there is first renamed away, the new
@@ -100,13 +104,27 @@ export interface SaveOptions {
  * weights.bin is not ours to replace, and is refused.
  */
 export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string, options: SaveOptions = {}): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new Error(`wasmgrad: save expected a folder name (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`wasmgrad: save expected a folder name, 'indexeddb://name' or 'downloads://name' (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
+  }
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error(`wasmgrad: save expected options such as { format: 'tfjs' }, got ${describeValue(options)}`);
   }
   const format = options.format ?? 'wasmgrad';
   if (format !== 'wasmgrad' && format !== 'tfjs') {
     throw new Error(`wasmgrad: save expected format 'wasmgrad' (the default) or 'tfjs', got ${describeValue(options.format)}`);
+  }
+  // A page has no file system: IndexedDB or the Downloads folder (browser.ts).
+  if (path.startsWith(INDEXEDDB_SCHEME) || path.startsWith(DOWNLOADS_SCHEME)) {
+    if (format === 'tfjs') {
+      throw new SavedModelError(path, "cannot be saved in TensorFlow.js' format: in a page, take model.toArtifacts({ format: 'tfjs' }) and hand it to TensorFlow.js (tf.io.fromMemory)");
+    }
+    const inMemory = modelToArtifacts(model, compiled);
+    const save = path.startsWith(INDEXEDDB_SCHEME) ? saveToIndexedDb : downloadFiles;
+    return save(path, JSON.stringify(inMemory.modelJson), new Uint8Array(inMemory.weights));
+  }
+  if (!isNode) {
+    throw new SavedModelError(path, "cannot be saved here: a page has no file system. Save to 'indexeddb://name' (kept by the browser) or 'downloads://name' (the user's Downloads folder), or take model.toArtifacts()");
   }
   // Both formats are the same two files: model.json and weights.bin.
   const artifacts = format === 'tfjs' ? modelToTfjs(model) : modelToArtifacts(model, compiled, await nodeDigest());
