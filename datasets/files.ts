@@ -22,7 +22,7 @@ type NodeModules = {
 };
 let nodeModules: Promise<NodeModules> | null = null;
 
-/** Node's fs, path, os, zlib and crypto, loaded once, on the first call that needs the disk. */
+/** @internal Node's fs, path, os, zlib and crypto, loaded once, on the first call that needs the disk. */
 export function node(): Promise<NodeModules> {
   if (nodeModules === null) {
     const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';

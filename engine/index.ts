@@ -19,7 +19,7 @@ export {
   Tensor, Storage, tensor, empty, zeros, ones, full, randomNormal, randomUniform, parameter,
   noGrad, isGradEnabled, scoped, keep, persistent, onHost, topLevel, record, shapeSize, formatShape, MAX_ELEMENTS,
 } from './tensor.js';
-export type { Shape } from './tensor.js';
+export type { Shape, NestedNumbers, Recipe } from './tensor.js';
 export { describeValue } from './describe.js';
 export { firstNonFinite, describeIndex } from './finite.js';
 export const { add, sub, mul, div, neg, relu, sigmoid, tanh, elu, exp, log, square, sqrt } = wrapAll(elementwise);

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CSVLogger, Dense, Dropout, EarlyStopping, Flatten, ModelCheckpoint, ReduceLROnPlateau, Sequential, datasets, loadModel, setSeed,
-  sliceRows, type History,
+  type History,
 } from '../index.js';
+import { sliceRows } from '../engine/index.js';
 
 export interface RunOptions {
   /** Where the checkpoint (best/) and the CSV log (training.csv) go. */

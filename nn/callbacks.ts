@@ -104,9 +104,16 @@ export class History extends Callback {
   }
 }
 
+/**
+ * What fit() logs each epoch, and so what a callback can watch: the loss and each metric by its
+ * name ('accuracy', 'auc', a custom metric's own), with 'val_' for the validation data. The usual
+ * ones are listed for editors to offer; any metric's name is accepted, since metrics can be custom.
+ */
+export type MonitorName = 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy' | (string & {});
+
 export interface EarlyStoppingOptions {
   /** The quantity watched. Default 'val_loss'. */
-  monitor?: string;
+  monitor?: MonitorName;
   /** Improvements smaller than this do not count. Default 0. */
   minDelta?: number;
   /** Epochs without improvement before stopping. Default 0. */

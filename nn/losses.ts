@@ -8,7 +8,7 @@
 import {
   binaryCrossEntropy, crossEntropyFromProbabilities, formatShape, meanSquaredError, softmaxCrossEntropy, type SampleWeight, type Tensor,
 } from '../engine/index.js';
-import { canonicalName } from './activations.js';
+import { canonicalName, type Spelling } from './activations.js';
 
 export type LossName = 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'mean_squared_error' | 'binary_crossentropy';
 
@@ -20,7 +20,10 @@ const lossAliases: Record<string, LossName> = {
   binarycrossentropy: 'binary_crossentropy',
 };
 
-export const lossNames = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error', 'mse', 'binary_crossentropy'];
+/** The loss names compile() takes, in snake_case or camelCase: a misspelt one fails tsc. */
+export type LossIdentifier = Spelling<LossName | 'mse'>;
+
+export const lossNames: readonly LossIdentifier[] = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error', 'mse', 'binary_crossentropy'];
 
 export function resolveLoss(name: unknown): LossName {
   const found = typeof name === 'string' ? lossAliases[canonicalName(name)] : undefined;

@@ -10,7 +10,7 @@
 // weighted means, Σ w · value / Σ w (the loss instead divides by the batch size).
 
 import { describeValue, formatShape, noGrad, sigmoid, softmax, tensor, Tensor, type SampleWeight } from '../engine/index.js';
-import { canonicalName } from './activations.js';
+import { canonicalName, type Spelling } from './activations.js';
 import type { LossName } from './losses.js';
 
 /** One batch as a metric sees it in fit / evaluate. */
@@ -370,8 +370,11 @@ const byClass: Record<string, (config: never) => Metric> = {
 
 export const metricNames = ['accuracy', 'top_k_categorical_accuracy', 'sparse_top_k_categorical_accuracy', 'mse', 'mae', 'precision', 'recall', 'auc'];
 
-/** What compile() accepts in its metrics list. */
-export type MetricLike = string | Metric | ((yTrue: Tensor, yPred: Tensor) => number) | { className: string; config: Record<string, unknown> };
+/** The metric names compile() takes, in snake_case or camelCase ('accuracy', 'topKCategoricalAccuracy'); Keras also says 'acc'. */
+export type MetricIdentifier = Spelling<'accuracy' | 'acc' | 'top_k_categorical_accuracy' | 'sparse_top_k_categorical_accuracy' | 'mse' | 'mae' | 'precision' | 'recall' | 'auc'>;
+
+/** What compile() accepts in its metrics list: a name (a typo fails tsc), a Metric, a function, or a saved metric's form. */
+export type MetricLike = MetricIdentifier | Metric | ((yTrue: Tensor, yPred: Tensor) => number) | { className: string; config: Record<string, unknown> };
 
 /** compile()'s metrics list as Metric objects for this loss; names checked, duplicates refused. */
 export function resolveMetrics(metrics: unknown, loss: LossName, what = 'metrics'): Metric[] {

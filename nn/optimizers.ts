@@ -8,6 +8,9 @@ import { canonicalName } from './activations.js';
 export { Adam, Optimizer, RMSprop, SGD };
 export const schedules = Object.freeze({ LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay });
 
+/** The optimizer names compile() takes: Keras' identifiers, or its class names as strings. */
+export type OptimizerIdentifier = 'adam' | 'sgd' | 'rmsprop' | 'Adam' | 'SGD' | 'RMSprop';
+
 const byName: Record<string, () => Optimizer> = {
   adam: () => new Adam(),
   sgd: () => new SGD(),

@@ -19,21 +19,22 @@ import {
   type FitSettings,
 } from './checks.js';
 import { Layer, type ForwardStep } from './layers/index.js';
-import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossName } from './losses.js';
+import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossIdentifier, type LossName } from './losses.js';
 import { batchOutput, resolveMetrics, resolveWeightedMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
-import { resolveOptimizer } from './optimizers.js';
+import { resolveOptimizer, type OptimizerIdentifier } from './optimizers.js';
 import { YieldClock } from './event-loop.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
 import type { CompileSettings, ModelArtifacts } from './saving/format.js';
 import { loadModel as loadFromFolder } from './saving/load.js';
-import { modelToArtifacts, saveModel } from './saving/save.js';
+import { modelToArtifacts, saveModel, type SaveOptions } from './saving/save.js';
+import { modelToTfjs, type TfjsArtifacts } from './saving/tfjs.js';
 import { formatSummary } from './summary.js';
 
 export interface CompileOptions {
-  /** 'adam', 'sgd', 'rmsprop', or an optimizer instance. Default 'rmsprop', as in Keras. */
-  optimizer?: string | Optimizer;
-  /** A Keras loss name: 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'mse', 'binary_crossentropy'. */
-  loss: string;
+  /** 'adam', 'sgd', 'rmsprop', or an optimizer instance (`new optimizers.Adam({ learningRate: 1e-4 })`). Default 'rmsprop', as in Keras. */
+  optimizer?: OptimizerIdentifier | Optimizer;
+  /** A Keras loss name: 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error' ('mse'), 'binary_crossentropy', or its camelCase. */
+  loss: LossIdentifier;
   /**
    * Names ('accuracy', 'top_k_categorical_accuracy', 'mse', 'auc', ...), metric objects (new
    * Precision()) or functions (yTrue, yPred) => number; each logged under its name. Not weighted.
@@ -638,17 +639,32 @@ export class Sequential {
   // ---- saving (nn/saving/ does the work) -------------------------------------------------------
 
   /**
-   * Saves the model into the folder `path` (Node): model.json (layers, compile settings, optimizer
-   * and random-generator state, weight manifest) and weights.bin, replacing an earlier save
-   * atomically. loadModel(path) gives it back, ready to predict or to go on training. In a page:
-   * 'indexeddb://name' (kept by the browser) or 'downloads://name' (name.json and name.weights.bin).
+   * Saves the model into the folder `path` (Node), replacing an earlier save atomically. By default
+   * in wasmgrad's format: model.json (layers, compile settings, optimizer and random-generator
+   * state, weight manifest) and weights.bin; loadModel(path) gives it back, ready to predict or to
+   * go on training. With { format: 'tfjs' }, TensorFlow.js' Layers format (model.json and
+   * weights.bin) for tf.loadLayersModel: layers and weights only. In a page: 'indexeddb://name'
+   * (kept by the browser) or 'downloads://name' (name.json and name.weights.bin).
+   *
+   *   await model.save('checkpoints/mnist');
+   *   await model.save('web/mnist', { format: 'tfjs' });
    */
-  save(path: string): Promise<void> {
-    return saveModel(this, this.compileSettings(), path);
+  save(path: string, options: SaveOptions = {}): Promise<void> {
+    // TF.js' format holds no compile settings: a custom metric does not stop it.
+    return saveModel(this, options?.format === 'tfjs' ? null : this.compileSettings(), path, options);
   }
 
-  /** The saved form in memory, for browsers: { modelJson, weights }; see loadModelFromArtifacts. */
-  toArtifacts(): ModelArtifacts {
+  /**
+   * The saved form in memory, for browsers: { modelJson, weights }; loadModelFromArtifacts reads
+   * it back. With { format: 'tfjs' }, TensorFlow.js' model.json and weight data instead.
+   */
+  toArtifacts(options?: { format?: 'wasmgrad' }): ModelArtifacts;
+  toArtifacts(options: { format: 'tfjs' }): TfjsArtifacts;
+  toArtifacts(options: SaveOptions = {}): ModelArtifacts | TfjsArtifacts {
+    if (options?.format === 'tfjs') return modelToTfjs(this);
+    if (options?.format !== undefined && options.format !== 'wasmgrad') {
+      throw new Error(`wasmgrad: toArtifacts expected format 'wasmgrad' (the default) or 'tfjs', got ${describeValue(options.format)}`);
+    }
     return modelToArtifacts(this, this.compileSettings());
   }
 

@@ -2,12 +2,13 @@
 // settings, optimizer and random-generator state, and the manifest of the weights) and weights.bin
 // (every tensor's numbers as little-endian float32, packed in the manifest's order). Its types, its
 // checks and the order of its tensors live here; save.ts writes it, load.ts reads it.
-// Not here: Keras' .keras/HDF5 files, TensorFlow.js' format, custom layer classes.
+// Not here: Keras' .keras/HDF5 files, custom layer classes; TensorFlow.js' format is tfjs.ts'.
 
 import { nodeBuiltin } from '../../runtime/node-builtins.js';
-import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, type OptimizerConfig, type RandomState, type Tensor } from '../../engine/index.js';
+import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, withAllocationBudget, type OptimizerConfig, type RandomState, type Tensor } from '../../engine/index.js';
 import type { Layer } from '../layers/index.js';
-import type { SavedMetric } from '../metrics.js';
+import type { LossName } from '../losses.js';
+import type { MetricLike, SavedMetric } from '../metrics.js';
 
 /** What model.json's `format` says; anything else is not ours. */
 export const FORMAT_NAME = 'wasmgrad-model';
@@ -183,13 +184,39 @@ export interface SavableModel {
 /** What loading needs of the model it rebuilds: build, compile, and take the saved weights. */
 export interface LoadableModel extends SavableModel {
   build(inputShape: readonly number[]): void;
-  compile(options: { optimizer: Optimizer; loss: string; metrics?: SavedMetric[]; weightedMetrics?: SavedMetric[] }): void;
+  compile(options: { optimizer: Optimizer; loss: LossName; metrics?: MetricLike[]; weightedMetrics?: MetricLike[] }): void;
   readonly trainableWeights: Tensor[];
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void;
 }
 
 /** How loading makes the model from its rebuilt layers; nn/models.ts passes Sequential's constructor. */
 export type ModelFactory<M extends LoadableModel> = (layers: Layer[], name: string) => M;
+
+/**
+ * Makes the model and builds it for `inputShape` (which a model does as layers join it, when their
+ * input shape is known), allowing it to allocate only the bytes the saved weights take plus
+ * rounding, so that a config that lies (units: 250000000) fails before it allocates. Returns the
+ * model, or the index of the layer that asked for more; any other error is thrown as it is.
+ */
+export function buildWithinBudget<M extends LoadableModel>(
+  makeModel: ModelFactory<M>, layers: Layer[], name: string, inputShape: readonly number[], weightBytes: number, tensorCount: number,
+): { model: M } | { overBudget: number } {
+  const budget = weightBytes + 64 * (tensorCount + 4) + 2 ** 16;
+  try {
+    return {
+      model: withAllocationBudget(budget, () => {
+        const built = makeModel(layers, name);
+        built.build(inputShape);
+        return built;
+      }),
+    };
+  } catch (error) {
+    // Layers build in order and mark themselves built before allocating: the last marked failed.
+    const at = layers.map((l) => l.built).lastIndexOf(true);
+    if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) return { overBudget: at };
+    throw error;
+  }
+}
 
 // ---- what a model holds, in the order the manifest lists it ---------------------------------------
 

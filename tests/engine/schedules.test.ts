@@ -3,9 +3,8 @@
 // cannot be set by hand, and a saved model resumes the schedule where it stopped.
 
 import { describe, expect, it } from 'vitest';
-import {
-  CosineDecay, Dense, ExponentialDecay, PiecewiseConstantDecay, Sequential, loadModelFromArtifacts, optimizers, parameter, setSeed, tensor,
-} from '../../index.js';
+import { Dense, Sequential, loadModelFromArtifacts, optimizers, setSeed, tensor } from '../../index.js';
+import { CosineDecay, ExponentialDecay, PiecewiseConstantDecay, parameter } from '../../engine/index.js';
 
 const steps = (schedule: { at(step: number): number }, n: number) => Array.from({ length: n }, (_, s) => schedule.at(s));
 
