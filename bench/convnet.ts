@@ -7,9 +7,8 @@
 // MaxPooling2D 2, Flatten, Dropout 0.5, Dense 10 softmax; Adam, categorical cross-entropy, batch 128.
 
 import { loadavg } from 'node:os';
-import {
-  Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, datasets, maxPool2d, scoped, tensor, toCategorical, type Tensor,
-} from '../index.js';
+import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, datasets, toCategorical } from '../index.js';
+import { maxPool2d, scoped, tensor, type Tensor } from '../engine/index.js';
 import * as kernels from '../kernels/index.js';
 import type { WindowGeometry } from '../kernels/index.js';
 import { printTable } from './table.js';

@@ -7,13 +7,16 @@
 // (Node >= 22 has it on). With a name, only that benchmark runs.
 
 import { runConvnetBench } from './convnet.js';
+import { runFitYieldBench } from './fit-yield.js';
 import { runGemmBench } from './gemm.js';
 import { runTrainingBench } from './training.js';
 
 const only = process.argv[2];
-if (only !== undefined && only !== 'gemm' && only !== 'training' && only !== 'convnet') {
-  throw new Error(`bench: expected 'gemm', 'training' or 'convnet' (or nothing for all), got ${JSON.stringify(only)}`);
+const names = ['gemm', 'training', 'yield', 'convnet'];
+if (only !== undefined && !names.includes(only)) {
+  throw new Error(`bench: expected 'gemm', 'training', 'yield' or 'convnet' (or nothing for all), got ${JSON.stringify(only)}`);
 }
 if (only === undefined || only === 'gemm') await runGemmBench();
 if (only === undefined || only === 'training') await runTrainingBench();
+if (only === undefined || only === 'yield') await runFitYieldBench();
 if (only === undefined || only === 'convnet') await runConvnetBench();

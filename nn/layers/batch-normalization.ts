@@ -7,7 +7,7 @@
 // movingVariance are not (Keras' "Non-trainable params"). A following ReLU is fused into the same
 // pass (fuseWith). See engine/ops/batchnorm.ts.
 
-import { resolveInitializer } from '../initializers.js';
+import { resolveInitializer, type InitializerIdentifier } from '../initializers.js';
 import {
   batchNormInference, batchNormTraining, describeValue, noGrad, parameter, persistent, type Tensor,
 } from '../../engine/index.js';
@@ -24,10 +24,10 @@ export interface BatchNormalizationOptions extends LayerOptions {
   center?: boolean;
   /** Learn a scale gamma. Default true. */
   scale?: boolean;
-  betaInitializer?: string;
-  gammaInitializer?: string;
-  movingMeanInitializer?: string;
-  movingVarianceInitializer?: string;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+  movingMeanInitializer?: InitializerIdentifier;
+  movingVarianceInitializer?: InitializerIdentifier;
 }
 
 /**

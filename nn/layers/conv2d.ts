@@ -3,8 +3,8 @@
 // weights carry over as they are. Forward is im2col + one GEMM with the bias and a ReLU activation
 // fused into its epilogue: see engine/ops/conv.ts.
 
-import { resolveActivation, type ActivationName } from '../activations.js';
-import { resolveInitializer } from '../initializers.js';
+import { resolveActivation, type ActivationIdentifier, type ActivationName } from '../activations.js';
+import { resolveInitializer, type InitializerIdentifier } from '../initializers.js';
 import { conv2d, describeValue, parameter, persistent, type Padding, type Tensor } from '../../engine/index.js';
 import { GemmLayer } from './gemm-layer.js';
 import type { LayerOptions } from './layer.js';
@@ -18,13 +18,13 @@ export interface Conv2DOptions extends LayerOptions {
   /** Only 'channels_last' (images [batch, height, width, channels]). */
   dataFormat?: 'channels_last';
   /** Applied to the output: 'relu', 'softmax', 'sigmoid', 'tanh', 'elu' or 'linear' (default). */
-  activation?: string | null;
+  activation?: ActivationIdentifier | null;
   /** Whether to add a bias per filter. Default true. */
   useBias?: boolean;
   /** Default 'glorot_uniform' (fans include the kh·kw receptive field, as in Keras). */
-  kernelInitializer?: string;
+  kernelInitializer?: InitializerIdentifier;
   /** Default 'zeros'. */
-  biasInitializer?: string;
+  biasInitializer?: InitializerIdentifier;
 }
 
 /**

@@ -6,8 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, Input,
-  MaxPooling2D, Reshape, Sequential, clearSession, loadModelFromArtifacts, memoryStats, setSeed, tensor, type Tensor,
+  MaxPooling2D, Reshape, Sequential, clearSession, loadModelFromArtifacts, setSeed, tensor, type Tensor,
 } from '../../index.js';
+import { memoryStats } from '../../engine/index.js';
 
 function images(n: number, h: number, w: number, c: number, seed: number): Tensor {
   let s = seed;
