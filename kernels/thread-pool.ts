@@ -18,7 +18,7 @@ import {
 } from './gemm-worker.js';
 import { alloc, free, memory } from './memory.js';
 import {
-  fallBackToOneThread, getThreads, getThreadThreshold, registerThreadUser, startPlatformThread,
+  fallBackToOneThread, getAdaptiveSplitting, getThreads, getThreadThreshold, registerThreadUser, startPlatformThread,
   type StartThread, type ThreadHandle, type ThreadUser,
 } from './threads.js';
 import type { GemmArgs, WasmGemmExports } from './types.js';
@@ -47,6 +47,13 @@ const WAIT_SLICE_MILLISECONDS = 100;
  * dead: a thread killed from outside leaves no trace in the shared memory.
  */
 const STALL_MINIMUM_MILLISECONDS = 10_000;
+/**
+ * Adaptive splitting (setAdaptiveSplitting): a split that took longer than this fraction of what
+ * the main thread alone would have taken (estimated from its own pieces' time) counts as lost.
+ */
+const LOST_SPLIT_FRACTION = 0.95;
+/** After lost splits, at most this many GEMMs in a row run on the main thread alone. */
+const MAX_BACKOFF_GEMMS = 256;
 
 /** How the last GEMM through a thread pool was cut: for tests and curiosity. */
 export interface GemmDispatch {
@@ -58,11 +65,32 @@ export interface GemmDispatch {
   computedBy: number[];
 }
 
-let lastDispatch: GemmDispatch = { threads: 1, rowBoundaries: [0, 0], computedBy: [0] };
+/**
+ * The last GEMM's cut, kept in place (no object per GEMM: a training step makes dozens of them):
+ * `boundaries` is null when it ran on the main thread alone.
+ */
+const last = { M: 0, boundaries: null as number[] | null, owners: new Int32Array(CONTROL_PROTOCOL.maxPieces) };
 
 /** How the most recent wasm GEMM was cut between threads. */
 export function lastGemmDispatch(): GemmDispatch {
-  return { ...lastDispatch, rowBoundaries: [...lastDispatch.rowBoundaries], computedBy: [...lastDispatch.computedBy] };
+  if (last.boundaries === null) return { threads: 1, rowBoundaries: [0, last.M], computedBy: [0] };
+  const pieces = last.boundaries.length - 1;
+  return { threads: pieces, rowBoundaries: [...last.boundaries], computedBy: Array.from(last.owners.subarray(0, pieces)) };
+}
+
+/** splitRows' answers, by M·128 + pieces: a training step asks for the same few again and again. */
+const splits = new Map<number, number[]>();
+
+/** splitRows(M, pieces), computed once (the arrays returned are shared: never modify them). */
+function cachedSplit(M: number, pieces: number): number[] {
+  const key = M * 128 + pieces;
+  let boundaries = splits.get(key);
+  if (boundaries === undefined) {
+    if (splits.size >= 256) splits.clear(); // many shapes: keep the cache bounded
+    boundaries = splitRows(M, pieces);
+    splits.set(key, boundaries);
+  }
+  return boundaries;
 }
 
 /**
@@ -127,6 +155,11 @@ export class GemmThreadPool implements ThreadUser {
   /** The main thread's packing scratch (grown when a GEMM needs more). */
   private mainWorkspace = 0;
   private mainWorkspaceBytes = 0;
+  /** The workers ready for the GEMM being posted (reused: no array per GEMM). */
+  private readonly readyHelpers: Helper[] = [];
+  /** Adaptive splitting: GEMMs left to run alone, and how many the next lost split will cost. */
+  private aloneFor = 0;
+  private backoff = 1;
 
   constructor(
     private readonly module: WebAssembly.Module,
@@ -153,40 +186,52 @@ export class GemmThreadPool implements ThreadUser {
     const threadCount = getThreads();
     const tiles = Math.ceil(p.M / ROWS_PER_TILE);
     if (threadCount <= 1 || tiles < 2 || p.M * p.N * p.K < getThreadThreshold() || this.startThread === null) {
-      lastDispatch = { threads: 1, rowBoundaries: [0, p.M], computedBy: [0] };
-      this.runRows(p, 0, p.M);
+      this.runAlone(p);
+      return;
+    }
+    if (this.aloneFor > 0 && getAdaptiveSplitting()) {
+      this.aloneFor--;
+      this.runAlone(p);
       return;
     }
     this.startHelpers(threadCount - 1);
     // Only workers that have finished starting count; one still starting may join in anyway.
-    const ready = this.helpers.filter((helper) => Atomics.load(helper.words, WORKER.state) === STATE.ready);
+    const ready = this.readyHelpers;
+    ready.length = 0;
+    for (const helper of this.helpers) if (Atomics.load(helper.words, WORKER.state) === STATE.ready) ready.push(helper);
     const threads = Math.min(ready.length + 1, tiles, CONTROL_PROTOCOL.maxPieces);
     if (threads <= 1) {
-      lastDispatch = { threads: 1, rowBoundaries: [0, p.M], computedBy: [0] };
-      this.runRows(p, 0, p.M);
+      this.runAlone(p);
       return;
     }
     const pieces = threads;
-    const boundaries = splitRows(p.M, pieces);
+    const boundaries = cachedSplit(p.M, pieces);
+    const posted = performance.now();
     const sequence = this.post(p, workspaceBytes, boundaries, ready);
 
     // The main thread claims pieces like any worker, from piece 0, and keeps going after an error:
     // every piece must be claimed, or the wait below would wait for a piece nobody will compute.
     let mainError: unknown = null;
-    const started = performance.now();
+    let mainRows = 0;
+    let mainMilliseconds = 0;
     for (let piece = 0; piece < pieces; piece++) {
       if (Atomics.compareExchange(this.job, JOB.pieceState + piece, sequence, ~sequence) !== sequence) continue;
       Atomics.store(this.job, JOB.pieceOwner + piece, 0);
+      const started = performance.now();
       try {
         this.runRows(p, boundaries[piece]!, boundaries[piece + 1]!);
       } catch (error) {
         mainError ??= error;
       }
+      mainMilliseconds += performance.now() - started;
+      mainRows += boundaries[piece + 1]! - boundaries[piece]!;
       Atomics.add(this.job, JOB.piecesDone, 1);
     }
-    const died = this.waitForPieces(pieces, Math.max(this.stallMilliseconds, 50 * (performance.now() - started)));
-    const computedBy = Array.from({ length: pieces }, (_, piece) => Atomics.load(this.job, JOB.pieceOwner + piece));
-    lastDispatch = { threads, rowBoundaries: boundaries, computedBy };
+    const died = this.waitForPieces(pieces, Math.max(this.stallMilliseconds, 50 * mainMilliseconds));
+    last.M = p.M;
+    last.boundaries = boundaries;
+    for (let piece = 0; piece < pieces; piece++) last.owners[piece] = Atomics.load(this.job, JOB.pieceOwner + piece);
+    this.judgeSplit(p.M, mainRows, mainMilliseconds, performance.now() - posted);
     if (died !== null) {
       fallBackToOneThread();
       throw workerGoneError(died);
@@ -202,6 +247,30 @@ export class GemmThreadPool implements ThreadUser {
         );
       }
     }
+  }
+
+  /** The whole GEMM on the main thread. */
+  private runAlone(p: GemmArgs): void {
+    last.M = p.M;
+    last.boundaries = null;
+    this.runRows(p, 0, p.M);
+  }
+
+  /**
+   * Adaptive splitting: a split that did not beat the main thread alone (its own rows' time,
+   * scaled to all M rows) sends the next `backoff` GEMMs to the main thread alone and doubles
+   * `backoff`; one that did resets it. The workers get their chance again after each pause, so
+   * when the neighbour leaves, two threads are back within a few hundred GEMMs (a step or two).
+   */
+  private judgeSplit(M: number, mainRows: number, mainMilliseconds: number, splitMilliseconds: number): void {
+    if (mainRows === 0) return; // the workers took everything: no estimate, and no sign of trouble
+    const aloneMilliseconds = (mainMilliseconds * M) / mainRows;
+    if (mainRows < M && splitMilliseconds < LOST_SPLIT_FRACTION * aloneMilliseconds) {
+      this.backoff = 1;
+      return;
+    }
+    this.aloneFor = this.backoff;
+    this.backoff = Math.min(2 * this.backoff, MAX_BACKOFF_GEMMS);
   }
 
   /** Rows [rowBegin, rowEnd) of C on the main thread, with its own instance and workspace. */
@@ -314,14 +383,26 @@ export class GemmThreadPool implements ThreadUser {
     }
     // Ready worker j starts at piece j + 1, the main thread at piece 0: on an idle machine each
     // claims its own at once, and only a late thread finds its piece taken.
-    ready.forEach((helper, j) => (helper.words[WORKER.firstPiece] = j + 1));
+    for (let j = 0; j < ready.length; j++) ready[j]!.words[WORKER.firstPiece] = j + 1;
 
     const { job } = this;
     const pieces = boundaries.length - 1;
-    const args = [
-      p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K, p.a, p.lda, p.b, p.ldb, p.c, p.ldc, p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0,
-    ];
-    for (let i = 0; i < args.length; i++) job[JOB.args + i] = args[i]!;
+    // The raw export's first 14 arguments, in its order (WasmGemmExports in kernels/types.ts).
+    const args = JOB.args;
+    job[args] = p.transA ? 1 : 0;
+    job[args + 1] = p.transB ? 1 : 0;
+    job[args + 2] = p.M;
+    job[args + 3] = p.N;
+    job[args + 4] = p.K;
+    job[args + 5] = p.a;
+    job[args + 6] = p.lda;
+    job[args + 7] = p.b;
+    job[args + 8] = p.ldb;
+    job[args + 9] = p.c;
+    job[args + 10] = p.ldc;
+    job[args + 11] = p.bias;
+    job[args + 12] = p.relu ? 1 : 0;
+    job[args + 13] = p.accumulate ? 1 : 0;
     job[JOB.pieces] = pieces;
     for (let k = 0; k <= pieces; k++) job[JOB.boundaries + k] = boundaries[k]!;
     job[JOB.piecesDone] = 0;
