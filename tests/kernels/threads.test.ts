@@ -16,9 +16,8 @@ import {
   alloc, free, gemm, getThreads, getThreadThreshold, lastGemmDispatch, memory, setThreads, setThreadThreshold,
   threadsReady, type GemmArgs,
 } from '../../kernels/index.js';
-import { GemmThreadPool, splitRows } from '../../kernels/thread-pool.js';
+import { GemmThreadPool, splitRows, type MainThreadKernels } from '../../kernels/thread-pool.js';
 import { GEMM_WORKER_SOURCE, getAdaptiveSplitting, setAdaptiveSplitting, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
-import type { WasmGemmExports } from '../../kernels/types.js';
 import { instantiateGemm, wasmKernels, wasmModule } from '../../kernels/wasm.js';
 import { ALL_FLAGS } from './flags.js';
 import { block, checkSplitIsExact, DEFAULT_THRESHOLD, useTwoThreads } from './threaded.js';
@@ -200,14 +199,14 @@ describe('a worker that dies', () => {
   const [M, N, K] = [128, 64, 64];
   let args: GemmArgs;
   /** The main thread's instance, slowed down: piece 0 lingers `linger` ms so that the worker claims piece 1. */
-  let lingeringMainThread: Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'>;
+  let lingeringMainThread: MainThreadKernels;
   let linger = 0;
   const pools: GemmThreadPool[] = [];
 
   beforeAll(async () => {
     const mainThread = await instantiateGemm(wasmModule!);
     lingeringMainThread = {
-      gemmWorkspaceBytes: (m, n, k) => mainThread.gemmWorkspaceBytes(m, n, k),
+      ...mainThread,
       gemm: (...raw) => {
         mainThread.gemm(...raw);
         const rowBegin = raw[15];
