@@ -31,6 +31,7 @@
 //         for each 8-column panel of B                    (jr)       -> one panel lives in L1
 //           for each 4-row panel of A                     (ir)
 //             microkernel: the 4x8 tile of C += A panel · B panel, in 8 registers
+//             (the 4x4 tile where at most 4 columns of C are left: N's ragged edge)
 //
 // Packing is what makes one microkernel serve all four transpose cases: whatever the layout of A
 // and B, the microkernel reads both panels with unit stride.
@@ -360,6 +361,60 @@ function microkernel4x8(
   v128.store(row3, c31, 16);
 }
 
+/**
+ * The narrow tile, for N's ragged edge when at most 4 columns are left (a 10-class layer: one full
+ * panel, then 2 columns):  tile[4, 4] = relu?( (loadTile ? tile : 0) + Apanel · Bpanel[:, 0:4] + bias[4] )
+ *
+ * It reads the same packed panels as microkernel4x8 (B's panel is still 8 wide; its right half is
+ * padding) and does half the work. Columns 0..3 see exactly the operations of microkernel4x8, in
+ * the same order, so the result is bit-identical to the wide tile's left half.
+ */
+function microkernel4x4(
+  kc: i32, aPanel: usize, bPanel: usize, tile: usize, tileStride: usize, loadTile: bool, bias: usize, relu: bool,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let a = aPanel;
+  let b = bPanel;
+  const aEnd = aPanel + <usize>kc * 16;
+  while (a < aEnd) {
+    const b0 = v128.load(b); // B[k][0..3]
+    c0 = multiplyAdd(v128.load32_splat(a), b0, c0);
+    c1 = multiplyAdd(v128.load32_splat(a, 4), b0, c1);
+    c2 = multiplyAdd(v128.load32_splat(a, 8), b0, c2);
+    c3 = multiplyAdd(v128.load32_splat(a, 12), b0, c3);
+    a += 16;
+    b += 32;
+  }
+  const row0 = tile;
+  const row1 = tile + tileStride;
+  const row2 = tile + 2 * tileStride;
+  const row3 = tile + 3 * tileStride;
+  if (loadTile) {
+    c0 = f32x4.add(c0, v128.load(row0));
+    c1 = f32x4.add(c1, v128.load(row1));
+    c2 = f32x4.add(c2, v128.load(row2));
+    c3 = f32x4.add(c3, v128.load(row3));
+  }
+  if (bias != 0) {
+    const bias0 = v128.load(bias);
+    c0 = f32x4.add(c0, bias0);
+    c1 = f32x4.add(c1, bias0);
+    c2 = f32x4.add(c2, bias0);
+    c3 = f32x4.add(c3, bias0);
+  }
+  if (relu) {
+    const zero = f32x4.splat(0);
+    c0 = f32x4.pmax(zero, c0);
+    c1 = f32x4.pmax(zero, c1);
+    c2 = f32x4.pmax(zero, c2);
+    c3 = f32x4.pmax(zero, c3);
+  }
+  v128.store(row0, c0);
+  v128.store(row1, c1);
+  v128.store(row2, c2);
+  v128.store(row3, c3);
+}
+
 // ---- the driver ---------------------------------------------------------------------------------
 
 /**
@@ -419,6 +474,8 @@ export function gemm(
 
             if (rows == MR && cols == NR) {
               microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
+            } else if (rows == MR && cols == NR / 2) {
+              microkernel4x4(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
             } else {
               // Ragged edge: compute the full 4x8 tile in scratch, copy only the valid part of it.
               for (let r = 0; r < MR; r++) {
@@ -427,7 +484,9 @@ export function gemm(
                   store<f32>(edgeTile + <usize>(r * NR + col) * 4, inside ? load<f32>(cTile + <usize>r * strideC + <usize>col * 4) : 0);
                 }
               }
-              microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
+              // At most 4 columns left: the narrow tile, half the work.
+              if (cols <= NR / 2) microkernel4x4(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
+              else microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
               for (let r = 0; r < rows; r++) {
                 for (let col = 0; col < cols; col++) {
                   store<f32>(cTile + <usize>r * strideC + <usize>col * 4, load<f32>(edgeTile + <usize>(r * NR + col) * 4));
