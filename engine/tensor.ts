@@ -147,8 +147,14 @@ interface Recipe {
 export class Tensor {
   readonly shape: Shape;
   readonly size: number;
-  /** The gradient of the last backward() with respect to this tensor, or null. */
-  grad: Tensor | null = null;
+  /** The gradient buffer, which `zeroed` may say holds stale numbers standing for zeros (see .grad). */
+  private gradient: Tensor | null = null;
+  /**
+   * True when the gradient is zero but its buffer was not written yet: zeroGrad() and a new
+   * buffer only set this, and the first op to contribute may write its result instead of adding
+   * it (a GEMM without accumulate), so no zeroing pass runs. Reading .grad writes the zeros first.
+   */
+  private zeroed = false;
   /** Whether gradients flow to this tensor. Parameters set it; op outputs inherit it. */
   requiresGrad: boolean;
   /** The op that made this tensor, or null for a leaf (data, parameters). */
@@ -276,24 +282,58 @@ export class Tensor {
     }
   }
 
+  /** The gradient of the last backward() with respect to this tensor, or null. */
+  get grad(): Tensor | null {
+    if (this.zeroed) {
+      // fill() is a SIMD store loop in kernels/, ~4x faster than TypedArray.fill on shared memory.
+      // .data.byteOffset is the pointer; reading .data throws if the gradient's memory was reclaimed.
+      fill(this.gradient!.size, this.gradient!.data.byteOffset, 0);
+      this.zeroed = false;
+    }
+    return this.gradient;
+  }
+
+  set grad(gradient: Tensor | null) {
+    this.gradient = gradient;
+    this.zeroed = false;
+  }
+
   /** This tensor's .grad, created as zeros (with the tensor's own lifetime) on first use. */
   gradBuffer(): Tensor {
-    if (this.grad === null) {
-      // A gradient lives as long as its tensor: scoped for intermediates, long-lived for parameters.
-      // An op's output counts as an intermediate even when it is a view of a parameter's storage
-      // (reshape, sliceRows): judged by storage alone, its gradient would outlive every step.
-      const storage = allocateStorage(this.size, this.storage.inScope || this.recipe !== null);
-      fill(this.size, storage.ptr, 0);
-      this.grad = new Tensor(storage, this.shape);
-    }
-    return this.grad;
+    if (this.gradient === null) this.allocateGradient();
+    return this.grad!; // the getter writes the zeros
+  }
+
+  /** A new gradient buffer, zero by `zeroed` (nothing written yet). */
+  private allocateGradient(): void {
+    // A gradient lives as long as its tensor: scoped for intermediates, long-lived for parameters.
+    // An op's output counts as an intermediate even when it is a view of a parameter's storage
+    // (reshape, sliceRows): judged by storage alone, its gradient would outlive every step.
+    const storage = allocateStorage(this.size, this.storage.inScope || this.recipe !== null);
+    this.gradient = new Tensor(storage, this.shape);
+    this.zeroed = true;
+  }
+
+  /**
+   * For an op about to contribute to this tensor's gradient by writing every element of it (a
+   * GEMM): makes sure the buffer exists and returns whether to add into it (true) or to write,
+   * because nothing was added since it was zeroed (false). After it, .grad is the buffer as is.
+   */
+  startGradContribution(): boolean {
+    if (this.gradient === null) this.allocateGradient();
+    const accumulate = !this.zeroed;
+    this.zeroed = false;
+    return accumulate;
   }
 
   /** Sets .grad to zeros (keeping its memory), or leaves it null if there is none yet. */
   zeroGrad(): void {
-    // fill() is a SIMD store loop in kernels/, ~4x faster than TypedArray.fill on shared memory.
-    // .data.byteOffset is the pointer; reading .data throws if the gradient's memory was reclaimed.
-    if (this.grad !== null) fill(this.grad.size, this.grad.data.byteOffset, 0);
+    // Only marked: the zeros are written when .grad is read, or never, when the first op to
+    // contribute writes its result instead of adding it.
+    if (this.gradient !== null) {
+      void this.gradient.data; // throws now, as before, if the gradient's memory was reclaimed
+      this.zeroed = true;
+    }
   }
 }
 

@@ -356,6 +356,26 @@ describe('autograd bookkeeping', () => {
     expect(w.grad?.toArray()).toEqual([3, 3, 3]);
   });
 
+  it('GEMM gradients: the first contribution after zeroGrad writes, later ones add (linear, matmul)', () => {
+    // linear: dW = xᵀ · 1 (the loss is the sum), written on the first backward, added on the second.
+    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    const W = parameter(tensor([[0.5, -1], [2, 0.25]]));
+    const loss = sum(linear(x, W, null));
+    loss.backward();
+    expect(W.grad?.toArray()).toEqual([[9, 9], [12, 12]]);
+    loss.backward();
+    expect(W.grad?.toArray()).toEqual([[18, 18], [24, 24]]);
+    W.zeroGrad();
+    expect(W.grad?.toArray()).toEqual([[0, 0], [0, 0]]); // reading .grad after zeroGrad gives zeros
+    W.zeroGrad();
+    loss.backward();
+    expect(W.grad?.toArray()).toEqual([[9, 9], [12, 12]]);
+    // matmul(a, a): two contributions in one backward, dout·aᵀ written, then aᵀ·dout added.
+    const a = parameter(tensor([[1, 2], [3, 4]]));
+    sum(matmul(a, a)).backward();
+    expect(a.grad?.toArray()).toEqual([[7, 11], [9, 13]]);
+  });
+
   it('backward() through a chain of 20,000 ops (no call-stack overflow)', () => {
     scoped(() => {
       const w = parameter(tensor([1, 2]));
