@@ -3,17 +3,19 @@
 // (graph building, batch gathering, checks), in ms per step, for the seed MLP and the Fashion
 // model on 1 and 2 threads. A measurement, not a test: nothing is asserted.
 //
-// How: every kernel of the backend in use is wrapped in a timer (kernels/index.ts dispatches to
-// the backend's functions at each call, so wrapping its properties reaches every call); garbage
-// collection pauses come from Node's PerformanceObserver 'gc' entries; "JS" is what remains of the
-// step's wall time. A GEMM with `accumulate` is a gradient (the backward pass); one without writes
-// a fresh output (the forward pass). The timers cost ~0.1 us a call, a few calls a step.
+// How: every kernel of the backend in use is wrapped in a timer (and setBackend re-binds
+// kernels/index.ts' exports to the wrapped functions); garbage collection pauses come from Node's
+// PerformanceObserver 'gc' entries; "JS" is what remains of the step's wall time. A GEMM that runs
+// inside Tensor.backward is a backward GEMM, any other a forward one. The timers cost ~0.1 us a
+// call, a few dozen calls a step.
 
 import { PerformanceObserver } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
-import { Dense, Dropout, Flatten, Sequential, datasets, toCategorical, type Tensor } from '../index.js';
+import { Dense, Dropout, Flatten, Sequential, Tensor, datasets, toCategorical } from '../index.js';
 import * as kernels from '../kernels/index.js';
-import type { KernelName, Kernels } from '../kernels/index.js';
+import type { Kernels } from '../kernels/index.js';
+
+type KernelName = Exclude<keyof Kernels, 'name' | 'description'>;
 import { printTable } from './table.js';
 
 type Phase = 'forward GEMMs' | 'backward GEMMs' | 'element-wise' | 'optimizer' | 'GC' | 'JS and the rest';
@@ -78,20 +80,35 @@ function zeroTotals(): Totals {
 function instrument(backend: Kernels, totals: Totals): () => void {
   const original = { ...backend };
   const target = backend as unknown as Record<string, unknown>;
+  let inBackward = false;
+  const backward = Tensor.prototype.backward;
+  Tensor.prototype.backward = function (this: Tensor, grad?: Tensor) {
+    inBackward = true;
+    try {
+      backward.call(this, grad);
+    } finally {
+      inBackward = false;
+    }
+  };
   for (const name of Object.keys(original) as (keyof Kernels)[]) {
     const kernel = original[name];
     if (typeof kernel !== 'function') continue;
     const call = kernel as (...args: unknown[]) => void;
-    const fixedPhase: Phase | null =
-      name === 'gemm' ? null : OPTIMIZER_KERNELS.includes(name as KernelName) ? 'optimizer' : 'element-wise';
+    const isGemm = name === 'gemm';
+    const fixedPhase: Phase = OPTIMIZER_KERNELS.includes(name as KernelName) ? 'optimizer' : 'element-wise';
     target[name] = (...args: unknown[]) => {
       const started = performance.now();
       call(...args);
-      const phase = fixedPhase ?? ((args[0] as { accumulate: boolean }).accumulate ? 'backward GEMMs' : 'forward GEMMs');
+      const phase = isGemm ? (inBackward ? 'backward GEMMs' : 'forward GEMMs') : fixedPhase;
       totals[phase] += performance.now() - started;
     };
   }
-  return () => Object.assign(backend, original);
+  kernels.setBackend(kernels.getBackend()); // re-binds kernels/index.ts' exports to the wrappers
+  return () => {
+    Object.assign(backend, original);
+    Tensor.prototype.backward = backward;
+    kernels.setBackend(kernels.getBackend());
+  };
 }
 
 /** Trains `steps` batches of `model` (after a warm-up) and returns ms per step by phase. */
