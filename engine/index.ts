@@ -1,26 +1,50 @@
 // engine/index.ts — the engine's public face: tensors, ops, autograd, losses, optimizers, RNG.
 // Everything a user or nn/ needs from the engine is exported here; nothing here knows of layers.
+//
+// The ops are exported as public calls (publicCall in tensor.ts): called outside any scope, each
+// runs in a scope of its own whose results move to the JS heap, so a loop of them is garbage the
+// garbage collector sees; inside a scope (a training step) they are the plain functions.
 
 import './methods.js';
+import { publicCall } from './tensor.js';
+import * as elementwise from './ops/elementwise.js';
+import * as matmulOps from './ops/matmul.js';
+import * as reduce from './ops/reduce.js';
+import * as shapeOps from './ops/shape.js';
+import * as softmaxOps from './ops/softmax.js';
+import * as dropoutOps from './ops/dropout.js';
+import * as losses from './losses.js';
 
 export {
   Tensor, Storage, tensor, empty, zeros, ones, full, randomNormal, randomUniform, parameter,
-  noGrad, isGradEnabled, scoped, keep, persistent, record, shapeSize, formatShape,
+  noGrad, isGradEnabled, scoped, keep, persistent, onHost, topLevel, record, shapeSize, formatShape, MAX_ELEMENTS,
 } from './tensor.js';
 export type { Shape } from './tensor.js';
 export { describeValue } from './describe.js';
-export { add, sub, mul, div, neg, relu, sigmoid, tanh, elu, exp, log, square, sqrt, broadcastShape } from './ops/elementwise.js';
-export { matmul, linear } from './ops/matmul.js';
-export { sum, mean, argmax } from './ops/reduce.js';
+export { firstNonFinite, describeIndex } from './finite.js';
+export const { add, sub, mul, div, neg, relu, sigmoid, tanh, elu, exp, log, square, sqrt } = wrapAll(elementwise);
+export { broadcastShape } from './ops/elementwise.js';
+export const { matmul, linear } = wrapAll(matmulOps);
+export const { sum, mean, argmax } = wrapAll(reduce);
 export type { ReduceOptions } from './ops/reduce.js';
-export { reshape, transpose, sliceRows, gatherRows } from './ops/shape.js';
-export { softmax, logSoftmax } from './ops/softmax.js';
-export { dropout } from './ops/dropout.js';
+export const { reshape, transpose, sliceRows, gatherRows } = wrapAll(shapeOps);
+export const { softmax, logSoftmax } = wrapAll(softmaxOps);
+export const { dropout } = wrapAll(dropoutOps);
 export type { DropoutOptions } from './ops/dropout.js';
-export { softmaxCrossEntropy, crossEntropyFromProbabilities, meanSquaredError, binaryCrossEntropy, EPSILON } from './losses.js';
+export const { softmaxCrossEntropy, crossEntropyFromProbabilities, meanSquaredError, binaryCrossEntropy } = wrapAll(losses);
+export { EPSILON } from './losses.js';
 export { Optimizer, SGD, RMSprop, Adam } from './optimizers.js';
 export type { SGDOptions, RMSpropOptions, AdamOptions, OptimizerState } from './optimizers.js';
 export { Random, globalRandom, setSeed } from './random.js';
 export type { RandomState } from './random.js';
-export { setBackend, getBackend, memoryStats } from '../kernels/index.js';
+export { setBackend, getBackend, memoryStats, setMemoryLimit, withAllocationBudget } from '../kernels/index.js';
 export { setThreads, getThreads } from '../kernels/index.js';
+
+/** Every function of a module, as a public call (same name, same type). */
+function wrapAll<M extends object>(module: M): M {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(module)) {
+    wrapped[name] = typeof value === 'function' ? publicCall(value as (...args: unknown[]) => unknown) : value;
+  }
+  return wrapped as M;
+}

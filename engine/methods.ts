@@ -10,7 +10,7 @@ import { matmul } from './ops/matmul.js';
 import { argmax, mean, sum, type ReduceOptions } from './ops/reduce.js';
 import { gatherRows, reshape, sliceRows, transpose } from './ops/shape.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
-import { Tensor, type Shape } from './tensor.js';
+import { Tensor, publicCall, type Shape } from './tensor.js';
 
 /** The chainable methods: each is the op of the same name with the tensor as first operand. */
 export interface TensorMethods {
@@ -69,4 +69,7 @@ const methods = {
   sliceRows(start, end) { return sliceRows(this, start, end); },
   gatherRows(indices) { return gatherRows(this, indices); },
 } satisfies { [K in keyof TensorMethods]: (this: Tensor, ...args: Parameters<TensorMethods[K]>) => ReturnType<TensorMethods[K]> };
-Object.assign(Tensor.prototype, methods);
+// Each method is a public call: outside any scope it leaves nothing in the WebAssembly memory.
+for (const [name, method] of Object.entries(methods)) {
+  Object.assign(Tensor.prototype, { [name]: publicCall(method as (...args: unknown[]) => unknown) });
+}

@@ -9,7 +9,7 @@
 
 import { describeValue } from './describe.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from '../kernels/index.js';
-import { persistent, zeros, type Tensor } from './tensor.js';
+import { persistent, topLevel, zeros, type Tensor } from './tensor.js';
 
 /** What Optimizer.getState() returns: iterations, and each parameter's slot tensors in order. */
 export interface OptimizerState {
@@ -56,11 +56,13 @@ export abstract class Optimizer {
 
   /** One update of every parameter that has a gradient. */
   step(params: readonly Tensor[]): void {
-    this.iterations++;
-    for (const p of params) {
-      if (p.grad === null) continue;
-      this.update(p, p.grad, this.slotsOf(p));
-    }
+    topLevel(() => {
+      this.iterations++;
+      for (const p of params) {
+        if (p.grad === null) continue;
+        this.update(p, p.grad, this.slotsOf(p));
+      }
+    });
   }
 
   /** The state tensors of a parameter, created as zeros on first use. */

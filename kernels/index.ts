@@ -12,7 +12,7 @@ import { wasmKernels, wasmUnavailableReason } from './wasm.js';
 import type { BackendName, Kernels } from './types.js';
 
 export type { BackendName, GemmArgs, KernelName, Kernels } from './types.js';
-export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, sizeClassBytes } from './memory.js';
+export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, blockBytes, setMemoryLimit, withAllocationBudget } from './memory.js';
 export type { MemoryStats } from './memory.js';
 export { gemmReference, lowbias32, referenceKernels } from './reference.js';
 export { wasmKernels, wasmUnavailableReason } from './wasm.js';

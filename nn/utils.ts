@@ -1,9 +1,10 @@
-// nn/utils.ts — small helpers users reach for next to a model: one-hot labels (toCategorical),
-// the seed, and pictures of data and training written to files (SVG, viewable in any browser).
+// nn/utils.ts — small helpers users reach for next to a model: one-hot labels (toCategorical)
+// and the seed (Keras' keras.utils). Pictures of data and training are in pictures/.
 
-import { Tensor, describeValue, formatShape, tensor } from '../engine/index.js';
-import type { History } from './callbacks.js';
-import { digitsToText, historySvg, imageGridSvg } from './display.js';
+import { Tensor, describeValue, formatShape, zeros } from '../engine/index.js';
+
+/** toCategorical refuses an inferred class count whose one-hot labels pass this size (256 MiB). */
+const INFERRED_LIMIT_BYTES = 256 * 2 ** 20;
 
 export { setSeed } from '../engine/index.js';
 
@@ -30,85 +31,30 @@ export function toCategorical(y: Tensor | ArrayLike<number>, numClasses?: number
   let classes = numClasses;
   if (classes === undefined) {
     if (ids.length === 0) throw new Error('wasmgrad: toCategorical cannot infer numClasses from an empty list of ids; pass numClasses');
-    classes = 0;
-    for (let i = 0; i < ids.length; i++) classes = Math.max(classes, ids[i] + 1);
+    let at = 0;
+    for (let i = 1; i < ids.length; i++) if (ids[i] > ids[at]) at = i;
+    classes = ids[at] + 1;
+    // An inferred count is a guess from the data: one stray huge id would ask for gigabytes.
+    // Refused before allocating, above what any real label set needs; numClasses overrides it.
+    const bytes = ids.length * classes * 4;
+    if (bytes > INFERRED_LIMIT_BYTES) {
+      throw new RangeError(
+        `wasmgrad: toCategorical inferred ${classes.toLocaleString('en-US')} classes from the largest id ${ids[at]} (at position ${at}); ` +
+          `one-hot labels of shape [${ids.length}, ${classes}] would take ${bytes} bytes. Pass numClasses if you mean that many, or check the ids`,
+      );
+    }
   }
   if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0) {
     const Kind = typeof classes === 'number' ? RangeError : Error;
     throw new Kind(`wasmgrad: toCategorical expected numClasses to be a positive integer, got ${describeValue(classes)}`);
   }
-  const out = new Float32Array(ids.length * classes);
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (id >= classes) {
-      throw new RangeError(`wasmgrad: toCategorical expected class ids in [0, ${classes - 1}] for numClasses ${classes}, got ${id} at position ${i}`);
+    if (ids[i] >= classes) {
+      throw new RangeError(`wasmgrad: toCategorical expected class ids in [0, ${classes - 1}] for numClasses ${classes}, got ${ids[i]} at position ${i}`);
     }
-    out[i * classes + id] = 1;
   }
-  return tensor(out, [ids.length, classes]);
-}
-
-/** Images [n, h, w] (or [n, h·w] with a given height and width) as the display helpers want them. */
-function imageArgs(images: Tensor, count: number, size?: [number, number]) {
-  const [height, width] = size ?? (images.rank === 3 ? [images.shape[1], images.shape[2]] : [0, 0]);
-  if (height * width === 0 || images.size / images.shape[0] !== height * width) {
-    throw new Error(`wasmgrad: expected images of shape [n, height, width] (or give { size: [height, width] }), got ${formatShape(images.shape)}`);
-  }
-  return { values: images.data.subarray(0, Math.min(count, images.shape[0]) * height * width), count: Math.min(count, images.shape[0]), height, width };
-}
-
-export interface ShowImagesOptions {
-  /** How many images, from the first. Default 10. */
-  count?: number;
-  /** True class ids, shown with each image. */
-  labels?: Tensor | ArrayLike<number>;
-  /** Predicted class ids: mistakes are marked. */
-  predicted?: Tensor | ArrayLike<number>;
-  /** [height, width] when images are flattened rows. */
-  size?: [number, number];
-  /** Names to show instead of class ids (e.g. Fashion-MNIST's). */
-  classNames?: readonly string[];
-  /** Pixel value of full white: 255 for raw data (default), 1 for scaled data. */
-  maxValue?: number;
-}
-
-function idsOf(v: Tensor | ArrayLike<number> | undefined): ArrayLike<number> | undefined {
-  return v === undefined ? undefined : 'storage' in (v as object) ? (v as Tensor).data : (v as ArrayLike<number>);
-}
-
-function scaled(values: Float32Array, maxValue: number): Float32Array {
-  if (maxValue === 255) return values;
-  return values.map((v) => (v / maxValue) * 255);
-}
-
-/** Draws images in the terminal with their class, as seed 003's "print a few input images". */
-export function showImages(images: Tensor, options: ShowImagesOptions = {}): string {
-  const { values, count, height, width } = imageArgs(images, options.count ?? 10, options.size);
-  return digitsToText(scaled(values, options.maxValue ?? 255), count, height, width, idsOf(options.labels), idsOf(options.predicted));
-}
-
-/** Writes an SVG grid of images with true (and predicted) labels to `path`. Node only. */
-export async function saveImageGrid(path: string, images: Tensor, options: ShowImagesOptions & { columns?: number } = {}): Promise<void> {
-  const { values, count, height, width } = imageArgs(images, options.count ?? 25, options.size);
-  const svg = imageGridSvg({
-    images: scaled(values, options.maxValue ?? 255), count, height, width,
-    labels: idsOf(options.labels), predicted: idsOf(options.predicted), columns: options.columns, classNames: options.classNames,
-  });
-  await writeTextFile(path, svg);
-}
-
-/** Writes an SVG chart of a History's loss and accuracy per epoch to `path`. Node only. */
-export async function saveHistoryPlot(path: string, history: History | Record<string, number[]>): Promise<void> {
-  const series = history instanceof Object && 'history' in history ? (history as History).history : (history as Record<string, number[]>);
-  await writeTextFile(path, historySvg(series));
-}
-
-/** Writes a file atomically (a temporary file renamed into place), so nothing is ever half-written. */
-async function writeTextFile(path: string, text: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const nodePath = await import('node:path');
-  await fs.mkdir(nodePath.dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await fs.writeFile(temp, text);
-  await fs.rename(temp, path);
+  const out = zeros([ids.length, classes]); // refuses a shape no memory can hold, before allocating
+  const d = out.data;
+  for (let i = 0; i < ids.length; i++) d[i * classes + ids[i]] = 1;
+  return out;
 }

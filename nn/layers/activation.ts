@@ -3,7 +3,7 @@
 
 import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
 import type { Tensor } from '../../engine/index.js';
-import { Layer, type CallOptions, type LayerOptions } from './layer.js';
+import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
 
 /** Activation('relu'): y = relu(x), or any activation by name. Output shape = input shape. */
 export class Activation extends Layer {
@@ -28,6 +28,16 @@ export class Activation extends Layer {
 
   computeOutputShape(inputShape: readonly number[]): number[] {
     return [...inputShape];
+  }
+
+  override get onlyActivation(): ActivationName {
+    return this.activation;
+  }
+
+  /** A final softmax (or sigmoid) before a loss that takes logits is not applied at all. */
+  override withoutFinalActivation(activation: ActivationName): ForwardStep | null {
+    if (this.activation !== activation) return null;
+    return { layers: [this], fused: `${activation} left to the loss (from logits)`, run: (x) => x };
   }
 
   getConfig(): Record<string, unknown> {

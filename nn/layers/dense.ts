@@ -6,7 +6,7 @@
 import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
 import { resolveInitializer } from '../initializers.js';
 import { describeValue, formatShape, linear, parameter, persistent, type Tensor } from '../../engine/index.js';
-import { Layer, type CallOptions, type LayerOptions } from './layer.js';
+import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
 
 export interface DenseOptions extends LayerOptions {
   /** Applied to the output: 'relu', 'softmax', 'sigmoid', 'tanh', 'elu' or 'linear' (default). */
@@ -81,11 +81,20 @@ export class Dense extends Layer {
     return this.forward(x, this.activation);
   }
 
-  /**
-   * The layer with a chosen activation: the model uses it to fuse a following ReLU into the GEMM,
-   * or to stop before a softmax whose cross-entropy is computed from logits.
-   */
-  forward(x: Tensor, activation: ActivationName): Tensor {
+  /** A linear Dense absorbs a following ReLU: one GEMM with the ReLU in its epilogue. */
+  override fuseWith(next: Layer): ForwardStep | null {
+    if (this.activation !== 'linear' || next.onlyActivation !== 'relu') return null;
+    return { layers: [this, next], fused: 'ReLU in the GEMM epilogue', run: (x) => this.forward(x, 'relu') };
+  }
+
+  /** Dense(activation: 'softmax') before a cross-entropy: the GEMM alone, the loss takes the logits. */
+  override withoutFinalActivation(activation: ActivationName): ForwardStep | null {
+    if (this.activation !== activation) return null;
+    return { layers: [this], fused: `${activation} left to the loss (from logits)`, run: (x) => this.forward(x, 'linear') };
+  }
+
+  /** The layer with a chosen activation (what fusion runs); a ReLU goes into the GEMM's epilogue. */
+  private forward(x: Tensor, activation: ActivationName): Tensor {
     this.checkInput(x);
     const fuseRelu = activation === 'relu';
     const z = linear(x, this.kernel!, this.bias, { relu: fuseRelu });

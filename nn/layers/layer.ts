@@ -3,8 +3,13 @@
 //
 // Shapes here exclude the batch dimension, as Keras' input_shape does: Dense(512, { inputShape:
 // [784] }) takes batches of shape [batch, 784].
+//
+// Fusion is the layers' business: a layer says what it can absorb (fuseWith: the layer after it;
+// withoutFinalActivation: its own last activation, for a loss that takes logits), and the model
+// only walks the resulting steps. A new layer that fuses overrides these; the model never changes.
 
 import { describeValue, formatShape, type Tensor } from '../../engine/index.js';
+import type { ActivationName } from '../activations.js';
 
 /** Per-class counters behind Keras' automatic names: dense, dense_1, dense_2, ... */
 const nameCounters = new Map<string, number>();
@@ -35,6 +40,15 @@ export interface LayerOptions {
 export interface CallOptions {
   /** True inside fit(): Dropout drops. False in evaluate/predict. */
   training: boolean;
+}
+
+/** One step of a model's forward pass: a layer on its own, or a layer with what it absorbed. */
+export interface ForwardStep {
+  /** The layers this step stands for, in model order. */
+  readonly layers: readonly Layer[];
+  /** How the step runs, when it is not just the layer's call ('ReLU in the GEMM epilogue'). */
+  readonly fused: string | null;
+  run(x: Tensor, options: CallOptions): Tensor;
 }
 
 export abstract class Layer {
@@ -88,6 +102,31 @@ export abstract class Layer {
 
   /** The sample shape of this layer's output for a given sample input shape. */
   abstract computeOutputShape(inputShape: readonly number[]): number[];
+
+  // ---- fusion (see the file header) ----
+
+  /** This layer as a step of its own: its call(). */
+  asStep(): ForwardStep {
+    return { layers: [this], fused: null, run: (x, options) => this.call(x, options) };
+  }
+
+  /** The activation this layer only applies (Activation, ReLU, Softmax), or null for any other layer. */
+  get onlyActivation(): ActivationName | null {
+    return null;
+  }
+
+  /** One step doing this layer and `next` together, or null (the default) when they run apart. */
+  fuseWith(_next: Layer): ForwardStep | null {
+    return null;
+  }
+
+  /**
+   * This layer as a model's final step without its final `activation` ('softmax' or 'sigmoid'),
+   * which a loss computing from logits takes over; null (the default) when it does not end in it.
+   */
+  withoutFinalActivation(_activation: ActivationName): ForwardStep | null {
+    return null;
+  }
 
   /** Trainable weights in Keras' order (Dense: kernel, then bias). */
   get weights(): Tensor[] {

@@ -1,5 +1,5 @@
 // nn/layers/registry.ts — recreating a layer from its saved form: className + getConfig() → a new,
-// unbuilt layer (Keras' layer deserialization). loadModel (nn/saving.ts) builds models with it.
+// unbuilt layer (Keras' layer deserialization). loadModel (nn/saving/load.ts) builds models with it.
 // Not a plugin system: the six layer classes of this library, each with the config keys it accepts.
 
 import { Activation, ReLU, Softmax } from './activation.js';

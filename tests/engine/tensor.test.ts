@@ -55,7 +55,9 @@ describe('scoped() and memory', () => {
     });
     expect(kept.toArray()).toEqual([11, 22]);
     expect(() => dropped!.data).toThrow(/reclaimed/);
-    expect(memoryStats().bytesInUse - before).toBe(64); // the one kept block (smallest size class)
+    // The kept tensor moved to the JS heap at the scope's end: its block, like the others, is free.
+    expect(kept.inWasmMemory).toBe(false);
+    expect(memoryStats().bytesInUse).toBe(before);
   });
 
   it('nests: an inner scope frees its own blocks at its end, the outer scope the rest', () => {
@@ -202,7 +204,7 @@ describe('factories', () => {
   });
 
   it('rejects negative and fractional dimensions', () => {
-    expect(() => zeros([-1, 2])).toThrow('wasmgrad: empty() expected a shape of non-negative integers, got [-1, 2]');
+    expect(() => zeros([-1, 2])).toThrow('wasmgrad: zeros() expected a shape of non-negative integers, got [-1, 2]');
     expect(() => tensor([], [2, -1])).toThrow(/tensor\(\) expected a shape of non-negative integers, got \[2, -1\]/);
     expect(() => full([1.5], 0)).toThrow(/non-negative integers, got \[1.5\]/);
     expect(() => randomNormal([3, -3])).toThrow(/non-negative integers/);
@@ -210,7 +212,7 @@ describe('factories', () => {
 });
 
 describe('storage', () => {
-  it('.data is a view into the shared WebAssembly memory, at .ptr', () => {
+  it('.data is a view into the shared WebAssembly memory, at .ptr', () => scoped(() => {
     const t = tensor([1, 2, 3, 4]);
     expect(t.data.buffer).toBe(memory.buffer);
     expect(t.data.byteOffset).toBe(t.ptr);
@@ -219,6 +221,23 @@ describe('storage', () => {
     expect(heapF32()[t.ptr / 4 + 2]).toBe(42);
     heapF32()[t.ptr / 4] = -7; // and what the kernels write shows in .data
     expect(t.data[0]).toBe(-7);
+  }));
+
+  it('outside any scope a tensor lives in an ordinary Float32Array; .ptr moves it into the memory, unchanged', () => {
+    const t = tensor([1, 2, 3, 4]);
+    expect(t.data.buffer).not.toBe(memory.buffer);
+    expect(t.inWasmMemory).toBe(false);
+    const before = memoryStats().bytesInUse;
+    scoped(() => {
+      expect(t.ptr % 64).toBe(0);
+      expect(t.data.buffer).toBe(memory.buffer);
+      t.data[3] = 40;
+      expect(memoryStats().bytesInUse).toBe(before + 64);
+    });
+    // Back in the JS heap after the scope, with what was written while it was in the memory.
+    expect(t.inWasmMemory).toBe(false);
+    expect(t.toArray()).toEqual([1, 2, 3, 40]);
+    expect(memoryStats().bytesInUse).toBe(before);
   });
 
   it('reshape is a view: writes through either show in the other', () => {

@@ -434,7 +434,7 @@ describe('toCategorical', () => {
 
 // ---- saved models --------------------------------------------------------------------------------
 
-describe('saved models (tests/nn/saving.test.ts has every case; one of each kind here)', () => {
+describe('saved models (tests/nn/saving/saving.test.ts has every case; one of each kind here)', () => {
   it('a corrupted weights.bin is a SavedModelError naming the file, the expected and the actual checksum', () => {
     const { modelJson, weights } = smallModel().toArtifacts();
     const bytes = new Uint8Array(weights.slice(0));

@@ -5,7 +5,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { Dense, Dropout, ReLU, Sequential, memoryStats, setSeed, tensor, toCategorical, type Tensor } from '../../index.js';
+import { Dense, Dropout, ReLU, Sequential, memoryStats, randomUniform, setSeed, tensor, toCategorical, type Tensor } from '../../index.js';
+import { threadsReady } from '../../kernels/index.js';
 
 // predict() returns a tensor outside any training scope: its block goes back to the allocator when
 // the garbage collector collects it. V8 does not see WebAssembly memory as pressure, so the test
@@ -83,6 +84,34 @@ describe('memory over epochs', () => {
       // Not bytesInUse: without a forced collection, blocks of unrelated garbage may come back any time.
       expect(memoryStats().bytesReserved).toBe(first.bytesReserved);
       expect(memoryStats().memoryBytes).toBe(first.memoryBytes);
+    }
+  });
+});
+
+describe('loops of public calls, with no garbage collection at all', () => {
+  // Issue 12's loop: a model with 1,000 outputs on 2,000 samples (8 MB a result) used to die at
+  // call 511. Results now live in the JS heap, so the WebAssembly figures are exactly flat from
+  // the second call: deterministic, however the collector behaves. (npm run predict-loop runs
+  // the 10,000 calls and prints RSS.)
+  it('predict, evaluate and getWeights in a loop leave every WebAssembly figure exactly as after the first call', async () => {
+    setSeed(2);
+    const m = new Sequential([new Dense(1000, { inputShape: [8], activation: 'softmax' })]);
+    m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+    const x = randomUniform([2000, 8]);
+    const y = toCategorical(tensor(Float32Array.from({ length: 2000 }, (_, i) => i % 1000)), 1000);
+    const call = () => {
+      const out = m.predict(x, { batchSize: 500 });
+      expect(out.shape).toEqual([2000, 1000]);
+      m.evaluate(x, y, { batchSize: 500, verbose: 0 });
+      m.getWeights();
+    };
+    call();
+    await threadsReady(); // the GEMM's worker threads take their workspaces once, when they join
+    call();
+    const first = figures();
+    for (let i = 0; i < 4; i++) {
+      call();
+      expect(figures()).toEqual(first);
     }
   });
 });

@@ -1,10 +1,11 @@
 // tests/nn/sequential.test.ts — the Keras contract of Sequential: building, names, summary,
-// known-weight outputs, compile/fit/evaluate/predict, History, seeds, weights, callbacks, errors.
+// known-weight outputs, compile/fit/evaluate/predict, History, seeds, weights, callbacks.
+// Error cases are errors.test.ts'.
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  Activation, Callback, Dense, Dropout, EarlyStopping, Flatten, ReLU, Sequential, Softmax, clearSession, optimizers,
-  setSeed, tensor, toCategorical, type Tensor,
+  Activation, Callback, Dense, Dropout, EarlyStopping, Flatten, Layer, ReLU, Sequential, Softmax, clearSession, optimizers,
+  setSeed, tensor, toCategorical, type ForwardStep, type Tensor,
 } from '../../index.js';
 
 beforeEach(() => clearSession());
@@ -133,6 +134,45 @@ describe('layers with known weights', () => {
     const kept = trained.filter((v) => v === 2).length;
     expect(kept).toBeGreaterThan(430);
     expect(kept).toBeLessThan(570);
+  });
+});
+
+describe('the fused plan: layers and the loss decide, the model only walks it', () => {
+  it("plan() shows Dense + ReLU as one GEMM and the final softmax left to a cross-entropy", () => {
+    const model = seedModel();
+    expect(model.plan().split('\n')).toEqual([
+      'dense + activation      ReLU in the GEMM epilogue', 'dropout',
+      'dense_1 + activation_1  ReLU in the GEMM epilogue', 'dropout_1', 'dense_2', 'activation_2',
+    ]);
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+    expect(model.plan().split('\n').slice(-2)).toEqual(['dense_2', 'activation_2            softmax left to the loss (from logits)']);
+    model.compile({ optimizer: 'adam', loss: 'mse' });
+    expect(model.plan().split('\n').slice(-1)).toEqual(['activation_2']);
+  });
+
+  it("a Dense with activation 'sigmoid' before binary cross-entropy gives the loss its logits", () => {
+    const model = new Sequential([new Dense(1, { inputShape: [2], activation: 'sigmoid' })]);
+    model.compile({ optimizer: 'sgd', loss: 'binary_crossentropy' });
+    expect(model.plan()).toBe('dense  sigmoid left to the loss (from logits)');
+  });
+
+  it('a new layer kind fuses through Layer.fuseWith alone, with no change to Sequential', () => {
+    // A stand-in for Conv2D: y = 2x, which absorbs a following ReLU into its own step.
+    let fusedRuns = 0;
+    class Double extends Layer {
+      override get className() { return 'Double'; }
+      call(x: Tensor) { return x.mul(2); }
+      computeOutputShape(shape: readonly number[]) { return [...shape]; }
+      getConfig() { return { name: this.name }; }
+      override fuseWith(next: Layer): ForwardStep | null {
+        if (next.onlyActivation !== 'relu') return null;
+        return { layers: [this, next], fused: 'ReLU fused', run: (x: Tensor) => (fusedRuns++, x.mul(2).relu()) };
+      }
+    }
+    const model = new Sequential([new Double({ inputShape: [3] }), new ReLU()]);
+    expect(model.plan()).toBe('double + re_lu  ReLU fused');
+    expect(Array.from(model.predict(tensor([[-1, 0.5, 2]])).data)).toEqual([0, 1, 4]);
+    expect(fusedRuns).toBe(1);
   });
 });
 
@@ -269,70 +309,6 @@ describe('weights and callbacks', () => {
     model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
     await expect(model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new EarlyStopping()] })).rejects.toThrow(
       /watching 'val_loss'.*available: loss.*validationData/,
-    );
-  });
-});
-
-describe('clear errors at the public boundary', () => {
-  it('fit/evaluate before compile', async () => {
-    const { x, y } = blobs(9, 1);
-    await expect(smallModel().fit(x, y)).rejects.toThrow(/compile/);
-    expect(() => smallModel().evaluate(x, y)).toThrow(/compile/);
-  });
-
-  it('x shape against inputShape, and sample counts', async () => {
-    const model = smallModel();
-    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
-    await expect(model.fit(tensor(new Float32Array(10), [2, 5]), tensor([0, 1]))).rejects.toThrow(
-      /expected x of shape \[samples, 4\].*got \[2, 5\]/,
-    );
-    await expect(model.fit(tensor(new Float32Array(8), [2, 4]), tensor([0, 1, 2]))).rejects.toThrow(/2 in x .* 3 in y/);
-  });
-
-  it('labels against the loss, as Keras advises', async () => {
-    const { x, y } = blobs(6, 1);
-    const model = smallModel();
-    model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
-    await expect(model.fit(x, y, { verbose: 0 })).rejects.toThrow(/toCategorical\(y, 3\).*sparse_categorical_crossentropy/);
-    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
-    await expect(model.fit(x, toCategorical(y, 3), { verbose: 0 })).rejects.toThrow(/categorical_crossentropy/);
-    await expect(model.fit(x, tensor([0, 1, 2, 3, 0, 1]), { verbose: 0 })).rejects.toThrow(/class ids in \[0, 2\].*got 3/);
-  });
-
-  it('unknown names list the valid ones; bad layer arguments are named', () => {
-    expect(() => new Dense(10, { activation: 'rleu' })).toThrow(/unknown activation "rleu".*'relu'/);
-    expect(() => new Dense(0)).toThrow(/units to be a positive integer, got 0/);
-    expect(() => new Dropout(1.5)).toThrow(/rate in \[0, 1\), got 1.5/);
-    const model = smallModel();
-    expect(() => model.compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(/unknown optimizer "adamw"/);
-    expect(() => model.compile({ optimizer: 'adam', loss: 'hinge' })).toThrow(/unknown loss "hinge".*'categorical_crossentropy'/);
-    expect(() => model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['auc'] })).toThrow(/unknown metric "auc"/);
-  });
-
-  it('batchSize and epochs must be positive integers', async () => {
-    const { x, y } = blobs(6, 1);
-    const model = smallModel();
-    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
-    await expect(model.fit(x, y, { batchSize: 0 })).rejects.toThrow(/batchSize to be a positive integer, got 0/);
-    await expect(model.fit(x, y, { epochs: 1.5 })).rejects.toThrow(/epochs to be a positive integer, got 1.5/);
-  });
-
-  it('non-finite inputs are named before any training', async () => {
-    const x = tensor([[1, 2, 3, 4], [NaN, 0, 0, 0]]);
-    const model = smallModel();
-    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
-    await expect(model.fit(x, tensor([0, 1]), { verbose: 0 })).rejects.toThrow(/finite numbers in x, got NaN in sample 1 \(element 0/);
-    expect(() => model.predict(tensor([[0, Infinity, 0, 0]]))).toThrow(/got Infinity in sample 0/);
-  });
-
-  it('a loss that becomes NaN or Infinity stops fit, naming the epoch and batch', async () => {
-    // SGD with an absurd learning rate on a regression diverges within a few steps.
-    const x = tensor(Array.from({ length: 16 }, (_, i) => i * 10), [16, 1]);
-    const y = tensor(Array.from({ length: 16 }, (_, i) => i * 30), [16, 1]);
-    const model = new Sequential([new Dense(1, { inputShape: [1] })]);
-    model.compile({ optimizer: new optimizers.SGD({ learningRate: 1e6 }), loss: 'mse' });
-    await expect(model.fit(x, y, { batchSize: 4, epochs: 50, verbose: 0 })).rejects.toThrow(
-      /loss became (NaN|Infinity) at epoch \d+, batch \d+; the weights were not updated/,
     );
   });
 });

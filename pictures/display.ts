@@ -1,4 +1,4 @@
-// nn/display.ts — seeing the data and the training, as seed 003 does with matplotlib: digits drawn
+// pictures/display.ts — seeing the data and the training, as seed 003 does with matplotlib: digits drawn
 // in the terminal with shade characters, an SVG grid of images with their true (and predicted)
 // labels, and an SVG line chart of a History. Pure formatting: numbers in, text out; no tensors,
 // no files, no image encoder (SVG is text, so each image is drawn with vector shapes).

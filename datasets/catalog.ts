@@ -1,4 +1,4 @@
-// nn/datasets/catalog.ts — what wasmgrad knows about each data set: its four file names, the
+// datasets/catalog.ts — what wasmgrad knows about each data set: its four file names, the
 // SHA-256 of each file's content, the mirrors to download from and where an installed copy lives.
 // Facts only; finding, downloading and reading the files is files.ts's job. No top-level Node
 // imports (the root index.ts reaches this file, and browser bundles must not meet node:module).
@@ -11,6 +11,19 @@ export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'fashion-mnist'];
 export type FileRole = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
 
 export const FILE_ROLES: readonly FileRole[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
+
+/** Examples in each split of both data sets (MNIST and Fashion-MNIST have the same counts). */
+export const SPLIT_SIZES = { train: 60_000, test: 10_000 } as const;
+
+/**
+ * The most bytes a (decompressed) file of this role can hold: its header plus every example of
+ * the split at 28x28 bytes an image or one byte a label. Files are refused above this before
+ * they are read, and gzip is inflated no further, so no file can take more memory than the real one.
+ */
+export function maxFileBytes(role: FileRole): number {
+  const n = role.startsWith('train') ? SPLIT_SIZES.train : SPLIT_SIZES.test;
+  return role.endsWith('Images') ? 16 + n * 28 * 28 : 8 + n;
+}
 
 /** Base names (without .gz) shared by MNIST and Fashion-MNIST; a folder may hold raw or .gz files. */
 export const FILE_NAMES: Readonly<Record<FileRole, string>> = {
@@ -49,7 +62,7 @@ async function mnistDataFolder(): Promise<string[]> {
 //   Fashion-MNIST: gunzip -c /usr/share/datasets/fashion-mnist/$f.gz | sha256sum
 //                  (Debian's dataset-fashion-mnist package)
 // Both reference copies were checked to hold 60,000 + 10,000 examples (first MNIST training label
-// 5, first Fashion-MNIST training label 9), and tests/nn/datasets.test.ts re-hashes the installed
+// 5, first Fashion-MNIST training label 9), and tests/datasets/datasets.test.ts re-hashes the installed
 // MNIST files against these values.
 export const CATALOG: Readonly<Record<DatasetName, DatasetInfo>> = {
   mnist: {

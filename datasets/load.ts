@@ -1,9 +1,10 @@
-// nn/datasets/load.ts — loadRaw: the four IDX files of MNIST or Fashion-MNIST read into byte
+// datasets/load.ts — loadRaw: the four IDX files of MNIST or Fashion-MNIST read into byte
 // arrays and checked against each other (28x28 images, as many labels as images, ids 0-9).
 // It makes no tensors (index.ts does), so everything here is testable without the engine.
 
+import { describeValue } from '../engine/index.js';
 import { FILE_NAMES, FILE_ROLES, datasetInfo, type DatasetName, type FileRole } from './catalog.js';
-import { readIdxFile, resolveFiles, type LoadOptions, type ResolvedFiles } from './files.js';
+import { readVerifiedIdx, resolveFiles, type LoadOptions, type ResolvedFiles } from './files.js';
 import type { IdxArray } from './idx.js';
 
 /** Image side length of MNIST and Fashion-MNIST. */
@@ -25,6 +26,30 @@ export interface RawDataset {
   source: { kind: ResolvedFiles['kind']; dir: string };
 }
 
+/** The options' types, at the boundary: a path of 5 is named here, not as a TypeError deep in node:path. */
+function checkLoadOptions(options: LoadOptions): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`wasmgrad: loadData expected options as an object such as { path: 'data/mnist' }, got ${describeValue(options)}`);
+  }
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
+    throw new Error(`wasmgrad: loadData expected path to be a folder name (a string), got ${describeValue(options.path)}`);
+  }
+  for (const key of ['baseUrls', 'installedPaths'] as const) {
+    const list: unknown = options[key];
+    if (list !== undefined && (!Array.isArray(list) || list.some((v) => typeof v !== 'string'))) {
+      throw new Error(`wasmgrad: loadData expected ${key} to be a list of strings, got ${describeValue(list)}`);
+    }
+  }
+  if (options.sha256 !== undefined && (options.sha256 === null || typeof options.sha256 !== 'object')) {
+    throw new Error(`wasmgrad: loadData expected sha256 to be an object such as { trainImages: '...' }, got ${describeValue(options.sha256)}`);
+  }
+  for (const key of ['download', 'verbose'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw new Error(`wasmgrad: loadData expected ${key} to be true or false, got ${describeValue(options[key])}`);
+    }
+  }
+}
+
 /**
  * Finds (or downloads) and reads one data set: `loadRaw('mnist')` or `loadRaw('fashion-mnist')`.
  * See files.ts's LoadOptions for where files are looked for. Throws if a file is not valid IDX,
@@ -32,18 +57,21 @@ export interface RawDataset {
  */
 export async function loadRaw(name: DatasetName, options: LoadOptions = {}): Promise<RawDataset> {
   datasetInfo(name); // rejects an unknown name before anything touches the disk
+  checkLoadOptions(options);
   const resolved = await resolveFiles(name, options);
   // The four files are read at once, but a problem is reported in a fixed order (train images,
   // train labels, test images, test labels), not in whichever order the reads happened to finish.
-  const read = await Promise.allSettled(FILE_ROLES.map((role) => readIdxFile(resolved.files[role], role.endsWith('Images') ? 'images' : 'labels')));
+  // Every file is verified against its checksum, wherever it was found (flipped pixels are caught).
+  const info = datasetInfo(name);
+  const read = await Promise.allSettled(FILE_ROLES.map((role) => readVerifiedIdx(resolved.files[role], role, options.sha256?.[role] ?? info.sha256[role])));
   const arrays = {} as Record<FileRole, IdxArray>;
   for (const [i, result] of read.entries()) {
     if (result.status === 'rejected') throw withCacheHint(result.reason, resolved);
     arrays[FILE_ROLES[i]] = result.value;
   }
   try {
-    const train = checkSplit(resolved.files, arrays, 'trainImages', 'trainLabels');
-    const test = checkSplit(resolved.files, arrays, 'testImages', 'testLabels');
+    const train = checkSplit(name, resolved.files, arrays, 'trainImages', 'trainLabels');
+    const test = checkSplit(name, resolved.files, arrays, 'testImages', 'testLabels');
     return { train, test, source: { kind: resolved.kind, dir: resolved.dir } };
   } catch (error) {
     throw withCacheHint(error, resolved);
@@ -61,12 +89,16 @@ function withCacheHint(error: unknown, resolved: ResolvedFiles): unknown {
   });
 }
 
-function checkSplit(files: Record<FileRole, string>, arrays: Record<FileRole, IdxArray>, imagesRole: FileRole, labelsRole: FileRole): RawSplit {
+function checkSplit(name: DatasetName, files: Record<FileRole, string>, arrays: Record<FileRole, IdxArray>, imagesRole: FileRole, labelsRole: FileRole): RawSplit {
   const imagesPath = files[imagesRole];
   const labelsPath = files[labelsRole];
   const images = arrays[imagesRole], labels = arrays[labelsRole];
 
   const [n, rows, cols] = images.shape;
+  if (n === 0) {
+    const split = imagesRole.startsWith('train') ? 'training' : 'test';
+    throw new Error(`wasmgrad: ${imagesPath} holds no images; the ${split} split of '${name}' is empty (expected a complete copy of the data set)`);
+  }
   if (rows !== IMAGE_SIZE || cols !== IMAGE_SIZE) {
     throw new Error(
       `wasmgrad: ${imagesPath} holds ${rows}x${cols} images; ${FILE_NAMES[imagesRole]} should hold ` +

@@ -1,4 +1,4 @@
-// nn/datasets/idx.ts — the IDX file format of MNIST and Fashion-MNIST, parsed from bytes.
+// datasets/idx.ts — the IDX file format of MNIST and Fashion-MNIST, parsed from bytes.
 // Pure over Uint8Array (no Node imports), so it runs in a browser given the bytes. It does not
 // decompress: files.ts gunzips in Node; parseIdx only recognises gzip so it can say so.
 //

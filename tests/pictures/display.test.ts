@@ -1,8 +1,8 @@
-// tests/nn/display.test.ts — digits as text for known tiny images, and the SVGs (image grid, history
+// tests/pictures/display.test.ts — digits as text for known tiny images, and the SVGs (image grid, history
 // chart): well-formed XML, one caption per image, mistakes marked, text escaped.
 
 import { describe, expect, it } from 'vitest';
-import { digitsToText, escapeXml, historySvg, imageGridSvg } from '../../nn/display.js';
+import { digitsToText, escapeXml, historySvg, imageGridSvg } from '../../pictures/display.js';
 
 /**
  * A small XML well-formedness check (Node has no DOMParser): tags nest and close, attributes are

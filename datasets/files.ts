@@ -1,4 +1,4 @@
-// nn/datasets/files.ts — where a data set's four IDX files come from (an explicit folder, the
+// datasets/files.ts — where a data set's four IDX files come from (an explicit folder, the
 // WASMGRAD_DATASETS folder, the cache, an installed copy, else a verified download into the cache)
 // and reading one file from disk, raw or gzip'd. Node-only (fs, zlib); it does not interpret the
 // bytes beyond that: idx.ts parses, load.ts checks the four files agree.
@@ -7,12 +7,9 @@
 // index.ts reaches this file, and a top-level `import ... from 'node:fs'` would break every
 // browser bundle of wasmgrad, data sets used or not. So everything that touches the disk is async.
 
-import { sha256Hex } from '../sha256.js';
-import { FILE_NAMES, FILE_ROLES, datasetInfo, type DatasetName, type FileRole } from './catalog.js';
+import { gunzipBounded, readRegularFile } from '../files/read.js';
+import { FILE_NAMES, FILE_ROLES, datasetInfo, maxFileBytes, type DatasetName, type FileRole } from './catalog.js';
 import { isGzip, parseIdx, type IdxArray, type IdxKind } from './idx.js';
-
-/** SHA-256 of bytes, as lowercase hex (plain TypeScript: ~0.2 s for MNIST's 47 MB of images). */
-export { sha256Hex };
 
 type NodeModules = {
   crypto: typeof import('node:crypto');
@@ -89,9 +86,12 @@ export async function cacheDir(name: DatasetName): Promise<string> {
 /** Looks for each of the four files in dir, raw name first (no decompression), then .gz. */
 async function findIn(dir: string): Promise<{ found: Partial<Record<FileRole, string>>; missing: FileRole[] }> {
   const { fs, path } = await node();
+  // Anything by that name counts as found (a FIFO, a folder...): reading it then says what it is,
+  // rather than the search quietly looking elsewhere.
   const isFile = (file: string) => {
     try {
-      return fs.statSync(file).isFile();
+      fs.statSync(file);
+      return true;
     } catch {
       return false; // missing, or not reachable (a path through a file): not here either way
     }
@@ -249,7 +249,8 @@ export async function downloadFile(url: string, dir: string, name: string, expec
     }
     const bytes = await fsp.readFile(temporary);
     const content = await decompress(bytes, 'the downloaded file');
-    const actual = sha256Hex(content);
+    const { crypto } = await node();
+    const actual = crypto.createHash('sha256').update(content).digest('hex');
     if (actual !== expectedSha256.toLowerCase()) {
       throw new Error(`checksum mismatch: expected SHA-256 ${expectedSha256} of the decompressed content, got ${actual}`);
     }
@@ -278,8 +279,37 @@ export async function decodeIdx(bytes: Uint8Array, source: string, kind?: IdxKin
   return parseIdx(await decompress(bytes, source), source, kind);
 }
 
-/** Reads and parses one IDX file from disk, raw or gzip'd. */
-export async function readIdxFile(path: string, kind?: IdxKind): Promise<IdxArray> {
-  const { fsp } = await node();
-  return decodeIdx(await fsp.readFile(path), path, kind);
+/**
+ * The decompressed bytes of one data set file on disk, bounded: a regular file only (files/read.ts),
+ * at most `maxBytes` of content (a .gz at most a little more, since gzip can grow incompressible
+ * data slightly), inflated no further than that.
+ */
+export async function readBoundedIdx(path: string, maxBytes: number, what?: string): Promise<Uint8Array> {
+  const gz = path.endsWith('.gz');
+  const bytes = await readRegularFile(path, { maxBytes: gz ? maxBytes + Math.ceil(maxBytes / 1000) + 1024 : maxBytes, what });
+  return isGzip(bytes) ? gunzipBounded(bytes, { maxBytes, source: path, what }) : bytes;
+}
+
+/** Reads and parses one IDX file from disk, raw or gzip'd, of at most maxBytes (default: MNIST's largest). */
+export async function readIdxFile(path: string, kind?: IdxKind, maxBytes = maxFileBytes('trainImages')): Promise<IdxArray> {
+  return parseIdx(await readBoundedIdx(path, maxBytes), path, kind);
+}
+
+/**
+ * One file of a data set, read bounded by its role's size and verified: the SHA-256 of its
+ * decompressed content must be `expectedSha256` (the catalog's, or the one the caller gave).
+ */
+export async function readVerifiedIdx(path: string, role: FileRole, expectedSha256: string): Promise<IdxArray> {
+  const content = await readBoundedIdx(path, maxFileBytes(role));
+  // Parsed first: a truncated file or a wrong magic number is the clearer message.
+  const parsed = parseIdx(content, path, role.endsWith('Images') ? 'images' : 'labels');
+  const { crypto } = await node();
+  const actual = crypto.createHash('sha256').update(content).digest('hex');
+  if (actual !== expectedSha256.toLowerCase()) {
+    throw new Error(
+      `wasmgrad: ${path} does not match its known checksum: SHA-256 ${actual}, expected ${expectedSha256} ` +
+        `(the file is damaged, was changed, or is not the real ${FILE_NAMES[role]}); for a copy of your own, pass its hashes as { sha256 }`,
+    );
+  }
+  return parsed;
 }

@@ -1,4 +1,4 @@
-// nn/datasets/index.ts — keras.datasets for wasmgrad: mnist.loadData() and
+// datasets/index.ts — keras.datasets for wasmgrad: mnist.loadData() and
 // fashionMnist.loadData() give [[xTrain, yTrain], [xTest, yTest]] as tensors. It is not a
 // general data pipeline (no batching, shuffling or augmentation); loadRaw gives the bytes.
 //
@@ -10,7 +10,7 @@
 //      (/usr/share/datasets/fashion-mnist/) for Fashion-MNIST;
 //   5. a download from public mirrors into the cache, kept only if its SHA-256 matches.
 
-import { tensor, type Tensor } from '../../engine/index.js';
+import { tensor, type Tensor } from '../engine/index.js';
 import type { DatasetName } from './catalog.js';
 import type { LoadOptions } from './files.js';
 import { IMAGE_SIZE, loadRaw } from './load.js';

@@ -1,12 +1,13 @@
-// tests/nn/datasets-tensor.test.ts — the Keras face of nn/datasets: loadData() gives
+// tests/datasets/datasets-tensor.test.ts — the Keras face of datasets/: loadData() gives
 // [[xTrain, yTrain], [xTest, yTest]] as engine tensors with Keras' shapes and values.
 // The raw layer (IDX, file search, downloads) is tested in datasets.test.ts.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fashionMnist, loadRaw, mnist } from '../../nn/datasets/index.js';
+import { fashionMnist, loadRaw, mnist } from '../../datasets/index.js';
 
 let scratch: string;
 const savedHome = process.env.WASMGRAD_HOME;
@@ -50,11 +51,16 @@ describe('loadData', () => {
 
   it('passes options through, e.g. a folder of files', async () => {
     const pixels = new Uint8Array(2 * 784).map((_, i) => i % 256);
-    writeFileSync(join(scratch, 'train-images-idx3-ubyte'), idx(0x803, [2, 28, 28], pixels));
-    writeFileSync(join(scratch, 'train-labels-idx1-ubyte'), idx(0x801, [2], [9, 0]));
-    writeFileSync(join(scratch, 't10k-images-idx3-ubyte'), idx(0x803, [1, 28, 28], pixels.subarray(0, 784)));
-    writeFileSync(join(scratch, 't10k-labels-idx1-ubyte'), idx(0x801, [1], [3]));
-    const [[xTrain, yTrain], [xTest, yTest]] = await fashionMnist.loadData({ path: scratch });
+    const files = {
+      trainImages: ['train-images-idx3-ubyte', idx(0x803, [2, 28, 28], pixels)],
+      trainLabels: ['train-labels-idx1-ubyte', idx(0x801, [2], [9, 0])],
+      testImages: ['t10k-images-idx3-ubyte', idx(0x803, [1, 28, 28], pixels.subarray(0, 784))],
+      testLabels: ['t10k-labels-idx1-ubyte', idx(0x801, [1], [3])],
+    } as const;
+    for (const [name, bytes] of Object.values(files)) writeFileSync(join(scratch, name), bytes);
+    // Files of one's own are verified against the hashes given (the built-in ones are the real data set's).
+    const sha256 = Object.fromEntries(Object.entries(files).map(([role, [, bytes]]) => [role, createHash('sha256').update(bytes).digest('hex')]));
+    const [[xTrain, yTrain], [xTest, yTest]] = await fashionMnist.loadData({ path: scratch, sha256 });
     expect(xTrain.shape).toEqual([2, 28, 28]);
     expect(Array.from(xTrain.data)).toEqual(Array.from(pixels));
     expect(Array.from(yTrain.data)).toEqual([9, 0]);

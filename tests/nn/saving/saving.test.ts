@@ -1,4 +1,4 @@
-// tests/nn/saving.test.ts — model.save / loadModel and toArtifacts / loadModelFromArtifacts:
+// tests/nn/saving/saving.test.ts — model.save / loadModel and toArtifacts / loadModelFromArtifacts:
 // bit-identical round trips, training that resumes exactly, every way a saved model can be broken
 // (each a SavedModelError naming the file and the problem), and atomic replacement on disk.
 
@@ -10,10 +10,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   Activation, Dense, Dropout, Flatten, ReLU, SavedModelError, Sequential, Softmax, clearSession, globalRandom, loadModel,
   loadModelFromArtifacts, optimizers, setSeed, tensor, type ModelJson, type Optimizer, type Tensor,
-} from '../../index.js';
+} from '../../../index.js';
 
 // Fault injection for the atomic-save tests: running as root, a read-only folder would not stop a
-// write, so the tests make node:fs/promises fail on demand instead (saving.ts imports it lazily,
+// write, so the tests make node:fs/promises fail on demand instead (nn/saving/save.ts imports it lazily,
 // and vitest's module mock reaches that import too).
 const faults = vi.hoisted(() => ({ open: null as RegExp | null, rename: null as RegExp | null }));
 vi.mock('node:fs/promises', async (importOriginal) => {

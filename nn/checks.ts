@@ -1,0 +1,119 @@
+// nn/checks.ts — the argument checks of fit / evaluate / predict, at the public boundary: each bad
+// value gets an Error naming what was expected and what was given, before any weight changes.
+// Checks that need the model itself (input shapes against its layers, labels against its loss)
+// stay in sequential.ts and losses.ts.
+
+import { Tensor, describeValue, formatShape } from '../engine/index.js';
+import type { Callback, CallbackLike } from './callbacks.js';
+
+export function checkPositiveInteger(value: unknown, what: string, method: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    const Kind = typeof value === 'number' ? RangeError : Error;
+    throw new Kind(`wasmgrad: ${method} expected ${what} to be a positive integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** An options argument: undefined (all defaults) or a plain object, never a number or a string. */
+export function checkOptionsObject(options: unknown, method: string, example: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
+    throw new Error(`wasmgrad: ${method} expected an options object such as ${example}, got ${describeValue(options)}`);
+  }
+}
+
+export function checkVerbose(value: unknown, method: string, allowed: readonly number[]): void {
+  if (!allowed.includes(value as number)) {
+    throw new Error(`wasmgrad: ${method} expected verbose to be ${allowed.join(', ').replace(/, (\d)$/, ' or $1')}, got ${describeValue(value)}`);
+  }
+}
+
+/**
+ * Rejects NaN and ±Infinity in data up front: a ReLU would quietly turn NaN into 0 and training
+ * would go on with garbage, so we name the first bad value instead.
+ */
+export function checkFinite(t: Tensor, what: string, method: string): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      const rowSize = t.size / t.shape[0];
+      throw new Error(`wasmgrad: ${method} expected finite numbers in ${what}, got ${d[i]} in sample ${Math.floor(i / rowSize)} (element ${i % rowSize} of it)`);
+    }
+  }
+}
+
+function checkIsTensor(value: unknown, what: string, method: string): void {
+  if (!(value instanceof Tensor)) {
+    throw new Error(`wasmgrad: ${method} expected ${what} to be a Tensor (make one with tensor(values, shape)), got ${describeValue(value)}`);
+  }
+}
+
+function checkBatch(x: Tensor, method: string): void {
+  if (x.rank < 2) throw new Error(`wasmgrad: ${method} expected x of shape [samples, ...features], got ${formatShape(x.shape)}`);
+}
+
+/** x alone (predict): a Tensor [samples, ...features] with finite values. */
+export function checkX(x: Tensor, method: string): void {
+  checkIsTensor(x, 'x', method);
+  checkBatch(x, method);
+  checkFinite(x, 'x', method);
+}
+
+/** x and y: tensors with the same, non-zero number of samples and finite values. */
+export function checkXY(x: Tensor, y: Tensor, method: string): void {
+  checkIsTensor(x, 'x', method);
+  checkIsTensor(y, 'y', method);
+  checkBatch(x, method);
+  if (x.shape[0] !== y.shape[0]) {
+    throw new Error(`wasmgrad: ${method} expected x and y to have the same number of samples, got ${x.shape[0]} in x ${formatShape(x.shape)} and ${y.shape[0]} in y ${formatShape(y.shape)}`);
+  }
+  if (x.shape[0] === 0) throw new Error(`wasmgrad: ${method} got no samples (x has shape ${formatShape(x.shape)})`);
+  checkFinite(x, 'x', method);
+  checkFinite(y, 'y', method);
+}
+
+/** Validation samples must have the training samples' shape (checked before a deferred build). */
+export function checkSameSampleShape(x: Tensor, like: Tensor, method: string): void {
+  const sample = x.shape.slice(1), expected = like.shape.slice(1);
+  if (sample.length !== expected.length || sample.some((d, i) => d !== expected[i])) {
+    throw new Error(`wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] like the training x, got ${formatShape(x.shape)}`);
+  }
+}
+
+/** fit()'s options with Keras' defaults filled in, each one checked. */
+export interface FitSettings {
+  batchSize: number;
+  epochs: number;
+  verbose: 0 | 1 | 2;
+  shuffle: boolean;
+  callbacks: (Callback | CallbackLike)[];
+  validationSplit: number | undefined;
+  validationData: [Tensor, Tensor] | undefined;
+}
+
+/** Checks fit()'s options object (not yet the data: see Sequential.prepareFitData). */
+export function checkFitOptions(options: Record<string, unknown>): FitSettings {
+  checkOptionsObject(options, 'fit()', '{ epochs: 5, batchSize: 32 }');
+  const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'fit()');
+  const epochs = checkPositiveInteger(options.epochs ?? 1, 'epochs', 'fit()');
+  const verbose = options.verbose ?? 1;
+  checkVerbose(verbose, 'fit()', [0, 1, 2]);
+  const shuffle = options.shuffle ?? true;
+  if (typeof shuffle !== 'boolean') throw new Error(`wasmgrad: fit() expected shuffle to be true or false, got ${describeValue(shuffle)}`);
+  const callbacks = options.callbacks ?? [];
+  if (!Array.isArray(callbacks) || callbacks.some((cb) => cb === null || typeof cb !== 'object')) {
+    throw new Error(`wasmgrad: fit() expected callbacks as a list such as [new EarlyStopping()], got ${describeValue(options.callbacks)}`);
+  }
+  const validationData = options.validationData;
+  if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
+    throw new Error(`wasmgrad: fit() expected validationData as a pair [xVal, yVal], got ${describeValue(validationData)}`);
+  }
+  const split = options.validationSplit;
+  if (split !== undefined && (typeof split !== 'number' || !(split > 0 && split < 1))) {
+    const Kind = typeof split === 'number' ? RangeError : Error;
+    throw new Kind(`wasmgrad: fit() expected validationSplit to be a number in (0, 1), got ${describeValue(split)}`);
+  }
+  return {
+    batchSize, epochs, verbose: verbose as 0 | 1 | 2, shuffle, callbacks,
+    validationSplit: split as number | undefined, validationData: validationData as [Tensor, Tensor] | undefined,
+  };
+}
