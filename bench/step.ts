@@ -11,63 +11,21 @@
 
 import { PerformanceObserver } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
-import { Dense, Dropout, Flatten, Sequential, Tensor, datasets, toCategorical } from '../index.js';
+import { Tensor, datasets, toCategorical } from '../index.js';
 import * as kernels from '../kernels/index.js';
 import type { Kernels } from '../kernels/index.js';
 
 type KernelName = Exclude<keyof Kernels, 'name' | 'description'>;
 import { printTable } from './table.js';
+import { MODELS, type ModelSpec } from './training.js';
 
 type Phase = 'forward GEMMs' | 'backward GEMMs' | 'element-wise' | 'optimizer' | 'GC' | 'JS and the rest';
 const PHASES: Phase[] = ['forward GEMMs', 'backward GEMMs', 'element-wise', 'optimizer', 'GC', 'JS and the rest'];
 
 const OPTIMIZER_KERNELS: KernelName[] = ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'];
 
-interface Model {
-  name: string;
-  batchSize: number;
-  steps: number;
-  make(): Sequential;
-  x(images: Tensor): Tensor;
-  y(labels: Tensor): Tensor;
-}
-
-const MODELS: Model[] = [
-  {
-    name: 'seed MLP 784-512-512-10, batch 128',
-    batchSize: 128,
-    steps: 150,
-    make() {
-      const model = new Sequential([
-        new Dense(512, { activation: 'relu', inputShape: [784] }),
-        new Dropout(0.2),
-        new Dense(512, { activation: 'relu' }),
-        new Dropout(0.2),
-        new Dense(10, { activation: 'softmax' }),
-      ]);
-      model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
-      return model;
-    },
-    x: (images) => images.reshape([60_000, 784]),
-    y: (labels) => toCategorical(labels, 10),
-  },
-  {
-    name: 'Fashion MLP 784-128-10, batch 32',
-    batchSize: 32,
-    steps: 900,
-    make() {
-      const model = new Sequential([
-        new Flatten({ inputShape: [28, 28] }),
-        new Dense(128, { activation: 'relu' }),
-        new Dense(10, { activation: 'softmax' }),
-      ]);
-      model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-      return model;
-    },
-    x: (images) => images,
-    y: (labels) => labels,
-  },
-];
+/** The steps timed per model (after a warm-up of a tenth as many): about the same time for both. */
+const TIMED_STEPS: Record<string, number> = { 128: 150, 32: 900 };
 
 /** Milliseconds spent per phase while `totals` is being filled. */
 type Totals = Record<Phase, number>;
@@ -112,12 +70,13 @@ function instrument(backend: Kernels, totals: Totals): () => void {
 }
 
 /** Trains `steps` batches of `model` (after a warm-up) and returns ms per step by phase. */
-async function breakdown(spec: Model, x: Tensor, y: Tensor): Promise<{ perStep: Totals; stepMs: number }> {
-  const model = spec.make();
+async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perStep: Totals; stepMs: number }> {
+  const model = spec.wasmgrad();
+  const steps = TIMED_STEPS[spec.batchSize] ?? 200;
   const fit = (steps: number) => model.fit(x.sliceRows(0, steps * spec.batchSize), y.sliceRows(0, steps * spec.batchSize), {
     batchSize: spec.batchSize, epochs: 1, verbose: 0,
   });
-  await fit(Math.ceil(spec.steps / 10)); // warm-up: tier-up, the allocator's free lists, workers started
+  await fit(Math.ceil(steps / 10)); // warm-up: tier-up, the allocator's free lists, workers started
 
   const totals = zeroTotals();
   let gcMs = 0;
@@ -128,7 +87,7 @@ async function breakdown(spec: Model, x: Tensor, y: Tensor): Promise<{ perStep: 
   const restore = instrument(kernels.backend(), totals);
   const started = performance.now();
   try {
-    await fit(spec.steps);
+    await fit(steps);
   } finally {
     restore();
   }
@@ -139,8 +98,8 @@ async function breakdown(spec: Model, x: Tensor, y: Tensor): Promise<{ perStep: 
   const measured = PHASES.filter((phase) => phase !== 'JS and the rest').reduce((sum, phase) => sum + totals[phase], 0);
   totals['JS and the rest'] = Math.max(0, wallMs - measured);
   const perStep = zeroTotals();
-  for (const phase of PHASES) perStep[phase] = totals[phase] / spec.steps;
-  return { perStep, stepMs: wallMs / spec.steps };
+  for (const phase of PHASES) perStep[phase] = totals[phase] / steps;
+  return { perStep, stepMs: wallMs / steps };
 }
 
 /** Runs the step breakdown and prints its table: one row per (model, threads), one column per phase. */
@@ -152,8 +111,8 @@ export async function runStepBench(): Promise<void> {
   const counts = kernels.threadsUnavailableReason === '' ? [1, 2] : [1];
   const rows: string[][] = [];
   for (const spec of MODELS) {
-    const x = spec.x(pixels);
-    const y = spec.y(labels);
+    const x = pixels.reshape([pixels.shape[0]!, ...spec.inputShape]);
+    const y = spec.sparseLabels ? labels : toCategorical(labels, 10);
     for (const threads of counts) {
       kernels.setThreads(threads);
       await kernels.threadsReady();
@@ -163,7 +122,7 @@ export async function runStepBench(): Promise<void> {
       const cpu = process.cpuUsage(cpuStarted);
       const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wallStarted);
       rows.push([
-        spec.name,
+        `${spec.name}, batch ${spec.batchSize}`,
         `${threads}`,
         stepMs.toFixed(2),
         ...PHASES.map((phase) => `${perStep[phase].toFixed(2)} (${((100 * perStep[phase]) / stepMs).toFixed(0)}%)`),

@@ -29,7 +29,7 @@ interface Steps {
   timed: number;
 }
 
-interface ModelSpec {
+export interface ModelSpec {
   name: string;
   batchSize: number;
   /** Shape of one sample as the model takes it. */
@@ -45,7 +45,8 @@ interface ModelSpec {
 // Dense({ activation: 'relu' }) is the seed's Dense + Activation('relu'), written so that each
 // library takes its fused path (wasmgrad fuses either spelling; tfjs only this one, and is ~15%
 // slower on the seed model with separate Activation layers: the bench shows that too).
-const MODELS: ModelSpec[] = [
+/** The two seed models, as each library builds them (bench/step.ts times the same wasmgrad ones). */
+export const MODELS: ModelSpec[] = [
   {
     name: 'seed MLP 784-512-512-10',
     batchSize: 128,
