@@ -265,6 +265,16 @@ describe('storage', () => {
     expect(sliceRows(x, 2, 2).shape).toEqual([0, 2]);
   });
 
+  it('gatherRows reads a tensor in the JavaScript heap where it is: a data set is not moved into the WebAssembly memory', () => {
+    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    expect(x.inWasmMemory).toBe(false);
+    scoped(() => {
+      // As in a training step: the batch is gathered inside the step's scope.
+      expect(gatherRows(x, [2, 0]).toArray()).toEqual([[5, 6], [1, 2]]);
+      expect(x.inWasmMemory).toBe(false);
+    });
+  });
+
   it('gatherRows is a copy', () => {
     const x = tensor([[1, 2], [3, 4]]);
     const g = gatherRows(x, [1, 1, 0]);
