@@ -10,7 +10,8 @@
 // The output layer is linear unless --softmax: softmax over 2,000 x 1,000 outputs runs in plain
 // TypeScript and takes most of a call's time (~100 ms), which says nothing about memory.
 
-import { Dense, Sequential, memoryStats, randomUniform, setSeed } from '../index.js';
+import { Dense, Sequential, setSeed } from '../index.js';
+import { memoryStats, randomUniform } from '../engine/index.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);

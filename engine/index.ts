@@ -19,7 +19,7 @@ export {
   Tensor, Storage, tensor, empty, zeros, ones, full, randomNormal, randomUniform, parameter,
   noGrad, isGradEnabled, scoped, keep, persistent, onHost, topLevel, record, shapeSize, formatShape, MAX_ELEMENTS,
 } from './tensor.js';
-export type { Shape } from './tensor.js';
+export type { Shape, NestedNumbers, Recipe } from './tensor.js';
 export { describeValue } from './describe.js';
 export { firstNonFinite, describeIndex } from './finite.js';
 export const { add, sub, mul, div, neg, relu, sigmoid, tanh, elu, exp, log, square, sqrt } = wrapAll(elementwise);
@@ -33,12 +33,15 @@ export const { dropout } = wrapAll(dropoutOps);
 export type { DropoutOptions } from './ops/dropout.js';
 export const { softmaxCrossEntropy, crossEntropyFromProbabilities, meanSquaredError, binaryCrossEntropy } = wrapAll(losses);
 export { EPSILON } from './losses.js';
+export type { SampleWeight } from './losses.js';
 export { Optimizer, SGD, RMSprop, Adam } from './optimizers.js';
-export type { SGDOptions, RMSpropOptions, AdamOptions, OptimizerState } from './optimizers.js';
+export type { SGDOptions, RMSpropOptions, AdamOptions, OptimizerState, OptimizerConfig } from './optimizers.js';
+export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, scheduleFromConfig } from './schedules.js';
+export type { ExponentialDecayOptions, PiecewiseConstantDecayOptions, CosineDecayOptions, SavedSchedule } from './schedules.js';
 export { Random, globalRandom, setSeed } from './random.js';
 export type { RandomState } from './random.js';
 export { setBackend, getBackend, memoryStats, setMemoryLimit, withAllocationBudget } from '../kernels/index.js';
-export { setThreads, getThreads } from '../kernels/index.js';
+export { setThreads, getThreads, ready } from '../kernels/index.js';
 
 /** Every function of a module, as a public call (same name, same type). */
 function wrapAll<M extends object>(module: M): M {

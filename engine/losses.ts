@@ -13,6 +13,20 @@ import { empty, formatShape, record, type Tensor } from './tensor.js';
 /** Keras' backend epsilon: probabilities are clipped into [EPSILON, 1 - EPSILON] before log. */
 export const EPSILON = 1e-7;
 
+/**
+ * Per-sample weights (Keras' sample_weight): sample r's loss counts weight[r] times. The mean
+ * stays over the batch size, not over the weights' sum (Keras' 'sum_over_batch_size'), so a
+ * weight of 2 is the same gradient as that sample appearing twice in a batch of the same size.
+ * null: every weight 1.
+ */
+export type SampleWeight = ArrayLike<number> | null;
+
+function checkWeights(weights: SampleWeight, B: number, op: string): void {
+  if (weights !== null && weights.length !== B) {
+    throw new Error(`wasmgrad: ${op} expected ${B} sample weights (one a sample), got ${weights.length}`);
+  }
+}
+
 function scalar(value: number): Tensor {
   const t = empty([]);
   t.data[0] = value;
@@ -51,25 +65,28 @@ function forEachTarget(labels: Tensor, B: number, C: number, op: string, visit: 
 }
 
 /**
- * Mean over the batch of -Σ_j target[r, j] · log softmax(logits)[r, j].
- * logits [B, C]; labels: class ids [B] or one-hot [B, C].
- * Backward: dlogits[r, j] += dout · (softmax[r, j] - target[r, j]) / B.
+ * Mean over the batch of -w[r] · Σ_j target[r, j] · log softmax(logits)[r, j] (w = 1 without weights).
+ * logits [B, C]; labels: class ids [B] or one-hot [B, C]; sampleWeight [B] or null.
+ * Backward: dlogits[r, j] += dout · w[r] · (softmax[r, j] · Σ_j target[r, j] - target[r, j]) / B
+ * (Σ_j target = 1 for one-hot and id labels: softmax - target).
  */
-export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, sampleWeight: SampleWeight = null): Tensor {
   const [B, C] = expectRows(logits, 'softmaxCrossEntropy');
+  checkWeights(sampleWeight, B, 'softmaxCrossEntropy');
   const lse = new Float64Array(B);
   logSumExpRows(logits.data, B, C, lse);
   const Z = logits.data;
+  const w = (r: number) => (sampleWeight === null ? 1 : sampleWeight[r]);
   let total = 0;
   forEachTarget(labels, B, C, 'softmaxCrossEntropy', (r, j, t) => {
-    total += t * (lse[r] - Z[r * C + j]); // -t · log p, with log p = z - lse
+    total += w(r) * t * (lse[r] - Z[r * C + j]); // -t · log p, with log p = z - lse
   });
   const out = scalar(B === 0 ? 0 : total / B);
   return record(out, 'softmaxCrossEntropy', [logits], (dout) => {
     const g = dout.data[0] / B, dZ = logits.gradBuffer().data, Zs = logits.data;
-    for (let r = 0; r < B; r++) for (let j = 0; j < C; j++) dZ[r * C + j] += g * Math.exp(Zs[r * C + j] - lse[r]);
+    for (let r = 0; r < B; r++) for (let j = 0; j < C; j++) dZ[r * C + j] += g * w(r) * Math.exp(Zs[r * C + j] - lse[r]);
     forEachTarget(labels, B, C, 'softmaxCrossEntropy', (r, j, t) => {
-      dZ[r * C + j] -= g * t;
+      dZ[r * C + j] -= g * w(r) * t;
     });
   });
 }
@@ -79,19 +96,21 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
  * probs [B, C]; labels: class ids [B] or one-hot [B, C]. Backward: dp += dout · (-t / p) / B
  * where p was not clipped.
  */
-export function crossEntropyFromProbabilities(probs: Tensor, labels: Tensor): Tensor {
+export function crossEntropyFromProbabilities(probs: Tensor, labels: Tensor, sampleWeight: SampleWeight = null): Tensor {
   const [B, C] = expectRows(probs, 'crossEntropyFromProbabilities');
+  checkWeights(sampleWeight, B, 'crossEntropyFromProbabilities');
   const P = probs.data;
+  const w = (r: number) => (sampleWeight === null ? 1 : sampleWeight[r]);
   let total = 0;
   forEachTarget(labels, B, C, 'crossEntropyFromProbabilities', (r, j, t) => {
-    total -= t * Math.log(Math.min(Math.max(P[r * C + j], EPSILON), 1 - EPSILON));
+    total -= w(r) * t * Math.log(Math.min(Math.max(P[r * C + j], EPSILON), 1 - EPSILON));
   });
   const out = scalar(B === 0 ? 0 : total / B);
   return record(out, 'crossEntropyFromProbabilities', [probs], (dout) => {
     const g = dout.data[0] / B, dP = probs.gradBuffer().data, Ps = probs.data;
     forEachTarget(labels, B, C, 'crossEntropyFromProbabilities', (r, j, t) => {
       const p = Ps[r * C + j];
-      if (p > EPSILON && p < 1 - EPSILON) dP[r * C + j] -= (g * t) / p;
+      if (p > EPSILON && p < 1 - EPSILON) dP[r * C + j] -= (g * w(r) * t) / p;
     });
   });
 }
@@ -102,16 +121,29 @@ function expectSameShape(pred: Tensor, target: Tensor, op: string): void {
   }
 }
 
-/** Mean over all elements of (pred - target)². Backward: dpred += dout · 2(pred - target) / n. */
-export function meanSquaredError(pred: Tensor, target: Tensor): Tensor {
+/**
+ * The weight of element i of a [B, ...] prediction: its sample's. Element-wise losses average each
+ * sample's elements, then weight the samples: Σ w[r] · e_i / n over all n elements.
+ */
+function elementWeights(sampleWeight: SampleWeight, pred: Tensor, op: string): (i: number) => number {
+  if (sampleWeight === null) return () => 1;
+  const B = pred.rank === 0 ? 1 : pred.shape[0];
+  checkWeights(sampleWeight, B, op);
+  const rowSize = B === 0 ? 1 : pred.size / B;
+  return (i) => sampleWeight[Math.floor(i / rowSize)];
+}
+
+/** Mean over all elements of w · (pred - target)². Backward: dpred += dout · 2w(pred - target) / n. */
+export function meanSquaredError(pred: Tensor, target: Tensor, sampleWeight: SampleWeight = null): Tensor {
   expectSameShape(pred, target, 'meanSquaredError');
+  const w = elementWeights(sampleWeight, pred, 'meanSquaredError');
   const P = pred.data, T = target.data, n = pred.size;
   let total = 0;
-  for (let i = 0; i < n; i++) total += (P[i] - T[i]) ** 2;
+  for (let i = 0; i < n; i++) total += w(i) * (P[i] - T[i]) ** 2;
   const out = scalar(n === 0 ? 0 : total / n);
   return record(out, 'meanSquaredError', [pred], (dout) => {
     const g = (2 * dout.data[0]) / n, dP = pred.gradBuffer().data, Ps = pred.data, Ts = target.data;
-    for (let i = 0; i < n; i++) dP[i] += g * (Ps[i] - Ts[i]);
+    for (let i = 0; i < n; i++) dP[i] += g * w(i) * (Ps[i] - Ts[i]);
   });
 }
 
@@ -121,19 +153,20 @@ export function meanSquaredError(pred: Tensor, target: Tensor): Tensor {
  * max(x, 0) - x·t + log(1 + e^-|x|), stable for any x, and its gradient is (sigmoid(x) - t) / n.
  * Otherwise p is clipped into [1e-7, 1 - 1e-7], as Keras does.
  */
-export function binaryCrossEntropy(pred: Tensor, target: Tensor, options: { fromLogits?: boolean } = {}): Tensor {
+export function binaryCrossEntropy(pred: Tensor, target: Tensor, options: { fromLogits?: boolean; sampleWeight?: SampleWeight } = {}): Tensor {
   expectSameShape(pred, target, 'binaryCrossEntropy');
   const fromLogits = options.fromLogits ?? false;
+  const w = elementWeights(options.sampleWeight ?? null, pred, 'binaryCrossEntropy');
   const P = pred.data, T = target.data, n = pred.size;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const t = T[i];
     if (fromLogits) {
       const x = P[i];
-      total += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+      total += w(i) * (Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x))));
     } else {
       const p = Math.min(Math.max(P[i], EPSILON), 1 - EPSILON);
-      total -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+      total -= w(i) * (t * Math.log(p) + (1 - t) * Math.log(1 - p));
     }
   }
   const out = scalar(n === 0 ? 0 : total / n);
@@ -141,10 +174,10 @@ export function binaryCrossEntropy(pred: Tensor, target: Tensor, options: { from
     const g = dout.data[0] / n, dP = pred.gradBuffer().data, Ps = pred.data, Ts = target.data;
     for (let i = 0; i < n; i++) {
       const t = Ts[i];
-      if (fromLogits) dP[i] += g * (sigmoidScalar(Ps[i]) - t);
+      if (fromLogits) dP[i] += g * w(i) * (sigmoidScalar(Ps[i]) - t);
       else {
         const p = Ps[i];
-        if (p > EPSILON && p < 1 - EPSILON) dP[i] += g * ((p - t) / (p * (1 - p)));
+        if (p > EPSILON && p < 1 - EPSILON) dP[i] += g * w(i) * ((p - t) / (p * (1 - p)));
       }
     }
   });

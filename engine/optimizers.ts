@@ -5,10 +5,12 @@
 // is long-lived: it is created on the first step, outside any training-step scope.
 // The update loops themselves run in kernels (kernels/assembly/elementwise.ts, SIMD); each class
 // here keeps its formula and hands the kernel pointers and hyper-parameters.
-// Not here: learning-rate schedules, weight decay, gradient clipping.
+// A learning rate is a number or a schedule (engine/schedules.ts), asked before each step.
+// Not here: weight decay, gradient clipping.
 
 import { describeValue } from './describe.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from '../kernels/index.js';
+import { LearningRateSchedule, type SavedSchedule } from './schedules.js';
 import { persistent, topLevel, zeros, type Tensor } from './tensor.js';
 
 /** What Optimizer.getState() returns: iterations, and each parameter's slot tensors in order. */
@@ -35,16 +37,45 @@ const unitInterval = (v: number) => v >= 0 && v <= 1;
 const unitIntervalOpen = (v: number) => v >= 0 && v < 1;
 const positiveFinite = (v: number) => v > 0 && Number.isFinite(v);
 
+/** What getConfig() returns: hyper-parameters by name; a scheduled learningRate as { className, config }. */
+export type OptimizerConfig = Record<string, number | boolean | string | SavedSchedule>;
+
+function checkLearningRate(value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    const Kind = typeof value === 'number' ? RangeError : Error;
+    throw new Kind(`wasmgrad: an optimizer's learningRate must be a positive number, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
 export abstract class Optimizer {
   /** Steps taken so far (Keras' `iterations`). */
   iterations = 0;
+  /** The schedule the learning rate follows, when one was given; null for a fixed rate. */
+  readonly schedule: LearningRateSchedule | null;
+  /** The rate of the update under way (set by step() before it updates anything). */
+  protected lr = 0;
+  private rate: number;
   private slots = new Map<Tensor, Tensor[]>();
 
-  constructor(public learningRate: number) {
-    if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) {
-      const Kind = typeof learningRate === 'number' ? RangeError : Error;
-      throw new Kind(`wasmgrad: an optimizer's learningRate must be a positive number, got ${describeValue(learningRate)}`);
+  constructor(learningRate: number | LearningRateSchedule) {
+    this.schedule = learningRate instanceof LearningRateSchedule ? learningRate : null;
+    this.rate = this.schedule === null ? checkLearningRate(learningRate) : this.schedule.at(0);
+  }
+
+  /**
+   * The rate the next update will use: the fixed rate, or the schedule's at `iterations`. Callbacks
+   * (ReduceLROnPlateau, LearningRateScheduler) set it; with a schedule that is refused, as in Keras.
+   */
+  get learningRate(): number {
+    return this.schedule === null ? this.rate : this.schedule.at(this.iterations);
+  }
+
+  set learningRate(value: number) {
+    if (this.schedule !== null) {
+      throw new Error(`wasmgrad: the ${this.name} optimizer's learning rate follows a ${this.schedule.className} schedule and cannot be set; give a number as learningRate to change it during training`);
     }
+    this.rate = checkLearningRate(value);
   }
 
   /** Keras' identifier for this optimizer ('adam', 'sgd', 'rmsprop'). */
@@ -56,6 +87,7 @@ export abstract class Optimizer {
 
   /** One update of every parameter that has a gradient. */
   step(params: readonly Tensor[]): void {
+    this.lr = this.learningRate; // a schedule's rate after `iterations` updates (0 for the first)
     topLevel(() => {
       this.iterations++;
       for (const p of params) {
@@ -118,11 +150,17 @@ export abstract class Optimizer {
   }
 
   /** The configuration, as Keras' get_config() (used by save/load and summaries). */
-  abstract getConfig(): Record<string, number | boolean | string>;
+  abstract getConfig(): OptimizerConfig;
+
+  /** learningRate as getConfig() reports it: the number, or the schedule's { className, config }. */
+  protected learningRateConfig(): number | SavedSchedule {
+    return this.schedule === null ? this.rate : { className: this.schedule.className, config: this.schedule.getConfig() };
+  }
 }
 
 export interface SGDOptions {
-  learningRate?: number;
+  /** A number, or a schedule such as new ExponentialDecay({ ... }). */
+  learningRate?: number | LearningRateSchedule;
   momentum?: number;
   nesterov?: boolean;
 }
@@ -150,16 +188,17 @@ export class SGD extends Optimizer {
 
   protected update(w: Tensor, g: Tensor, [velocity]: Tensor[]): void {
     // The loop is sgdUpdate in kernels/ (velocity pointer 0: no momentum).
-    sgdUpdate(w.size, w.ptr, g.ptr, velocity === undefined ? 0 : velocity.ptr, this.learningRate, this.momentum, this.nesterov);
+    sgdUpdate(w.size, w.ptr, g.ptr, velocity === undefined ? 0 : velocity.ptr, this.lr, this.momentum, this.nesterov);
   }
 
   getConfig() {
-    return { name: this.name, learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+    return { name: this.name, learningRate: this.learningRateConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 }
 
 export interface RMSpropOptions {
-  learningRate?: number;
+  /** A number, or a schedule such as new ExponentialDecay({ ... }). */
+  learningRate?: number | LearningRateSchedule;
   rho?: number;
   momentum?: number;
   epsilon?: number;
@@ -190,17 +229,18 @@ export class RMSprop extends Optimizer {
 
   protected update(w: Tensor, g: Tensor, [ms, mom]: Tensor[]): void {
     // The loop is rmspropUpdate in kernels/ (mom pointer 0: no momentum).
-    const { learningRate, rho, momentum, epsilon } = this;
-    rmspropUpdate(w.size, w.ptr, g.ptr, ms.ptr, mom === undefined ? 0 : mom.ptr, learningRate, rho, momentum, epsilon);
+    const { lr, rho, momentum, epsilon } = this;
+    rmspropUpdate(w.size, w.ptr, g.ptr, ms.ptr, mom === undefined ? 0 : mom.ptr, lr, rho, momentum, epsilon);
   }
 
   getConfig() {
-    return { name: this.name, learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
+    return { name: this.name, learningRate: this.learningRateConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
   }
 }
 
 export interface AdamOptions {
-  learningRate?: number;
+  /** A number, or a schedule such as new ExponentialDecay({ ... }). */
+  learningRate?: number | LearningRateSchedule;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
@@ -233,12 +273,12 @@ export class Adam extends Optimizer {
   protected update(w: Tensor, g: Tensor, [m, v]: Tensor[]): void {
     const { beta1, beta2, epsilon } = this;
     const t = this.iterations;
-    const lrT = (this.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    const lrT = (this.lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
     // The loop over the elements is adamUpdate in kernels/.
     adamUpdate(w.size, w.ptr, g.ptr, m.ptr, v.ptr, lrT, beta1, beta2, epsilon);
   }
 
   getConfig() {
-    return { name: this.name, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return { name: this.name, learningRate: this.learningRateConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 }

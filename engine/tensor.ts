@@ -41,7 +41,7 @@ export class Storage {
   ptr = -1;
   /** The numbers, while they live in the JavaScript heap; null while they live in a block. */
   host: Float32Array | null = null;
-  /** The scope that ends this block's life (it was allocated or moved in there), or null. */
+  /** @internal The scope that ends this block's life (it was allocated or moved in there), or null. */
   scope: Scope | null = null;
   /** What the scope's end does with the block: give it back, or move the numbers to the JS heap. */
   atScopeEnd: 'release' | 'toHost' = 'release';
@@ -268,7 +268,7 @@ export const MAX_ELEMENTS = (2 ** 32 - 65536) / 4;
 // ---- the Tensor ------------------------------------------------------------------------------
 
 /** How an op's output reaches back to its inputs. `backward` reads this.grad and adds into inputs'. */
-interface Recipe {
+export interface Recipe {
   op: string;
   inputs: Tensor[];
   backward: (grad: Tensor) => void;
@@ -538,7 +538,8 @@ export function viewOf(source: Tensor, shape: Shape, offsetElements = 0): Tensor
   return new Tensor(source.storage, shape, source.offset + offsetElements);
 }
 
-type NestedNumbers = number | NestedNumbers[];
+/** Numbers nested as arrays, as tensor([[1, 2], [3, 4]]) takes them. */
+export type NestedNumbers = number | NestedNumbers[];
 
 function inferShape(values: NestedNumbers): number[] {
   const shape: number[] = [];

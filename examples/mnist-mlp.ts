@@ -4,9 +4,9 @@
 // Writes pictures to out/: a grid of test digits with predictions, and the training history.
 
 import {
-  Activation, Dense, Dropout, Sequential, datasets, getBackend, saveHistoryPlot, saveImageGrid, showImages, toCategorical,
+  Activation, Dense, Dropout, Sequential, datasets, saveHistoryPlot, saveImageGrid, showImages, toCategorical,
 } from '../index.js';
-import { backend } from '../kernels/index.js';
+import { backend, getBackend } from '../kernels/index.js';
 
 const started = performance.now();
 console.log(`wasmgrad backend: ${getBackend()} (${backend().description})`);

@@ -8,8 +8,10 @@
 // inflate to gigabytes. Each check happens on the opened file itself (fstat on the handle), so a
 // file swapped between a check and the read cannot slip through.
 //
-// Node's modules are imported on first use, never at the top, so a browser bundle that reaches
-// this file (through the library's root index) still builds.
+// Node's modules come from runtime/node-builtins.ts on first use, never from an import a bundler
+// follows, so a browser bundle that reaches this file (through the library's root index) builds.
+
+import { nodeBuiltin } from '../runtime/node-builtins.js';
 
 /** What a file must be to be read, and how it is named in errors. */
 export interface ReadLimits {
@@ -44,7 +46,7 @@ function kindOf(stat: import('node:fs').Stats): string {
  * `exactBytes`. Symbolic links are followed; what they point to must pass the same checks.
  */
 export async function readRegularFile(path: string, limits: ReadLimits): Promise<Uint8Array> {
-  const fs = await import('node:fs');
+  const fs = await nodeBuiltin('node:fs', 'reading a file');
   const what = limits.what ?? 'the file';
   let handle: import('node:fs/promises').FileHandle;
   try {
@@ -89,7 +91,7 @@ export function isGzip(bytes: Uint8Array): boolean {
  * inflation stops as soon as the output would pass the cap, so a small "bomb" cannot fill memory.
  */
 export async function gunzipBounded(bytes: Uint8Array, limits: ReadLimits & { source: string }): Promise<Uint8Array> {
-  const zlib = await import('node:zlib');
+  const zlib = await nodeBuiltin('node:zlib', 'inflating a gzip file');
   const what = limits.what ?? 'the file';
   const cap = limits.exactBytes !== undefined ? Math.min(limits.exactBytes, limits.maxBytes) : limits.maxBytes;
   let out: Uint8Array;

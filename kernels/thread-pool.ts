@@ -18,7 +18,7 @@ import {
 } from './gemm-worker.js';
 import { alloc, free, memory } from './memory.js';
 import {
-  fallBackToOneThread, getAdaptiveSplitting, getThreads, getThreadThreshold, registerThreadUser, startPlatformThread,
+  fallBackToOneThread, getAdaptiveSplitting, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
   type StartThread, type ThreadHandle, type ThreadUser,
 } from './threads.js';
 import type { GemmArgs, WasmElementwiseExports, WasmGemmExports } from './types.js';
@@ -161,7 +161,8 @@ export interface GemmThreadPoolOptions {
  */
 export class GemmThreadPool implements ThreadUser {
   private readonly helpers: Helper[] = [];
-  private readonly startThread: StartThread | null;
+  /** A test's own way to start threads; else the platform's, looked up when needed. */
+  private readonly ownStartThread: StartThread | null;
   private readonly stallMilliseconds: number;
   private jobBlock = 0;
   private job = new Int32Array(0);
@@ -188,9 +189,13 @@ export class GemmThreadPool implements ThreadUser {
     private readonly mainThread: MainThreadKernels,
     options: GemmThreadPoolOptions = {},
   ) {
-    this.startThread = options.startThread ?? startPlatformThread;
+    this.ownStartThread = options.startThread ?? null;
     this.stallMilliseconds = options.stallMilliseconds ?? STALL_MINIMUM_MILLISECONDS;
     registerThreadUser(this);
+  }
+
+  private get startThread(): StartThread | null {
+    return this.ownStartThread ?? platformStartThread();
   }
 
   /**
@@ -552,7 +557,12 @@ export class GemmThreadPool implements ThreadUser {
         for (const owner of owners) owner.handle.terminate(); // so that none can write into C later
         return `did not finish its rows within ${Math.round(patienceMilliseconds)} ms and was stopped`;
       }
-      Atomics.wait(job, JOB.piecesDone, done, WAIT_SLICE_MILLISECONDS);
+      if (mayBlock()) Atomics.wait(job, JOB.piecesDone, done, WAIT_SLICE_MILLISECONDS);
+      else {
+        // A page's main thread may not sleep: it spins, re-checking the workers every millisecond.
+        const until = performance.now() + 1;
+        while (Atomics.load(job, JOB.piecesDone) === done && performance.now() < until);
+      }
       done = Atomics.load(job, JOB.piecesDone);
     }
     return null;

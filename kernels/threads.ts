@@ -2,13 +2,15 @@
 // getThreads), the size below which it stays on one (setThreadThreshold), and where threads come
 // from on this platform. It starts no thread and computes nothing: kernels/thread-pool.ts does.
 //
-// Platforms: Node's worker_threads now. Everything platform-specific is one StartThread function
-// (a browser one would make a Worker from a Blob URL of the same source, and the main thread, which
-// may not Atomics.wait in a browser, would only spin); where none exists, or the memory is not
-// shared, everything runs on one thread and getThreads() is 1.
+// Platforms: Node's worker_threads, and Web Workers on cross-origin-isolated pages (kernels/
+// web-workers.ts: a Worker from a Blob URL of the same source; a page's main thread, which may not
+// Atomics.wait, only spins). Everything platform-specific is one StartThread function; where none
+// exists, or the memory is not shared, everything runs on one thread and getThreads() is 1.
 
 import { gemmWorkerMain, type GemmWorkerSetup } from './gemm-worker.js';
+import { isNode, nodeBuiltin, nodeBuiltinNow } from '../runtime/node-builtins.js';
 import { isShared } from './memory.js';
+import { startWebWorker, webWorkersPossible } from './web-workers.js';
 
 /**
  * GEMMs with M·N·K below this many multiply-adds run on one thread: there, handing a piece to a
@@ -44,17 +46,19 @@ interface Platform {
   unavailableReason: string;
   /** Cores the runtime says this process may use. */
   parallelism: number;
+  /**
+   * Whether this thread may block in Atomics.wait: Node and Workers may, a page's main thread may
+   * not (browsers throw there), so there the pool only spins while workers finish their pieces.
+   */
+  mayBlock: boolean;
 }
 
-async function detectPlatform(): Promise<Platform> {
-  if (!isShared) {
-    return { startThread: null, unavailableReason: 'the WebAssembly memory is not shared (no SharedArrayBuffer)', parallelism: 1 };
-  }
-  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
-  if (!isNode) return { startThread: null, unavailableReason: 'only Node worker_threads are supported so far', parallelism: 1 };
-  const [{ Worker }, os] = await Promise.all([import('node:worker_threads'), import('node:os')]);
+const NO_THREADS = { startThread: null, parallelism: 1, mayBlock: true } as const;
+
+/** Node's worker_threads, from the modules themselves. */
+function nodePlatform(workerThreads: typeof import('node:worker_threads'), os: typeof import('node:os')): Platform {
   const startThread: StartThread = (setup) => {
-    const worker = new Worker(GEMM_WORKER_SOURCE, { eval: true, workerData: setup });
+    const worker = new workerThreads.Worker(GEMM_WORKER_SOURCE, { eval: true, workerData: setup });
     // unref: an idle worker (blocked in Atomics.wait) must not keep the process alive. Waking it
     // does not involve the event loop, only the shared memory, so unref'ing costs nothing.
     worker.unref();
@@ -65,15 +69,68 @@ async function detectPlatform(): Promise<Platform> {
       onExit: (listener) => worker.on('exit', () => listener(uncaught)),
     };
   };
-  return { startThread, unavailableReason: '', parallelism: os.availableParallelism() };
+  return { startThread, unavailableReason: '', parallelism: os.availableParallelism(), mayBlock: true };
 }
 
-const platform = await detectPlatform();
+/** True when Atomics.wait may be called on this thread (it throws on a page's main thread). */
+function threadMayBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
-/** How this platform starts a thread; null where worker threads are unavailable. */
-export const startPlatformThread: StartThread | null = platform.startThread;
+/**
+ * What this runtime offers, found while this file is imported: Node's worker_threads (from
+ * process.getBuiltinModule, Node >= 20.16; older Node has them only through an asynchronous
+ * import, so there threads start after `await ready()`), or Web Workers on a cross-origin-isolated
+ * page (kernels/web-workers.ts), or nothing.
+ */
+function detectPlatform(): Platform | Promise<Platform> {
+  if (!isShared) {
+    const reason = isNode
+      ? 'the WebAssembly memory is not shared (no SharedArrayBuffer)'
+      : 'this page is not cross-origin isolated, so it has no SharedArrayBuffer (serve it with the headers ' +
+        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+    return { ...NO_THREADS, unavailableReason: reason };
+  }
+  if (isNode) {
+    const workerThreads = nodeBuiltinNow('node:worker_threads'), os = nodeBuiltinNow('node:os');
+    if (workerThreads !== null && os !== null) return nodePlatform(workerThreads, os);
+    return Promise.all([nodeBuiltin('node:worker_threads', 'threads'), nodeBuiltin('node:os', 'threads')]).then(([w, o]) => nodePlatform(w, o));
+  }
+  if (webWorkersPossible()) {
+    const cores = typeof navigator === 'object' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
+    return { startThread: startWebWorker, unavailableReason: '', parallelism: cores, mayBlock: threadMayBlock() };
+  }
+  return { ...NO_THREADS, unavailableReason: 'this runtime has neither Node worker_threads nor Web Workers' };
+}
+
+const detected = detectPlatform();
+let platform: Platform = detected instanceof Promise ? { ...NO_THREADS, unavailableReason: 'threads are still starting: `await ready()`' } : detected;
+
+// On a page without isolation, say once why the kernels run on one thread, and what would change it.
+if (!isNode && !isShared && typeof console === 'object') {
+  console.info(
+    'wasmgrad: threads are off (WebAssembly SIMD kernels on one thread): this page is not cross-origin isolated. ' +
+      'Serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp to turn them on.',
+  );
+}
+
+/** How this platform starts a thread; null where worker threads are unavailable (or not yet known). */
+export function platformStartThread(): StartThread | null {
+  return platform.startThread;
+}
+
+/** Whether the calling thread may block in Atomics.wait (false on a page's main thread). */
+export function mayBlock(): boolean {
+  return platform.mayBlock;
+}
+
 /** Why worker threads cannot be used here; '' when they can. */
-export const threadsUnavailableReason: string = platform.unavailableReason;
+export let threadsUnavailableReason: string = platform.unavailableReason;
 
 // ---- the settings -----------------------------------------------------------------------------
 
@@ -87,7 +144,19 @@ export interface ThreadUser {
 
 // Two, where there are two cores: idle, 2 threads run the seed model's GEMMs 1.8-2.0x faster; with
 // a busy neighbour the pool's main thread takes the late worker's pieces, so little is lost.
-let threadCount = platform.startThread === null ? 1 : Math.max(1, Math.min(2, platform.parallelism));
+// In a browser, min(navigator.hardwareConcurrency, 2): the same cap, not measured beyond 2 cores.
+const defaultThreads = (p: Platform) => (p.startThread === null ? 1 : Math.max(1, Math.min(2, p.parallelism)));
+let threadCount = defaultThreads(platform);
+let threadCountChosen = false;
+
+/** Resolves when the platform is known (at once, except on Node < 20.16). */
+const platformSettled: Promise<void> = detected instanceof Promise
+  ? detected.then((found) => {
+    platform = found;
+    threadsUnavailableReason = found.unavailableReason;
+    if (!threadCountChosen) threadCount = defaultThreads(found);
+  }, () => undefined)
+  : Promise.resolve();
 let minimumThreadedWork = DEFAULT_MINIMUM_THREADED_WORK;
 let adaptiveSplitting = true;
 const users = new Set<ThreadUser>();
@@ -115,6 +184,7 @@ export function setThreads(count: number): void {
     throw new Error(`wasmgrad: setThreads(${count}): worker threads are unavailable here: ${platform.unavailableReason}`);
   }
   threadCount = count;
+  threadCountChosen = true;
   for (const user of users) user.keepHelpers(count - 1);
 }
 
@@ -159,5 +229,6 @@ export function getAdaptiveSplitting(): boolean {
 
 /** Starts every worker that the thread count calls for and resolves when all are ready to work. */
 export async function threadsReady(): Promise<void> {
+  await platformSettled;
   await Promise.all([...users].map((user) => user.ready()));
 }

@@ -1,5 +1,5 @@
 // kernels/wasm.ts — loads the WebAssembly SIMD kernels (kernels/assembly/index.ts: the GEMM and the
-// element-wise loops, embedded by scripts/embed-wasm.mjs) into the shared memory and wraps them as
+// element-wise loops, embedded by scripts/embed-wasm.mjs) into the one memory and wraps them as
 // the 'wasm' Kernels backend.
 // It does not compute anything itself, and it never sets V8 flags: it takes what the runtime offers.
 //
@@ -12,7 +12,7 @@
 import { isShared, memory } from './memory.js';
 import { GemmThreadPool } from './thread-pool.js';
 import type { GemmArgs, Kernels, WasmElementwiseExports, WasmGemmExports } from './types.js';
-import { relaxedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
+import { relaxedUnsharedWasmBase64, relaxedWasmBase64, simdUnsharedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
 
 /** Which compiled build of kernels/assembly/index.ts. */
 export type WasmBuild = 'relaxed' | 'simd';
@@ -43,9 +43,15 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   throw new Error('wasmgrad: cannot decode the embedded WebAssembly (neither atob nor Buffer exists)');
 }
 
-/** The bytes of one build. */
+/**
+ * The bytes of one build, over the kind of memory kernels/memory.ts made: shared (threads
+ * possible) or, where SharedArrayBuffer is missing (a page that is not cross-origin isolated),
+ * plain. A module that imports a shared memory cannot be instantiated on a plain one, and the
+ * other way round, so both kinds ship; the code inside is the same.
+ */
 export function wasmBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {
-  return decodeBase64(build === 'relaxed' ? relaxedWasmBase64 : simdWasmBase64);
+  if (isShared) return decodeBase64(build === 'relaxed' ? relaxedWasmBase64 : simdWasmBase64);
+  return decodeBase64(build === 'relaxed' ? relaxedUnsharedWasmBase64 : simdUnsharedWasmBase64);
 }
 
 /** True when this runtime accepts that build (relaxed: Node >= 22, browsers, or Node 20 with the flag). */
@@ -53,12 +59,9 @@ export function wasmBuildValidates(build: WasmBuild): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes(build));
 }
 
-/**
- * Instantiates a compiled build on the shared memory and checks it. (Worker threads instantiate the
- * same Module themselves, in kernels/gemm-worker.ts: this module's imports are main-thread ones.)
- */
-export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmExports> {
-  const imports = {
+/** What the module imports: the one memory, and abort(). */
+function gemmImports(): WebAssembly.Imports {
+  return {
     env: {
       memory,
       // AssemblyScript imports abort() when an assertion can fail; this build has none
@@ -68,7 +71,10 @@ export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmE
       },
     },
   };
-  const instance = await WebAssembly.instantiate(module, imports);
+}
+
+/** The instance's exports, once its static data is known to fit below the tensors. */
+function checkedExports(instance: WebAssembly.Instance): WasmExports {
   const exports = instance.exports as unknown as WasmExports;
   const staticEnd = exports.staticDataEnd();
   if (staticEnd > RESERVED_LOW_BYTES) {
@@ -79,6 +85,14 @@ export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmE
     );
   }
   return exports;
+}
+
+/**
+ * Instantiates a compiled build on the memory and checks it. (Worker threads instantiate the
+ * same Module themselves, in kernels/gemm-worker.ts: this module's imports are main-thread ones.)
+ */
+export async function instantiateGemm(module: WebAssembly.Module): Promise<WasmExports> {
+  return checkedExports(await WebAssembly.instantiate(module, gemmImports()));
 }
 
 /** Throws a readable error for sizes or leading dimensions that would read or write out of bounds. */
@@ -164,13 +178,10 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
 /** Why a build cannot run here, or null when it can. */
 function unavailableReason(build: WasmBuild): string | null {
   if (typeof WebAssembly !== 'object') return 'WebAssembly is not available in this runtime';
-  if (!isShared) {
-    return 'shared WebAssembly.Memory is unavailable (no SharedArrayBuffer: a browser page must be cross-origin isolated)';
-  }
   if (!wasmBuildValidates(build)) {
     return build === 'relaxed'
       ? 'this runtime does not validate relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)'
-      : 'this runtime does not validate WebAssembly SIMD (simd128) with threads';
+      : `this runtime does not validate WebAssembly SIMD (simd128)${isShared ? ' with a shared memory' : ''}`;
   }
   return null;
 }
@@ -193,38 +204,86 @@ interface Loaded {
   reason: string;
 }
 
-async function load(): Promise<Loaded> {
-  // Preferred first: the FMA build, then plain simd128. The first that validates and instantiates wins.
-  const reasons: string[] = [];
-  for (const build of ['relaxed', 'simd'] as const) {
+// Loading. Preferred first: the FMA build, then plain simd128; the first that validates and
+// instantiates wins. Where the runtime allows it (Node, a Worker) the module is compiled
+// synchronously while this file is imported, so the kernels are there at once. A page's main
+// thread refuses synchronous compilation of modules over 4 KB (Chromium throws a RangeError):
+// there it compiles asynchronously, and ready() (kernels/index.ts) resolves when it is done.
+
+/** The builds this runtime validates, best first; why each other one cannot run goes into `reasons`. */
+function candidates(reasons: string[]): WasmBuild[] {
+  return (['relaxed', 'simd'] as const).filter((build) => {
     const reason = unavailableReason(build);
-    if (reason !== null) {
-      reasons.push(reason);
-      continue;
-    }
-    let module: WebAssembly.Module;
-    let exports: WasmExports;
-    try {
-      module = await WebAssembly.compile(wasmBytes(build));
-      exports = await instantiateGemm(module);
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('static data')) throw error; // a build bug: loud
-      reasons.push(`instantiating the '${build}' build failed: ${String(error)}`);
-      continue;
-    }
-    return { kernels: kernelsFromExports(exports, build, module), module, build, reason: '' };
-  }
-  // The simd build's reason is the one that matters (the relaxed one is only an upgrade).
+    if (reason !== null) reasons.push(reason);
+    return reason === null;
+  });
+}
+
+/** Why a build that validated did not load. A bug in the build itself (static data) throws. */
+function failure(build: WasmBuild, error: unknown): string {
+  if (error instanceof Error && error.message.includes('static data')) throw error;
+  return `instantiating the '${build}' build failed: ${String(error)}`;
+}
+
+/** None loaded: the simd build's reason is the one that matters (the relaxed one is only an upgrade). */
+function noneLoaded(reasons: string[]): Loaded {
   return { kernels: null, module: null, build: null, reason: reasons[reasons.length - 1]! };
 }
 
-const loaded = await load();
+/** Loads synchronously; null where this thread refuses synchronous compilation. */
+function loadSynchronously(): Loaded | null {
+  const reasons: string[] = [];
+  for (const build of candidates(reasons)) {
+    try {
+      const module = new WebAssembly.Module(wasmBytes(build));
+      const exports = checkedExports(new WebAssembly.Instance(module, gemmImports()));
+      return { kernels: kernelsFromExports(exports, build, module), module, build, reason: '' };
+    } catch (error) {
+      if (error instanceof RangeError) return null; // "use WebAssembly.compile" on a page's main thread
+      reasons.push(failure(build, error));
+    }
+  }
+  return noneLoaded(reasons);
+}
 
-/** The 'wasm' backend, or null where it cannot run (then see wasmUnavailableReason). */
-export const wasmKernels: Kernels | null = loaded.kernels;
-/** Why wasmKernels is null; '' when it is available. */
-export const wasmUnavailableReason: string = loaded.reason;
+async function loadAsynchronously(): Promise<Loaded> {
+  const reasons: string[] = [];
+  for (const build of candidates(reasons)) {
+    try {
+      const module = await WebAssembly.compile(wasmBytes(build));
+      return { kernels: kernelsFromExports(await instantiateGemm(module), build, module), module, build, reason: '' };
+    } catch (error) {
+      reasons.push(failure(build, error));
+    }
+  }
+  return noneLoaded(reasons);
+}
+
+/** The 'wasm' backend, or null where it cannot run (then see wasmUnavailableReason) or is still loading. */
+export let wasmKernels: Kernels | null = null;
+/** Why wasmKernels is null; '' when it is available (or still loading: see wasmLoaded). */
+export let wasmUnavailableReason = '';
 /** The compiled module behind wasmKernels, for worker threads to instantiate (instantiateGemm). */
-export const wasmModule: WebAssembly.Module | null = loaded.module;
+export let wasmModule: WebAssembly.Module | null = null;
 /** Which build wasmKernels runs: 'relaxed' (FMA) or 'simd' (mul+add); null when unavailable. */
-export const wasmBuild: WasmBuild | null = loaded.build;
+export let wasmBuild: WasmBuild | null = null;
+
+function settle(loaded: Loaded): void {
+  wasmKernels = loaded.kernels;
+  wasmUnavailableReason = loaded.reason;
+  wasmModule = loaded.module;
+  wasmBuild = loaded.build;
+}
+
+const loadedNow = loadSynchronously();
+if (loadedNow !== null) settle(loadedNow);
+
+/** False until the kernels have loaded (or failed to): only ever false on a page's main thread. */
+export let wasmSettled = loadedNow !== null;
+
+/** Resolves once loading is over, successfully or not (at once where it was synchronous). */
+export const wasmLoaded: Promise<void> = loadedNow !== null
+  ? Promise.resolve()
+  : loadAsynchronously().then(settle, (error: unknown) => settle(noneLoaded([String(error)]))).then(() => {
+    wasmSettled = true;
+  });

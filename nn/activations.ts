@@ -11,7 +11,19 @@ export function canonicalName(name: string): string {
   return name.replace(/_/g, '').toLowerCase();
 }
 
+/** A Keras identifier in camelCase, as a type: 'sparse_categorical_crossentropy' → 'sparseCategoricalCrossentropy'. */
+export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/**
+ * A name as the API's types take it: Keras' snake_case or its camelCase, so that a typo fails tsc.
+ * (At run time any spelling that matches after canonicalName is accepted, 'RMSprop' included.)
+ */
+export type Spelling<S extends string> = S | CamelCase<S>;
+
 export type ActivationName = 'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'elu' | 'linear';
+
+/** The activation names layers take (one word each, so snake_case and camelCase agree). */
+export type ActivationIdentifier = Spelling<ActivationName>;
 
 const activations: Record<ActivationName, (x: Tensor) => Tensor> = {
   relu,

@@ -87,7 +87,9 @@ export interface FitSettings {
   shuffle: boolean;
   callbacks: (Callback | CallbackLike)[];
   validationSplit: number | undefined;
-  validationData: [Tensor, Tensor] | undefined;
+  validationData: [Tensor, Tensor] | [Tensor, Tensor, Tensor | ArrayLike<number>] | undefined;
+  classWeight: Record<number, number> | undefined;
+  sampleWeight: Tensor | ArrayLike<number> | undefined;
 }
 
 /** Checks fit()'s options object (not yet the data: see Sequential.prepareFitData). */
@@ -104,8 +106,19 @@ export function checkFitOptions(options: Record<string, unknown>): FitSettings {
     throw new Error(`wasmgrad: fit() expected callbacks as a list such as [new EarlyStopping()], got ${describeValue(options.callbacks)}`);
   }
   const validationData = options.validationData;
-  if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
-    throw new Error(`wasmgrad: fit() expected validationData as a pair [xVal, yVal], got ${describeValue(validationData)}`);
+  if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length < 2 || validationData.length > 3)) {
+    throw new Error(`wasmgrad: fit() expected validationData as a pair [xVal, yVal] (or [xVal, yVal, sampleWeight]), got ${describeValue(validationData)}`);
+  }
+  const classWeight = options.classWeight;
+  if (classWeight !== undefined) {
+    const bad = classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight) || classWeight instanceof Tensor
+      ? ['', classWeight] as const
+      : Object.entries(classWeight).find(([id, w]) => !/^\d+$/.test(id) || typeof w !== 'number' || !(w >= 0) || !Number.isFinite(w));
+    if (bad !== undefined) {
+      throw new Error(`wasmgrad: fit() expected classWeight as { classId: weight } with non-negative numbers, such as { 0: 1, 1: 5 }, got ${bad[0] === '' ? describeValue(classWeight) : `${describeValue(bad[1])} for class ${JSON.stringify(bad[0])}`}`);
+    }
+    // Keras refuses both: which weight would win is not obvious.
+    if (options.sampleWeight !== undefined) throw new Error('wasmgrad: fit() expected classWeight or sampleWeight, got both; fold the class weights into sampleWeight');
   }
   const split = options.validationSplit;
   if (split !== undefined && (typeof split !== 'number' || !(split > 0 && split < 1))) {
@@ -114,6 +127,36 @@ export function checkFitOptions(options: Record<string, unknown>): FitSettings {
   }
   return {
     batchSize, epochs, verbose: verbose as 0 | 1 | 2, shuffle, callbacks,
-    validationSplit: split as number | undefined, validationData: validationData as [Tensor, Tensor] | undefined,
+    validationSplit: split as number | undefined, validationData: validationData as FitSettings['validationData'],
+    classWeight: classWeight as Record<number, number> | undefined, sampleWeight: options.sampleWeight as FitSettings['sampleWeight'],
   };
+}
+
+/** Sample weights as a Float32Array: one non-negative finite number a sample ([n] or [n, 1]). */
+export function sampleWeightsOf(given: Tensor | ArrayLike<number>, n: number, what: string): Float32Array {
+  const isList = given instanceof Tensor ? given.rank === 1 || (given.rank === 2 && given.shape[1] === 1) : given !== null && typeof given === 'object' && typeof given.length === 'number';
+  if (!isList) throw new Error(`wasmgrad: ${what} expected one weight a sample, shape [${n}], got ${describeValue(given)}`);
+  const values = given instanceof Tensor ? given.data : given;
+  if (values.length !== n) throw new Error(`wasmgrad: ${what} expected ${n} weights (one a sample), got ${values.length}`);
+  const weights = Float32Array.from(values);
+  const bad = weights.findIndex((w, i) => !(w >= 0) || !Number.isFinite(w) || typeof values[i] !== 'number');
+  if (bad !== -1) throw new Error(`wasmgrad: ${what} expected non-negative finite weights, got ${describeValue(values[bad])} for sample ${bad}`);
+  return weights;
+}
+
+/**
+ * Keras' class_weight as sample weights: each sample gets its class's weight (1 for a class not
+ * listed). The class is the id, the argmax of a one-hot row, or a rounded [n, 1] binary target.
+ */
+export function classWeightsOf(classWeight: Record<number, number> | undefined, y: Tensor): Float32Array | null {
+  if (classWeight === undefined) return null;
+  const n = y.shape[0], C = n === 0 ? 1 : y.size / n, L = y.data;
+  const weights = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    let id = 0;
+    if (C === 1) id = Math.round(L[r]);
+    else for (let j = 1; j < C; j++) if (L[r * C + j] > L[r * C + id]) id = j;
+    weights[r] = classWeight[id] ?? 1;
+  }
+  return weights;
 }

@@ -5,7 +5,7 @@
 // All draw from the seeded global generator, so setSeed(n) gives the same weights every run.
 
 import { full, globalRandom, randomNormal, randomUniform, type Shape, type Tensor } from '../engine/index.js';
-import { canonicalName } from './activations.js';
+import { canonicalName, type Spelling } from './activations.js';
 
 /** For a Dense kernel [in, out]: fanIn = in, fanOut = out. For a vector: both its length. */
 function fans(shape: Shape): [number, number] {
@@ -28,7 +28,11 @@ function truncatedNormal(shape: Shape, stddev: number): Tensor {
   return t;
 }
 
-const initializers = {
+/** Keras' names for the initializers below. */
+export type InitializerName =
+  | 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'random_normal' | 'random_uniform' | 'zeros' | 'ones';
+
+const initializers: Record<InitializerName, (shape: Shape) => Tensor> = {
   glorot_uniform: (shape: Shape) => {
     const [fanIn, fanOut] = fans(shape);
     const limit = Math.sqrt(6 / (fanIn + fanOut));
@@ -49,7 +53,8 @@ const initializers = {
   ones: (shape: Shape) => full(shape, 1),
 };
 
-export type InitializerName = keyof typeof initializers;
+/** Initializer names as layers take them, in snake_case or camelCase ('glorot_uniform', 'heNormal'). */
+export type InitializerIdentifier = Spelling<InitializerName>;
 export const initializerNames = Object.keys(initializers) as InitializerName[];
 
 /** Resolves an initializer name (snake_case or camelCase) or throws listing the valid ones. */

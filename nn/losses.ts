@@ -1,4 +1,4 @@
-// nn/losses.ts — Keras loss names and 'accuracy' mapped onto the engine's fused losses.
+// nn/losses.ts — Keras loss names mapped onto the engine's fused losses (metrics: metrics.ts).
 //
 // Like Keras (TensorFlow), when a model ends in softmax and its loss is a categorical
 // cross-entropy, the loss is computed from the logits before the softmax: the same value, but
@@ -6,9 +6,9 @@
 // cross-entropy. Otherwise the output is taken as probabilities and clipped, as Keras does.
 
 import {
-  binaryCrossEntropy, crossEntropyFromProbabilities, formatShape, meanSquaredError, softmaxCrossEntropy, type Tensor,
+  binaryCrossEntropy, crossEntropyFromProbabilities, formatShape, meanSquaredError, softmaxCrossEntropy, type SampleWeight, type Tensor,
 } from '../engine/index.js';
-import { canonicalName } from './activations.js';
+import { canonicalName, type Spelling } from './activations.js';
 
 export type LossName = 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'mean_squared_error' | 'binary_crossentropy';
 
@@ -20,7 +20,10 @@ const lossAliases: Record<string, LossName> = {
   binarycrossentropy: 'binary_crossentropy',
 };
 
-export const lossNames = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error', 'mse', 'binary_crossentropy'];
+/** The loss names compile() takes, in snake_case or camelCase: a misspelt one fails tsc. */
+export type LossIdentifier = Spelling<LossName | 'mse'>;
+
+export const lossNames: readonly LossIdentifier[] = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error', 'mse', 'binary_crossentropy'];
 
 export function resolveLoss(name: unknown): LossName {
   const found = typeof name === 'string' ? lossAliases[canonicalName(name)] : undefined;
@@ -39,16 +42,19 @@ export function fusableActivation(loss: LossName): 'softmax' | 'sigmoid' | null 
   return null;
 }
 
-/** The loss of a batch: `fromLogits` when the model's final activation was left to the loss. */
-export function computeLoss(loss: LossName, output: Tensor, labels: Tensor, fromLogits: boolean): Tensor {
+/**
+ * The loss of a batch: `fromLogits` when the model's final activation was left to the loss;
+ * sampleWeight [batch] (or null) weights each sample's term as Keras' sample_weight does.
+ */
+export function computeLoss(loss: LossName, output: Tensor, labels: Tensor, fromLogits: boolean, sampleWeight: SampleWeight = null): Tensor {
   switch (loss) {
     case 'sparse_categorical_crossentropy':
     case 'categorical_crossentropy':
-      return fromLogits ? softmaxCrossEntropy(output, labels) : crossEntropyFromProbabilities(output, labels);
+      return fromLogits ? softmaxCrossEntropy(output, labels, sampleWeight) : crossEntropyFromProbabilities(output, labels, sampleWeight);
     case 'binary_crossentropy':
-      return binaryCrossEntropy(output, labels, { fromLogits });
+      return binaryCrossEntropy(output, labels, { fromLogits, sampleWeight });
     case 'mean_squared_error':
-      return meanSquaredError(output, labels);
+      return meanSquaredError(output, labels, sampleWeight);
   }
 }
 
@@ -115,47 +121,4 @@ function checkProbabilities(labels: Tensor, loss: string, what: string, expected
       );
     }
   }
-}
-
-export type MetricName = 'accuracy';
-
-/** Keras matches 'accuracy' to the loss: binary, sparse categorical or categorical accuracy. */
-export function resolveMetrics(metrics: unknown): MetricName[] {
-  if (metrics === undefined || metrics === null) return [];
-  if (!Array.isArray(metrics)) throw new Error(`wasmgrad: compile() expected metrics as a list such as ['accuracy'], got ${JSON.stringify(metrics)}`);
-  return metrics.map((m) => {
-    if (typeof m === 'string' && ['accuracy', 'acc'].includes(canonicalName(m))) return 'accuracy';
-    throw new Error(`wasmgrad: compile() got an unknown metric ${JSON.stringify(m)}; expected 'accuracy'`);
-  });
-}
-
-/**
- * How many of a batch's predictions are right, the way Keras' 'accuracy' is for this loss:
- * binary (output > 0.5, or logit > 0), sparse categorical (argmax = id) or categorical
- * (argmax = argmax of the one-hot row). Logits and probabilities share their argmax.
- */
-export function countCorrect(loss: LossName, output: Tensor, labels: Tensor, fromLogits: boolean): number {
-  const O = output.data, L = labels.data;
-  const rows = output.shape[0];
-  const C = rows === 0 ? 0 : output.size / rows;
-  const binary = loss === 'binary_crossentropy' || (loss === 'mean_squared_error' && C === 1);
-  let correct = 0;
-  if (binary) {
-    const threshold = fromLogits ? 0 : 0.5;
-    for (let i = 0; i < O.length; i++) if (O[i] > threshold === L[i] > 0.5) correct++;
-    return correct / Math.max(C, 1);
-  }
-  const sparse = labels.size === rows;
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let j = 1; j < C; j++) if (O[r * C + j] > O[r * C + best]) best = j;
-    let truth: number;
-    if (sparse) truth = L[r];
-    else {
-      truth = 0;
-      for (let j = 1; j < C; j++) if (L[r * C + j] > L[r * C + truth]) truth = j;
-    }
-    if (best === truth) correct++;
-  }
-  return correct;
 }

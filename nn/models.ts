@@ -11,18 +11,27 @@ const makeSequential = (layers: Layer[], name: string): Sequential => new Sequen
 /**
  * Loads a model saved with model.save(path): its layers, weights, compile settings and optimizer
  * state, so predict() gives the same numbers and fit() continues where training stopped.
- * Throws a SavedModelError naming the file and the problem when anything is missing or wrong.
+ * Also reads TensorFlow.js' Layers format (from model.save({ format: 'tfjs' }), TF.js' own
+ * model.save, or tensorflowjs_converter from Keras): layers and weights, to be compiled again.
+ * `path` is the folder or its model.json. Throws a SavedModelError naming the file and the
+ * problem when anything is missing or wrong.
  *
- *   await model.save('checkpoints/mnist');
+ *   await model.save('checkpoints/mnist');               // Node: a folder
  *   const again = await loadModel('checkpoints/mnist');
+ *   const converted = await loadModel('exported/model.json');
+ *   await loadModel('indexeddb://mnist');                // a page: what model.save('indexeddb://mnist') kept
+ *   await loadModel('https://example.com/mnist.json');   // a URL (fetch)
+ *   await loadModel(input.files);                        // the .json and .bin a user picked
  */
-export function loadModel(path: string, options: LoadOptions = {}): Promise<Sequential> {
+export function loadModel(path: string | ArrayLike<File>, options: LoadOptions = {}): Promise<Sequential> {
   return loadFromFolder(path, makeSequential, options);
 }
 
 /**
  * Rebuilds a model from its in-memory saved form ({ modelJson, weights } from model.toArtifacts(),
- * or model.json's text and weights.bin's bytes from anywhere). Works in browsers.
+ * or model.json's text and weights.bin's bytes from anywhere). Works in browsers. A model.json in
+ * TensorFlow.js' Layers format is read too, with `weights` its weight files' bytes concatenated
+ * in manifest order.
  *
  *   const copy = loadModelFromArtifacts(model.toArtifacts());   // same predictions, bit for bit
  */

@@ -218,6 +218,18 @@ function roundHalfEven<T>(kept: string, rest: string, otherwise: T): string | T 
   return isTie && lastDigit % 2 === 0 ? kept : otherwise;
 }
 
+/** A float as Python's str() writes it: 0.1, 1.0, 1e-05, 1e+16, inf, nan (shortest round-trip digits). */
+export function pythonFloat(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e16)) {
+    return value.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  }
+  const text = String(value);
+  return Number.isInteger(value) ? `${text}.0` : text;
+}
+
 /** process.stdout in Node; elsewhere (a browser) whole lines to console.log, and no '\r' redraws. */
 export function defaultOutputStream(): OutputStream {
   const stdout = (globalThis as { process?: { stdout?: OutputStream } }).process?.stdout;

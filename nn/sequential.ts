@@ -15,23 +15,33 @@ import {
 import type { ActivationName } from './activations.js';
 import { History, type Callback, type CallbackLike, type Logs } from './callbacks.js';
 import {
-  checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, type FitSettings,
+  checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, classWeightsOf, sampleWeightsOf,
+  type FitSettings,
 } from './checks.js';
 import { Layer, type ForwardStep } from './layers/index.js';
-import { checkLabels, computeLoss, countCorrect, fusableActivation, resolveLoss, resolveMetrics, type LossName, type MetricName } from './losses.js';
-import { resolveOptimizer } from './optimizers.js';
+import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossIdentifier, type LossName } from './losses.js';
+import { batchOutput, resolveMetrics, resolveWeightedMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
+import { resolveOptimizer, type OptimizerIdentifier } from './optimizers.js';
+import { YieldClock } from './event-loop.js';
 import { ProgressBar, defaultOutputStream, epochHeader, type OutputStream } from './progress.js';
-import type { ModelArtifacts } from './saving/format.js';
-import { modelToArtifacts, saveModel } from './saving/save.js';
+import type { CompileSettings, ModelArtifacts } from './saving/format.js';
+import { loadModel as loadFromFolder } from './saving/load.js';
+import { modelToArtifacts, saveModel, type SaveOptions } from './saving/save.js';
+import { modelToTfjs, type TfjsArtifacts } from './saving/tfjs.js';
 import { formatSummary } from './summary.js';
 
 export interface CompileOptions {
-  /** 'adam', 'sgd', 'rmsprop', or an optimizer instance. Default 'rmsprop', as in Keras. */
-  optimizer?: string | Optimizer;
-  /** A Keras loss name: 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'mse', 'binary_crossentropy'. */
-  loss: string;
-  /** ['accuracy'] or nothing. */
-  metrics?: string[];
+  /** 'adam', 'sgd', 'rmsprop', or an optimizer instance (`new optimizers.Adam({ learningRate: 1e-4 })`). Default 'rmsprop', as in Keras. */
+  optimizer?: OptimizerIdentifier | Optimizer;
+  /** A Keras loss name: 'sparse_categorical_crossentropy', 'categorical_crossentropy', 'mean_squared_error' ('mse'), 'binary_crossentropy', or its camelCase. */
+  loss: LossIdentifier;
+  /**
+   * Names ('accuracy', 'top_k_categorical_accuracy', 'mse', 'auc', ...), metric objects (new
+   * Precision()) or functions (yTrue, yPred) => number; each logged under its name. Not weighted.
+   */
+  metrics?: MetricLike[];
+  /** Metrics weighted by sampleWeight / classWeight (Keras' weighted_metrics); a name also in metrics gets 'weighted_'. */
+  weightedMetrics?: MetricLike[];
 }
 
 export interface FitOptions {
@@ -45,8 +55,12 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Hold out this fraction of the samples (the last ones, before shuffling) for validation. */
   validationSplit?: number;
-  /** [x, y] to evaluate on at the end of each epoch (takes precedence over validationSplit). */
-  validationData?: [Tensor, Tensor];
+  /** [x, y] (or [x, y, sampleWeight]) to evaluate on after each epoch (takes precedence over validationSplit). */
+  validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor | ArrayLike<number>];
+  /** Keras' class_weight: a weight per class id, e.g. { 0: 1, 1: 5 }, for the training loss (missing classes: 1). */
+  classWeight?: Record<number, number>;
+  /** Keras' sample_weight: one weight per sample of x for the loss ([n] or [n, 1]); not with classWeight. */
+  sampleWeight?: Tensor | ArrayLike<number>;
   callbacks?: (Callback | CallbackLike)[];
   /** Where the progress bar goes. Default process.stdout in Node, the console elsewhere. */
   stream?: OutputStream;
@@ -57,6 +71,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** 0 silent, 1 progress bar (the default, as in Keras). */
   verbose?: 0 | 1;
+  /** One weight per sample of x for the loss, as in fit. */
+  sampleWeight?: Tensor | ArrayLike<number>;
   stream?: OutputStream;
 }
 
@@ -68,7 +84,8 @@ export interface PredictOptions {
 interface Compiled {
   optimizer: Optimizer;
   loss: LossName;
-  metrics: MetricName[];
+  metrics: Metric[];
+  weightedMetrics: Metric[];
 }
 
 /** The forward pass as fit / evaluate / predict run it: steps, and whether it ends in logits. */
@@ -77,17 +94,16 @@ interface Plan {
   fromLogits: boolean;
 }
 
-/** Running totals of an epoch (or an evaluation): the Keras logs are their means. */
-interface Totals {
-  lossSum: number;
-  correct: number;
-  seen: number;
+/** Samples, their targets and their loss weights (null: all 1). */
+interface Data {
+  x: Tensor;
+  y: Tensor;
+  weights: Float32Array | null;
 }
 
 /** What trainStep reports: the loss, and the first weight or gradient found not finite, if any. */
 interface StepResult {
   loss: number;
-  correct: number;
   badWeight: string | null;
   badGradient: string | null;
 }
@@ -264,10 +280,13 @@ export class Sequential {
     if (this.fitting) {
       throw new Error(`wasmgrad: compile() was called while fit() of model '${this.name}' is running; it would swap the optimizer or the loss mid-training. Await fit() first`);
     }
+    const loss = resolveLoss(options.loss);
+    const metrics = resolveMetrics(options.metrics, loss);
     this.compiled = {
       optimizer: resolveOptimizer(options.optimizer ?? 'rmsprop'),
-      loss: resolveLoss(options.loss),
-      metrics: resolveMetrics(options.metrics),
+      loss,
+      metrics,
+      weightedMetrics: resolveWeightedMetrics(options.weightedMetrics, loss, metrics),
     };
   }
 
@@ -327,8 +346,8 @@ export class Sequential {
   // ---- fit -------------------------------------------------------------------------------------
 
   /**
-   * Trains for `epochs` passes over (x, y) and resolves to the History: per-epoch `loss`,
-   * `accuracy` (with metrics ['accuracy']), `val_loss` and `val_accuracy` (with validation data).
+   * Trains for `epochs` passes over (x, y) and resolves to the History: per-epoch `loss`, each
+   * metric under its name, and `val_loss`, `val_<metric>` with validation data.
    * Keras' loop: for each epoch, for each batch, trainStep; then validation and the callbacks.
    */
   async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
@@ -355,17 +374,18 @@ export class Sequential {
     const { batchSize, epochs, verbose } = settings;
 
     const history = new History();
-    const callbacks: CallbackLike[] = [history, ...settings.callbacks];
+    const callbacks: CallbackLike[] = [...settings.callbacks, history];
     const userCallbacks = settings.callbacks.length > 0;
     let outsideCodeRan = true; // before the first step: anything may have happened to the weights
     for (const cb of callbacks) cb.setModel?.(this);
     const stream = options.stream ?? defaultOutputStream();
-    const n = train[0].shape[0];
+    const n = train.x.shape[0];
     const steps = Math.ceil(n / batchSize);
     const order = new Int32Array(n);
     const plan = this.steps(fusableActivation(compiled.loss));
 
     this.stopTraining = false;
+    const clock = new YieldClock();
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
@@ -373,9 +393,9 @@ export class Sequential {
       const bar = new ProgressBar({ target: steps, verbose, stream });
       for (let i = 0; i < n; i++) order[i] = i;
       if (settings.shuffle) globalRandom.shuffle(order);
+      this.resetMetrics(compiled);
 
-      const totals: Totals = { lossSum: 0, correct: 0, seen: 0 };
-      let lastYield = Date.now();
+      let lossSum = 0, seen = 0;
       for (let step = 0; step < steps; step++) {
         const rows = order.subarray(step * batchSize, Math.min(n, (step + 1) * batchSize));
         for (const cb of callbacks) await cb.onBatchBegin?.(step, {});
@@ -391,150 +411,165 @@ export class Sequential {
               'training stopped with the weights as they are',
           );
         }
-        if (result.badGradient !== null) {
-          throw new Error(
-            `wasmgrad: the gradient of ${result.badGradient} ${where}; the weights were not updated by that batch. ` +
-              'Try a lower learning rate, or check the inputs for huge values (scaling pixels to [0, 1] helps)',
-          );
-        }
-        if (!Number.isFinite(result.loss)) {
+        lossSum += result.loss * rows.length;
+        seen += rows.length;
+        const logs = this.logsOf(lossSum / seen, compiled);
+        if (step < steps - 1) bar.update(step + 1, logs);
+        for (const cb of callbacks) await cb.onBatchEnd?.(step, logs);
+        if (result.badGradient !== null || !Number.isFinite(result.loss)) {
+          // That batch changed no weight. A callback may end training here (TerminateOnNaN); else it is an error.
+          if (this.stopTraining) break;
+          if (result.badGradient !== null) {
+            throw new Error(
+              `wasmgrad: the gradient of ${result.badGradient} ${where}; the weights were not updated by that batch. ` +
+                'Try a lower learning rate, or check the inputs for huge values (scaling pixels to [0, 1] helps)',
+            );
+          }
           throw new Error(
             `wasmgrad: the loss became ${result.loss} ${where}; the weights were not updated by that batch. ` +
               'Try a lower learning rate, or check the inputs for NaN or huge values (scaling pixels to [0, 1] helps)',
           );
         }
-        totals.lossSum += result.loss * rows.length;
-        totals.correct += result.correct;
-        totals.seen += rows.length;
-        const logs = this.logsOf(totals, compiled);
-        if (step < steps - 1) bar.update(step + 1, logs);
-        for (const cb of callbacks) await cb.onBatchEnd?.(step, logs);
         if (this.stopTraining) break;
-        if (Date.now() - lastYield > 200) {
-          // Let the event loop breathe (timers, I/O, a browser's rendering) during long epochs.
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = Date.now();
-          outsideCodeRan = true;
-        }
+        // Let the event loop run (timers, I/O, a page's input and rendering, a Worker's messages)
+        // every few milliseconds of work, not after a fixed count of steps or epochs.
+        if (await clock.maybeYield()) outsideCodeRan = true;
       }
 
-      const logs = this.logsOf(totals, compiled);
+      const logs = this.logsOf(lossSum / Math.max(seen, 1), compiled);
       if (validation !== null) {
-        const [valLoss, valAccuracy] = this.evaluate(validation[0], validation[1], { batchSize, verbose: 0 });
-        logs.val_loss = valLoss;
-        if (valAccuracy !== undefined) logs.val_accuracy = valAccuracy;
+        const results = this.evaluateData(validation, batchSize, compiled, null);
+        for (const [key, value] of Object.entries(results)) logs[`val_${key}`] = value;
       }
-      bar.finish(logs);
+      // Callbacks first (they may add to the logs: learning_rate), then History and the bar, as in Keras.
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      outsideCodeRan = true;
+      bar.finish(logs);
+      if (await clock.maybeYield()) outsideCodeRan = true;
     }
     for (const cb of callbacks) await cb.onTrainEnd?.({});
     return history;
   }
 
   /**
-   * One training step on the samples `rows` of (x, y), Keras' train_step. Inside scoped(), so
-   * every intermediate tensor is freed when it returns. With checkWeights, the weights are checked
-   * for NaN and ±Infinity first (a ReLU would hide a bad hidden weight from the loss); the loss and
+   * One training step on the samples `rows`, Keras' train_step. Inside scoped(), so every
+   * intermediate tensor is freed when it returns. With checkWeights, the weights are checked for
+   * NaN and ±Infinity first (a ReLU would hide a bad hidden weight from the loss); the loss and
    * every gradient always before the update: whatever is not finite is returned, and that batch
    * changes no weight.
    */
-  private trainStep([x, y]: [Tensor, Tensor], rows: Int32Array, plan: Plan, compiled: Compiled, checkWeights: boolean): StepResult {
+  private trainStep({ x, y, weights }: Data, rows: Int32Array, plan: Plan, compiled: Compiled, checkWeights: boolean): StepResult {
     const params = this.trainableWeights;
     const none = { badWeight: null, badGradient: null };
     return scoped(() => {
       const badWeight = checkWeights ? firstNonFiniteOf(params, (p) => p) : null;
-      if (badWeight !== null) return { loss: Number.NaN, correct: 0, ...none, badWeight };
+      if (badWeight !== null) return { loss: Number.NaN, ...none, badWeight };
       const xb = gatherRows(x, rows), yb = gatherRows(y, rows); // gather the batch
+      const wb = weights === null ? null : Float32Array.from(rows, (r) => weights[r]);
       for (const p of params) p.zeroGrad();
       const output = this.forward(plan, xb, true); // forward
-      const loss = computeLoss(compiled.loss, output, yb, plan.fromLogits); // loss
+      const loss = computeLoss(compiled.loss, output, yb, plan.fromLogits, wb); // loss
       const value = loss.item();
-      if (!Number.isFinite(value)) return { loss: value, correct: 0, ...none };
+      if (!Number.isFinite(value)) return { loss: value, ...none };
       loss.backward(); // backward: every parameter's .grad
       const badGradient = firstNonFiniteOf(params, (p) => p.grad);
-      if (badGradient !== null) return { loss: value, correct: 0, ...none, badGradient };
+      if (badGradient !== null) return { loss: value, ...none, badGradient };
       compiled.optimizer.step(params); // update
-      return { loss: value, correct: this.countCorrect(compiled, output, yb, plan), ...none };
+      this.updateMetrics(compiled, yb, output, plan, wb); // on the outputs before the update, as Keras
+      return { loss: value, ...none };
     });
   }
 
-  /** Keras' logs from running totals: mean loss, and accuracy when it is a metric. */
-  private logsOf(totals: Totals, compiled: Compiled): Logs {
-    const seen = Math.max(totals.seen, 1);
-    const logs: Logs = { loss: totals.lossSum / seen };
-    if (compiled.metrics.includes('accuracy')) logs.accuracy = totals.correct / seen;
+  private resetMetrics(compiled: Compiled): void {
+    for (const m of [...compiled.metrics, ...compiled.weightedMetrics]) m.resetState();
+  }
+
+  /** Every metric sees the batch; the weighted ones with its loss weights. */
+  private updateMetrics(compiled: Compiled, labels: Tensor, output: Tensor, plan: Plan, weights: Float32Array | null): void {
+    if (compiled.metrics.length + compiled.weightedMetrics.length === 0) return;
+    const batch = batchOutput(output, plan.fromLogits, fusableActivation(compiled.loss));
+    for (const m of compiled.metrics) m.update(labels, batch);
+    for (const m of compiled.weightedMetrics) m.update(labels, batch, weights);
+  }
+
+  /** Keras' logs: the mean loss, then each metric's result under its name (the weighted ones last). */
+  private logsOf(loss: number, compiled: Compiled): Logs {
+    const logs: Logs = { loss };
+    for (const m of [...compiled.metrics, ...compiled.weightedMetrics]) logs[m.name] = m.result();
     return logs;
   }
 
-  private countCorrect(compiled: Compiled, output: Tensor, labels: Tensor, plan: Plan): number {
-    return compiled.metrics.includes('accuracy') ? countCorrect(compiled.loss, output, labels, plan.fromLogits) : 0;
-  }
-
   /**
-   * The data checks of fit() (its options are checked by checkFitOptions), the build, and the
-   * split: validationData, or the last validationSplit of the samples (Keras splits before shuffling).
+   * The data checks of fit() (its options are checked by checkFitOptions), the build, the loss
+   * weights, and the split: validationData, or the last validationSplit of the samples (Keras
+   * splits before shuffling; sample weights split with them, class weights weight training only).
    */
-  private prepareFitData(x: Tensor, y: Tensor, settings: FitSettings, compiled: Compiled): { train: [Tensor, Tensor]; validation: [Tensor, Tensor] | null } {
+  private prepareFitData(x: Tensor, y: Tensor, settings: FitSettings, compiled: Compiled): { train: Data; validation: Data | null } {
     const { validationData, validationSplit: split } = settings;
     checkXY(x, y, 'fit()');
     const at = split !== undefined ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
     if (split !== undefined && validationData === undefined && (at === 0 || at === x.shape[0])) {
       throw new RangeError(`wasmgrad: fit() validationSplit ${split} of ${x.shape[0]} samples leaves no samples for training or for validation`);
     }
+    const sampleWeights = settings.sampleWeight === undefined ? null : sampleWeightsOf(settings.sampleWeight, x.shape[0], 'fit() sampleWeight');
+    let validation: Data | null = null;
     if (validationData !== undefined) {
-      const [vx, vy] = validationData;
+      const [vx, vy, vw] = validationData;
       checkXY(vx, vy, 'fit() validationData');
       checkSameSampleShape(vx, x, 'fit() validationData');
+      validation = { x: vx, y: vy, weights: vw === undefined ? null : sampleWeightsOf(vw, vx.shape[0], 'fit() validationData sample weights') };
     }
     this.ensureBuilt(x, 'fit()');
     checkLabels(compiled.loss, y, this.outputShape!, 'y');
-    if (validationData !== undefined) {
-      const [vx, vy] = validationData;
-      this.ensureBuilt(vx, 'fit() validationData');
-      checkLabels(compiled.loss, vy, this.outputShape!, 'validationData labels');
-      return { train: [x, y], validation: [vx, vy] };
+    if (validation !== null) {
+      this.ensureBuilt(validation.x, 'fit() validationData');
+      checkLabels(compiled.loss, validation.y, this.outputShape!, 'validationData labels');
+      return { train: { x, y, weights: sampleWeights ?? classWeightsOf(settings.classWeight, y) }, validation };
     }
-    if (split !== undefined) {
-      return {
-        train: [sliceRows(x, 0, at), sliceRows(y, 0, at)],
-        validation: [sliceRows(x, at, x.shape[0]), sliceRows(y, at, y.shape[0])],
-      };
-    }
-    return { train: [x, y], validation: null };
+    if (split === undefined) return { train: { x, y, weights: sampleWeights ?? classWeightsOf(settings.classWeight, y) }, validation: null };
+    const trainY = sliceRows(y, 0, at);
+    return {
+      train: { x: sliceRows(x, 0, at), y: trainY, weights: sampleWeights?.slice(0, at) ?? classWeightsOf(settings.classWeight, trainY) },
+      validation: { x: sliceRows(x, at, x.shape[0]), y: sliceRows(y, at, y.shape[0]), weights: sampleWeights?.slice(at) ?? null },
+    };
   }
 
   // ---- evaluate and predict --------------------------------------------------------------------
 
-  /** The loss (and accuracy, with metrics ['accuracy']) on (x, y): [loss, accuracy]. No training. */
+  /** The loss, then each metric, on (x, y): [loss, ...metrics], as Keras' evaluate. No training. */
   evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): number[] {
     const compiled = this.requireCompiled('evaluate()');
     checkOptionsObject(options, 'evaluate()', '{ batchSize: 32, verbose: 0 }');
     const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'batchSize', 'evaluate()');
     checkVerbose(options.verbose ?? 1, 'evaluate()', [0, 1]);
     checkXY(x, y, 'evaluate()');
+    const weights = options.sampleWeight === undefined ? null : sampleWeightsOf(options.sampleWeight, x.shape[0], 'evaluate() sampleWeight');
     this.ensureBuilt(x, 'evaluate()');
     checkLabels(compiled.loss, y, this.outputShape!, 'y');
+    const bar = new ProgressBar({ target: Math.ceil(x.shape[0] / batchSize), verbose: options.verbose ?? 1, stream: options.stream ?? defaultOutputStream() });
+    return Object.values(this.evaluateData({ x, y, weights }, batchSize, compiled, bar));
+  }
+
+  /** The loss and metrics over data, batch by batch, without gradients: { loss, <metric>: ... }. */
+  private evaluateData({ x, y, weights }: Data, batchSize: number, compiled: Compiled, bar: ProgressBar | null): Logs {
     const n = x.shape[0];
     const steps = Math.ceil(n / batchSize);
-    const bar = new ProgressBar({ target: steps, verbose: options.verbose ?? 1, stream: options.stream ?? defaultOutputStream() });
     const plan = this.steps(fusableActivation(compiled.loss));
-    const totals: Totals = { lossSum: 0, correct: 0, seen: 0 };
+    this.resetMetrics(compiled);
+    let lossSum = 0;
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(n, start + batchSize);
       scoped(() => noGrad(() => {
         const xb = batchOf(x, start, end), yb = batchOf(y, start, end);
         const output = this.forward(plan, xb, false);
-        totals.lossSum += computeLoss(compiled.loss, output, yb, plan.fromLogits).item() * (end - start);
-        totals.correct += this.countCorrect(compiled, output, yb, plan);
-        totals.seen = end;
+        const wb = weights === null ? null : weights.subarray(start, end);
+        lossSum += computeLoss(compiled.loss, output, yb, plan.fromLogits, wb).item() * (end - start);
+        this.updateMetrics(compiled, yb, output, plan, wb);
       }));
-      const logs = this.logsOf(totals, compiled);
-      if (step < steps - 1) bar.update(step + 1, logs);
-      else bar.finish(logs);
+      const logs = this.logsOf(lossSum / end, compiled);
+      if (step < steps - 1) bar?.update(step + 1, logs);
+      else bar?.finish(logs);
     }
-    return Object.values(this.logsOf(totals, compiled));
+    return this.logsOf(lossSum / n, compiled);
   }
 
   /** The model's outputs for x, batch by batch, without training: a Tensor [samples, ...outputShape]. */
@@ -604,17 +639,72 @@ export class Sequential {
   // ---- saving (nn/saving/ does the work) -------------------------------------------------------
 
   /**
-   * Saves the model into the folder `path` (Node): model.json (layers, compile settings, optimizer
-   * and random-generator state, weight manifest) and weights.bin, replacing an earlier save
-   * atomically. loadModel(path) gives it back, ready to predict or to go on training.
+   * Saves the model into the folder `path` (Node), replacing an earlier save atomically. By default
+   * in wasmgrad's format: model.json (layers, compile settings, optimizer and random-generator
+   * state, weight manifest) and weights.bin; loadModel(path) gives it back, ready to predict or to
+   * go on training. With { format: 'tfjs' }, TensorFlow.js' Layers format (model.json and
+   * weights.bin) for tf.loadLayersModel: layers and weights only. In a page: 'indexeddb://name'
+   * (kept by the browser) or 'downloads://name' (name.json and name.weights.bin).
+   *
+   *   await model.save('checkpoints/mnist');
+   *   await model.save('web/mnist', { format: 'tfjs' });
    */
-  save(path: string): Promise<void> {
-    return saveModel(this, this.compiled, path);
+  save(path: string, options: SaveOptions = {}): Promise<void> {
+    // TF.js' format holds no compile settings: a custom metric does not stop it.
+    return saveModel(this, options?.format === 'tfjs' ? null : this.compileSettings(), path, options);
   }
 
-  /** The saved form in memory, for browsers: { modelJson, weights }; see loadModelFromArtifacts. */
-  toArtifacts(): ModelArtifacts {
-    return modelToArtifacts(this, this.compiled);
+  /**
+   * The saved form in memory, for browsers: { modelJson, weights }; loadModelFromArtifacts reads
+   * it back. With { format: 'tfjs' }, TensorFlow.js' model.json and weight data instead.
+   */
+  toArtifacts(options?: { format?: 'wasmgrad' }): ModelArtifacts;
+  toArtifacts(options: { format: 'tfjs' }): TfjsArtifacts;
+  toArtifacts(options: SaveOptions = {}): ModelArtifacts | TfjsArtifacts {
+    if (options?.format === 'tfjs') return modelToTfjs(this);
+    if (options?.format !== undefined && options.format !== 'wasmgrad') {
+      throw new Error(`wasmgrad: toArtifacts expected format 'wasmgrad' (the default) or 'tfjs', got ${describeValue(options.format)}`);
+    }
+    return modelToArtifacts(this, this.compileSettings());
+  }
+
+  /**
+   * Saves the layers and weights only (no compile settings, no optimizer state) into the folder
+   * `path`, in the same checked form as save(); loadWeights(path) reads them back (Keras'
+   * save_weights / load_weights).
+   */
+  saveWeights(path: string): Promise<void> {
+    return saveModel(this, null, path);
+  }
+
+  /**
+   * Sets this model's weights from a folder written by saveWeights() or save() of a model with the
+   * same weight shapes in the same order (Keras' load_weights). Checks everything before writing.
+   */
+  async loadWeights(path: string): Promise<void> {
+    this.requireBuilt('loadWeights()');
+    const saved = await loadFromFolder(path, (layers, name) => new Sequential(layers, { name }), { restoreRandomState: false });
+    const given = saved.trainableWeights, targets = this.trainableWeights;
+    const mismatch = targets.findIndex((t, i) => given[i] === undefined || formatShape(given[i].shape) !== formatShape(t.shape));
+    if (given.length !== targets.length || mismatch !== -1) {
+      const list = (ws: Tensor[]) => ws.map((w) => formatShape(w.shape)).join(', ');
+      throw new Error(`wasmgrad: loadWeights: model '${this.name}' has weights of shapes ${list(targets)}, but ${path} holds ${list(given)}`);
+    }
+    this.setWeights(given);
+  }
+
+  /** The compile settings as a saved model holds them; a custom metric function cannot be saved. */
+  private compileSettings(): CompileSettings | null {
+    if (this.compiled === null) return null;
+    const saved = (metrics: Metric[]) => metrics.map((m): SavedMetric => {
+      const identifier = m.saved();
+      if (identifier === null) {
+        throw new Error(`wasmgrad: cannot save model '${this.name}': metric '${m.name}' is a custom function, which loadModel cannot recreate; save the weights alone with saveWeights()`);
+      }
+      return identifier;
+    });
+    const { optimizer, loss, metrics, weightedMetrics } = this.compiled;
+    return { optimizer, loss, metrics: saved(metrics), weightedMetrics: saved(weightedMetrics) };
   }
 
   /** The Keras summary table as text. */

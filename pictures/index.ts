@@ -3,6 +3,7 @@
 // display.ts does the drawing from plain numbers; this file takes tensors and writes the files.
 
 import { formatShape, type Tensor } from '../engine/index.js';
+import { nodeBuiltin } from '../runtime/node-builtins.js';
 import { digitsToText, historySvg, imageGridSvg } from './display.js';
 
 /** What saveHistoryPlot reads from a History (nn's History has it): per-epoch series by key. */
@@ -67,8 +68,8 @@ export async function saveHistoryPlot(path: string, history: HistoryLike | Recor
 
 /** Writes a file atomically (a temporary file renamed into place), so nothing is ever half-written. */
 async function writeTextFile(path: string, text: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const nodePath = await import('node:path');
+  const fs = await nodeBuiltin('node:fs/promises', 'writing a picture file');
+  const nodePath = await nodeBuiltin('node:path', 'writing a picture file');
   await fs.mkdir(nodePath.dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   await fs.writeFile(temp, text);

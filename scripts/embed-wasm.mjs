@@ -1,5 +1,5 @@
-// scripts/embed-wasm.mjs — build step: embeds build/kernels-simd.wasm and build/kernels-relaxed.wasm
-// into kernels/wasm-binary.ts as base64 strings, so the library loads its kernels without fetching
+// scripts/embed-wasm.mjs — build step: embeds build/kernels-{simd,relaxed}{,-unshared}.wasm into
+// kernels/wasm-binary.ts as base64 strings, so the library loads its kernels without fetching
 // or reading files (the same code works in Node, browsers and bundlers). Not a compiler: run it
 // after `asc` (package.json's build:wasm does both). The generated file is gitignored.
 
@@ -11,6 +11,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const builds = [
   { exportName: 'simdWasmBase64', file: 'build/kernels-simd.wasm', what: 'simd128, mul+add' },
   { exportName: 'relaxedWasmBase64', file: 'build/kernels-relaxed.wasm', what: 'simd128 + relaxed-simd FMA' },
+  // The same two over a non-shared memory, for pages that are not cross-origin isolated (no
+  // SharedArrayBuffer there, so a module importing a shared memory cannot be instantiated).
+  { exportName: 'simdUnsharedWasmBase64', file: 'build/kernels-simd-unshared.wasm', what: 'simd128, mul+add, non-shared memory' },
+  { exportName: 'relaxedUnsharedWasmBase64', file: 'build/kernels-relaxed-unshared.wasm', what: 'simd128 + relaxed-simd FMA, non-shared memory' },
 ];
 
 let source =
@@ -20,7 +24,7 @@ let source =
 
 for (const { exportName, file, what } of builds) {
   const bytes = readFileSync(join(root, file));
-  if (!WebAssembly.validate(bytes) && exportName === 'simdWasmBase64') {
+  if (!WebAssembly.validate(bytes) && exportName.startsWith('simd')) {
     // The relaxed build may legitimately fail validation on Node 20 without a flag; simd may not.
     throw new Error(`embed-wasm: ${file} is not a valid WebAssembly module`);
   }

@@ -1,7 +1,7 @@
 // nn/layers/activation.ts — layers that only apply an activation: Activation(name), ReLU(), Softmax().
 // No weights. Keras names them 'activation', 're_lu' and 'softmax' (then _1, _2, ...).
 
-import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
+import { applyActivation, resolveActivation, type ActivationIdentifier, type ActivationName } from '../activations.js';
 import type { Tensor } from '../../engine/index.js';
 import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
 
@@ -9,7 +9,7 @@ import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './
 export class Activation extends Layer {
   readonly activation: ActivationName;
 
-  constructor(activation: string, options: LayerOptions = {}) {
+  constructor(activation: ActivationIdentifier, options: LayerOptions = {}) {
     super(options);
     if (activation === undefined || activation === null) {
       throw new Error(`wasmgrad: ${this.className} expected an activation name such as 'relu'; got ${activation}`);

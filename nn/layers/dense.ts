@@ -3,20 +3,20 @@
 // kernel is [inputUnits, units] and bias [units], Keras' layout. Forward is one GEMM with the bias
 // (and a ReLU activation) fused into the kernel's epilogue: see engine/ops/matmul.ts `linear`.
 
-import { applyActivation, resolveActivation, type ActivationName } from '../activations.js';
-import { resolveInitializer } from '../initializers.js';
+import { applyActivation, resolveActivation, type ActivationIdentifier, type ActivationName } from '../activations.js';
+import { resolveInitializer, type InitializerIdentifier } from '../initializers.js';
 import { describeValue, formatShape, linear, parameter, persistent, type Tensor } from '../../engine/index.js';
 import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
 
 export interface DenseOptions extends LayerOptions {
   /** Applied to the output: 'relu', 'softmax', 'sigmoid', 'tanh', 'elu' or 'linear' (default). */
-  activation?: string | null;
+  activation?: ActivationIdentifier | null;
   /** Whether to add a bias vector. Default true. */
   useBias?: boolean;
   /** Default 'glorot_uniform'. */
-  kernelInitializer?: string;
+  kernelInitializer?: InitializerIdentifier;
   /** Default 'zeros'. */
-  biasInitializer?: string;
+  biasInitializer?: InitializerIdentifier;
 }
 
 /**
@@ -30,8 +30,8 @@ export class Dense extends Layer {
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
-  readonly kernelInitializer: string;
-  readonly biasInitializer: string;
+  readonly kernelInitializer: InitializerIdentifier;
+  readonly biasInitializer: InitializerIdentifier;
   kernel: Tensor | null = null;
   bias: Tensor | null = null;
 

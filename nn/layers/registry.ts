@@ -2,6 +2,8 @@
 // unbuilt layer (Keras' layer deserialization). loadModel (nn/saving/load.ts) builds models with it.
 // Not a plugin system: the six layer classes of this library, each with the config keys it accepts.
 
+import type { ActivationIdentifier } from '../activations.js';
+import type { InitializerIdentifier } from '../initializers.js';
 import { Activation, ReLU, Softmax } from './activation.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
@@ -25,15 +27,15 @@ const registry: Record<string, Entry> = {
       new Dense(c.units as number, {
         name: c.name as string,
         inputShape: c.inputShape as number[] | undefined,
-        activation: c.activation as string | undefined,
+        activation: c.activation as ActivationIdentifier | undefined,
         useBias: c.useBias as boolean | undefined,
-        kernelInitializer: c.kernelInitializer as string | undefined,
-        biasInitializer: c.biasInitializer as string | undefined,
+        kernelInitializer: c.kernelInitializer as InitializerIdentifier | undefined,
+        biasInitializer: c.biasInitializer as InitializerIdentifier | undefined,
       }),
   },
   Activation: {
     keys: ['name', 'inputShape', 'activation'],
-    make: (c) => new Activation(c.activation as string, { name: c.name as string, inputShape: c.inputShape as number[] | undefined }),
+    make: (c) => new Activation(c.activation as ActivationIdentifier, { name: c.name as string, inputShape: c.inputShape as number[] | undefined }),
   },
   ReLU: {
     keys: ['name', 'inputShape'],

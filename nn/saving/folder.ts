@@ -16,6 +16,7 @@
 //     modelFolderCandidates() lists those pairs and load.ts takes the first that verifies.
 
 import { readRegularFile } from '../../files/read.js';
+import { nodeBuiltin } from '../../runtime/node-builtins.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -125,8 +126,8 @@ async function removeWorkingFolder(fs: Fs, dir: string): Promise<void> {
 
 /** Writes model.json and weights.bin into `path` by the steps above. */
 export async function writeModelFolder(path: string, files: { modelJson: Uint8Array; weights: Uint8Array }): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { join, resolve } = await import('node:path');
+  const fs = await nodeBuiltin('node:fs/promises', 'saving or loading a model in a folder');
+  const { join, resolve } = await nodeBuiltin('node:path', 'saving or loading a model in a folder');
   const target = resolve(path);
   let folder = await examine(fs, target);
   let step = 0;
@@ -188,8 +189,8 @@ export interface Candidate {
  * intact only the checksums in model.json can tell: the caller tries them in order.
  */
 export async function modelFolderCandidates(path: string): Promise<Candidate[]> {
-  const fs = await import('node:fs/promises');
-  const { join, resolve } = await import('node:path');
+  const fs = await nodeBuiltin('node:fs/promises', 'saving or loading a model in a folder');
+  const { join, resolve } = await nodeBuiltin('node:path', 'saving or loading a model in a folder');
   const folder = resolve(path);
   const own = { modelJson: join(folder, MODEL_JSON), weights: join(folder, WEIGHTS_BIN), kind: 'saved' as const };
   const pairs: Candidate[] = [own];
@@ -219,8 +220,8 @@ export function readWeights(file: string, byteLength: number): Promise<Uint8Arra
  * loadModel's error, so a model there is not lost from sight.
  */
 export async function olderLeftovers(path: string): Promise<string[]> {
-  const fs = await import('node:fs/promises');
-  const { basename, dirname, join, resolve } = await import('node:path');
+  const fs = await nodeBuiltin('node:fs/promises', 'saving or loading a model in a folder');
+  const { basename, dirname, join, resolve } = await nodeBuiltin('node:path', 'saving or loading a model in a folder');
   const target = resolve(path);
   const prefix = `.${basename(target)}.`;
   const entries = await fs.readdir(dirname(target), { withFileTypes: true }).catch(() => []);

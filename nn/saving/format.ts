@@ -2,10 +2,13 @@
 // settings, optimizer and random-generator state, and the manifest of the weights) and weights.bin
 // (every tensor's numbers as little-endian float32, packed in the manifest's order). Its types, its
 // checks and the order of its tensors live here; save.ts writes it, load.ts reads it.
-// Not here: Keras' .keras/HDF5 files, TensorFlow.js' format, custom layer classes.
+// Not here: Keras' .keras/HDF5 files, custom layer classes; TensorFlow.js' format is tfjs.ts'.
 
-import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, type RandomState, type Tensor } from '../../engine/index.js';
+import { nodeBuiltin } from '../../runtime/node-builtins.js';
+import { Adam, Optimizer, Random, RMSprop, SGD, formatShape, withAllocationBudget, type OptimizerConfig, type RandomState, type Tensor } from '../../engine/index.js';
 import type { Layer } from '../layers/index.js';
+import type { LossName } from '../losses.js';
+import type { MetricLike, SavedMetric } from '../metrics.js';
 
 /** What model.json's `format` says; anything else is not ours. */
 export const FORMAT_NAME = 'wasmgrad-model';
@@ -49,8 +52,11 @@ export interface ModelJson {
   /** The compile() settings and the optimizer's progress, or null for a model never compiled. */
   training: {
     loss: string;
-    metrics: string[];
-    optimizer: { name: string; config: Record<string, number | boolean | string>; iterations: number };
+    /** Metric names ('accuracy'), or { className, config } for metrics with options (Precision, AUC...). */
+    metrics: SavedMetric[];
+    /** compile()'s weightedMetrics (absent in files from before they existed: none). */
+    weightedMetrics?: SavedMetric[];
+    optimizer: { name: string; config: OptimizerConfig; iterations: number };
   } | null;
   /**
    * The global generator (engine/random.ts) when the model was saved. It drives shuffling and
@@ -88,7 +94,8 @@ export interface LoadOptions {
 export interface CompileSettings {
   optimizer: Optimizer;
   loss: string;
-  metrics: readonly string[];
+  metrics: readonly SavedMetric[];
+  weightedMetrics: readonly SavedMetric[];
 }
 
 /** A saved model that cannot be read or written: names the file (or folder) and the problem. */
@@ -123,12 +130,21 @@ export function reason(error: unknown): string {
 
 // ---- optimizers by name --------------------------------------------------------------------------
 
+/** The type of an optimizer config value: 'rate' is a number or a schedule's { className, config }. */
+export type ConfigType = 'number' | 'boolean' | 'rate';
+
 /** How to recreate each optimizer from its getConfig(): the keys it takes and their types. */
-export const optimizerBuilders: Record<string, { keys: Record<string, 'number' | 'boolean'>; make: (config: never) => Optimizer }> = {
-  adam: { keys: { learningRate: 'number', beta1: 'number', beta2: 'number', epsilon: 'number' }, make: (c) => new Adam(c) },
-  sgd: { keys: { learningRate: 'number', momentum: 'number', nesterov: 'boolean' }, make: (c) => new SGD(c) },
-  rmsprop: { keys: { learningRate: 'number', rho: 'number', momentum: 'number', epsilon: 'number' }, make: (c) => new RMSprop(c) },
+export const optimizerBuilders: Record<string, { keys: Record<string, ConfigType>; make: (config: never) => Optimizer }> = {
+  adam: { keys: { learningRate: 'rate', beta1: 'number', beta2: 'number', epsilon: 'number' }, make: (c) => new Adam(c) },
+  sgd: { keys: { learningRate: 'rate', momentum: 'number', nesterov: 'boolean' }, make: (c) => new SGD(c) },
+  rmsprop: { keys: { learningRate: 'rate', rho: 'number', momentum: 'number', epsilon: 'number' }, make: (c) => new RMSprop(c) },
 };
+
+/** Whether a saved config value has the type a key wants. */
+export function hasConfigType(value: unknown, type: ConfigType): boolean {
+  if (type !== 'rate') return typeof value === type;
+  return typeof value === 'number' || (isObject(value) && typeof value.className === 'string' && isObject(value.config));
+}
 
 // ---- float32 <-> little-endian bytes -------------------------------------------------------------
 
@@ -168,13 +184,39 @@ export interface SavableModel {
 /** What loading needs of the model it rebuilds: build, compile, and take the saved weights. */
 export interface LoadableModel extends SavableModel {
   build(inputShape: readonly number[]): void;
-  compile(options: { optimizer: Optimizer; loss: string; metrics?: string[] }): void;
+  compile(options: { optimizer: Optimizer; loss: LossName; metrics?: MetricLike[]; weightedMetrics?: MetricLike[] }): void;
   readonly trainableWeights: Tensor[];
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void;
 }
 
 /** How loading makes the model from its rebuilt layers; nn/models.ts passes Sequential's constructor. */
 export type ModelFactory<M extends LoadableModel> = (layers: Layer[], name: string) => M;
+
+/**
+ * Makes the model and builds it for `inputShape` (which a model does as layers join it, when their
+ * input shape is known), allowing it to allocate only the bytes the saved weights take plus
+ * rounding, so that a config that lies (units: 250000000) fails before it allocates. Returns the
+ * model, or the index of the layer that asked for more; any other error is thrown as it is.
+ */
+export function buildWithinBudget<M extends LoadableModel>(
+  makeModel: ModelFactory<M>, layers: Layer[], name: string, inputShape: readonly number[], weightBytes: number, tensorCount: number,
+): { model: M } | { overBudget: number } {
+  const budget = weightBytes + 64 * (tensorCount + 4) + 2 ** 16;
+  try {
+    return {
+      model: withAllocationBudget(budget, () => {
+        const built = makeModel(layers, name);
+        built.build(inputShape);
+        return built;
+      }),
+    };
+  } catch (error) {
+    // Layers build in order and mark themselves built before allocating: the last marked failed.
+    const at = layers.map((l) => l.built).lastIndexOf(true);
+    if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) return { overBudget: at };
+    throw error;
+  }
+}
 
 // ---- what a model holds, in the order the manifest lists it ---------------------------------------
 
@@ -255,8 +297,12 @@ export function checkModelJson(value: unknown, file = 'model.json'): ModelJson {
   if (training !== null) {
     if (!isObject(training)) return fail(`expected "training" to be an object or null, got ${JSON.stringify(training)}`);
     if (typeof training.loss !== 'string') return fail(`expected training.loss to be a string, got ${JSON.stringify(training.loss)}`);
-    if (!Array.isArray(training.metrics) || !training.metrics.every((m) => typeof m === 'string')) {
-      return fail(`expected training.metrics to be a list of strings, got ${JSON.stringify(training.metrics)}`);
+    const isMetric = (m: unknown) => typeof m === 'string' || (isObject(m) && typeof m.className === 'string' && isObject(m.config));
+    if (!Array.isArray(training.metrics) || !training.metrics.every(isMetric)) {
+      return fail(`expected training.metrics to be a list of names or { className, config }, got ${JSON.stringify(training.metrics)}`);
+    }
+    if (training.weightedMetrics !== undefined && (!Array.isArray(training.weightedMetrics) || !training.weightedMetrics.every(isMetric))) {
+      return fail(`expected training.weightedMetrics to be a list of names or { className, config }, got ${JSON.stringify(training.weightedMetrics)}`);
     }
     const optimizer = training.optimizer;
     if (!isObject(optimizer) || typeof optimizer.name !== 'string' || !isObject(optimizer.config)) {
@@ -334,12 +380,11 @@ export function checkWeightBytes(manifest: ModelJson['weights'], bytes: Uint8Arr
 }
 
 // ---- Node helpers for the file form -----------------------------------------------------------------
-// node: modules are imported inside the functions, so a browser bundle of the in-memory form never
-// loads them.
+// Node's modules come from runtime/node-builtins.ts on first use, so a browser bundle never meets them.
 
 /** node:crypto's SHA-256 (about 10x faster than sha256.ts, same digests). */
 export async function nodeDigest(): Promise<Digest> {
-  const { createHash } = await import('node:crypto');
+  const { createHash } = await nodeBuiltin('node:crypto', 'saving or loading a model in a folder');
   return (bytes) => createHash('sha256').update(bytes).digest('hex');
 }
 

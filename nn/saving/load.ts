@@ -6,16 +6,24 @@
 // SHA-256 checksums, configs, shapes against the rebuilt layers) before any number is copied into
 // the model it builds; a problem is a SavedModelError naming the file and what is wrong.
 
-import { describeIndex, describeValue, formatShape, globalRandom, withAllocationBudget, type Optimizer } from '../../engine/index.js';
+import {
+  describeIndex, describeValue, formatShape, globalRandom, scheduleFromConfig, type Optimizer, type SavedSchedule,
+} from '../../engine/index.js';
+import { nodeBuiltin } from '../../runtime/node-builtins.js';
 import { Dropout } from '../layers/index.js';
 import { layerFromConfig } from '../layers/registry.js';
-import { resolveLoss, resolveMetrics } from '../losses.js';
+import { resolveLoss } from '../losses.js';
+import type { MetricLike } from '../metrics.js';
 import {
-  SavedModelError, checkModelJson, checkWeightBytes, errorCode, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
+  SavedModelError, buildWithinBudget, checkModelJson, checkWeightBytes, errorCode, hasConfigType, inMemoryNames, nodeDigest, optimizerBuilders, readFloats, reason, tensorsOf,
   type Digest, type FileNames, type LoadOptions, type LoadableModel, type ModelFactory, type ModelJson,
 } from './format.js';
+import {
+  INDEXEDDB_SCHEME, fetchSavedFiles, isFileSelection, isUrl, loadFromIndexedDb, readPickedFiles, type SavedFiles,
+} from './browser.js';
 import { modelFolderCandidates, olderLeftovers, readModelJson, readWeights, type Candidate } from './folder.js';
 import { sha256Hex } from './sha256.js';
+import { isTfjsModelJson, loadTfjsModel, modelFromTfjsArtifacts } from './tfjs.js';
 
 /** The most bytes a model.json may have: it holds configs and a manifest, never the numbers. */
 const MAX_MODEL_JSON_BYTES = 16 * 2 ** 20;
@@ -49,28 +57,21 @@ function buildModel<M extends LoadableModel>(
         return fail(`model.layers[${i}] (${saved.className} ${JSON.stringify(saved.config.name)}) cannot be recreated: ${reason(error)}`);
       }
     });
-    // The manifest says how many bytes the weights take: building (which a model does as layers
-    // join it, when their input shape is known) may allocate that much plus rounding, never more,
-    // so a config that lies (units: 250000000) fails before it allocates.
-    const budget = json.weights.byteLength + 64 * (json.weights.tensors.length + 4) + 2 ** 16;
-    let model: M;
+    // The manifest says how many bytes the weights take; building may allocate no more.
+    let built: { model: M } | { overBudget: number };
     try {
-      model = withAllocationBudget(budget, () => {
-        const built = makeModel(layers, json.model.name);
-        built.build(json.model.inputShape);
-        return built;
-      });
+      built = buildWithinBudget(makeModel, layers, json.model.name, json.model.inputShape, json.weights.byteLength, json.weights.tensors.length);
     } catch (error) {
-      // Layers build in order and mark themselves built before allocating: the last marked failed.
-      const at = layers.map((l) => l.built).lastIndexOf(true);
-      if (error instanceof RangeError && /allowed for this task/.test(error.message) && at >= 0) {
-        return fail(
-          `model.layers[${at}] (${json.model.layers[at].className} ${JSON.stringify(layers[at].name)}) needs more weights than the ` +
-            `${json.weights.byteLength} bytes the manifest lists for ${files.weights}: its config does not match the saved weights`,
-        );
-      }
       return fail(`the layers in model.layers do not form a model for inputs of shape ${formatShape(json.model.inputShape)}: ${reason(error)}`);
     }
+    if ('overBudget' in built) {
+      const at = built.overBudget;
+      return fail(
+        `model.layers[${at}] (${json.model.layers[at].className} ${JSON.stringify(layers[at].name)}) needs more weights than the ` +
+          `${json.weights.byteLength} bytes the manifest lists for ${files.weights}: its config does not match the saved weights`,
+      );
+    }
+    const model = built.model;
     let optimizer: Optimizer | null = null;
     if (json.training !== null) {
       const { loss, metrics, optimizer: saved } = json.training;
@@ -81,11 +82,16 @@ function buildModel<M extends LoadableModel>(
       for (const [key, given] of Object.entries(saved.config)) {
         const type = Object.hasOwn(builder.keys, key) ? builder.keys[key] : undefined;
         if (type === undefined) return fail(`training.optimizer.config has an unknown key ${JSON.stringify(key)} for ${saved.name}; expected only ${Object.keys(builder.keys).join(', ')}`);
-        if (typeof given !== type) return fail(`training.optimizer.config.${key} should be a ${type}, got ${JSON.stringify(given)}`);
+        if (!hasConfigType(given, type)) {
+          return fail(`training.optimizer.config.${key} should be a ${type === 'rate' ? 'number or a schedule { className, config }' : type}, got ${JSON.stringify(given)}`);
+        }
       }
       try {
-        optimizer = builder.make(saved.config as never);
-        model.compile({ optimizer, loss: resolveLoss(loss), metrics: resolveMetrics(metrics) });
+        const config: Record<string, unknown> = { ...saved.config };
+        if (typeof config.learningRate === 'object') config.learningRate = scheduleFromConfig(config.learningRate as SavedSchedule);
+        optimizer = builder.make(config as never);
+        // Saved metrics are names and { className, config } from JSON: compile checks them at run time.
+        model.compile({ optimizer, loss: resolveLoss(loss), metrics: metrics as MetricLike[], weightedMetrics: json.training.weightedMetrics as MetricLike[] | undefined });
       } catch (error) {
         return fail(`the compile settings in "training" are not valid: ${reason(error)}`);
       }
@@ -161,27 +167,37 @@ export function loadModelFromArtifacts<M extends LoadableModel>(
       `wasmgrad: loadModelFromArtifacts expected artifacts { modelJson, weights } (what model.toArtifacts() returns), got ${describeValue(artifacts)}${missing}`,
     );
   }
-  let value: unknown = artifacts.modelJson;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch (error) {
-      throw new SavedModelError(inMemoryNames.modelJson, `is not valid JSON: ${reason(error)}`);
-    }
-  }
+  const value = typeof artifacts.modelJson === 'string' ? parseJson(artifacts.modelJson, inMemoryNames.modelJson) : artifacts.modelJson;
+  if (isTfjsModelJson(value)) return modelFromTfjsArtifacts(value, bytesOf(artifacts.weights), makeModel);
   const json = checkModelJson(value, inMemoryNames.modelJson);
   return buildModel(json, bytesOf(artifacts.weights), inMemoryNames, sha256Hex, makeModel, options);
 }
 
 /**
- * Rebuilds a model with makeModel from the folder `path` written by saveModel (Node). Each file is
+ * Rebuilds a model with makeModel from where saveModel put it: in a page, 'indexeddb://name', a
+ * URL (fetch) or the files a user picked in an <input type="file"> (browser.ts); in Node, the
+ * folder `path` written by saveModel, or the path of a model.json; a model.json in TensorFlow.js'
+ * Layers format goes to tfjs.ts (on disk, and in memory). Each file is
  * read bounded (files/read.ts: regular files only; model.json at most 16 MiB, checked before
  * weights.bin is read; weights.bin exactly the size its manifest declares). A save interrupted
  * by a crash leaves a pair of files that verifies in the folder or its working folder
  * (folder.ts): the folder's own pair is tried first, then those. nn/models.ts binds it to Sequential.
  */
-export async function loadModel<M extends LoadableModel>(path: string, makeModel: ModelFactory<M>, options: LoadOptions = {}): Promise<M> {
-  if (typeof path !== 'string' || path === '') throw new Error(`wasmgrad: loadModel expected a folder name (a non-empty string), got ${describeValue(path)}`);
+export async function loadModel<M extends LoadableModel>(path: string | ArrayLike<File>, makeModel: ModelFactory<M>, options: LoadOptions = {}): Promise<M> {
+  // In a page (browser.ts): the files a user picked, IndexedDB, or a URL.
+  if (isFileSelection(path)) return fromSavedFiles(await readPickedFiles(path, MAX_MODEL_JSON_BYTES), makeModel, options);
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`wasmgrad: loadModel expected a folder name, a URL, 'indexeddb://name' (a non-empty string) or the files of an <input type="file">, got ${describeValue(path)}`);
+  }
+  if (path.startsWith(INDEXEDDB_SCHEME)) return fromSavedFiles(await loadFromIndexedDb(path), makeModel, options);
+  if (isUrl(path)) return fromSavedFiles(await fetchSavedFiles(path, MAX_MODEL_JSON_BYTES), makeModel, options);
+  if (path.endsWith('.json')) {
+    // 'dir/model.json' is the folder 'dir'; any other .json (TF.js' browser downloads name theirs
+    // 'my-model.json') can only be TensorFlow.js' format, whose manifest names its weight files.
+    const { basename, dirname } = await nodeBuiltin('node:path', 'loading a model from a folder');
+    if (basename(path) !== 'model.json') return loadTfjsModel(path, undefined, makeModel);
+    path = dirname(path);
+  }
   const digest = await nodeDigest();
   const candidates = await modelFolderCandidates(path);
   let firstError: unknown = null;
@@ -230,13 +246,28 @@ async function loadCandidate<M extends LoadableModel>(candidate: Candidate, dige
   };
   // model.json first, checked before weights.bin is read: a wrong format or version is the clearer message.
   const text = new TextDecoder().decode(await read(files.modelJson, () => readModelJson(files.modelJson, MAX_MODEL_JSON_BYTES)));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new SavedModelError(files.modelJson, `is not valid JSON: ${reason(error)}`);
-  }
+  const value = parseJson(text, files.modelJson);
+  if (isTfjsModelJson(value)) return loadTfjsModel(files.modelJson, value, makeModel);
   const json = checkModelJson(value, files.modelJson);
   const bytes = await read(files.weights, () => readWeights(files.weights, json.weights.byteLength));
   return buildModel(json, bytes, files, digest, makeModel, options);
+}
+
+/** model.json's text, parsed; errors name `file`. */
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SavedModelError(file, `is not valid JSON: ${reason(error)}`);
+  }
+}
+
+/** model.json's text, parsed and checked as wasmgrad's format. */
+function parseModelJson(text: string, file: string): ModelJson {
+  return checkModelJson(parseJson(text, file), file);
+}
+
+/** A model from the two parts of the saved form, however they arrived in a page (browser.ts). */
+function fromSavedFiles<M extends LoadableModel>(files: SavedFiles, makeModel: ModelFactory<M>, options: LoadOptions): M {
+  return buildModel(parseModelJson(files.modelJsonText, files.names.modelJson), files.weights, files.names, sha256Hex, makeModel, options);
 }

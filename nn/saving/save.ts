@@ -1,17 +1,22 @@
 // nn/saving/save.ts — writing a model in the saved form (format.ts): in memory with
 // modelToArtifacts (no Node imports, for browsers: store the parts in IndexedDB, send them over the
-// network...), and on disk with saveModel, built on it: folder.ts writes the two files by steps
-// after which a crash at any point leaves a model that loads (the old one or the new one).
+// network...), and with saveModel, built on it: on disk, folder.ts writes the two files by steps
+// after which a crash at any point leaves a model that loads (the old one or the new one); in a
+// page, browser.ts puts them in IndexedDB or the Downloads folder. With { format: 'tfjs' } the
+// same two files hold TensorFlow.js' Layers format, from tfjs.ts (on disk only).
 
-import { globalRandom, type Optimizer } from '../../engine/index.js';
+import { describeValue, globalRandom, type Optimizer } from '../../engine/index.js';
+import { isNode } from '../../runtime/node-builtins.js';
 import { Dropout } from '../layers/index.js';
 import { layerClassNames } from '../layers/registry.js';
 import {
   FORMAT_NAME, FORMAT_VERSION, SavedModelError, nodeDigest, optimizerBuilders, tensorsOf, writeFloats,
   type CompileSettings, type Digest, type ModelArtifacts, type ModelJson, type SavableModel, type SavedLayer, type TensorEntry,
 } from './format.js';
+import { DOWNLOADS_SCHEME, INDEXEDDB_SCHEME, downloadFiles, saveToIndexedDb } from './browser.js';
 import { SavedModelFolderError, writeModelFolder } from './folder.js';
 import { sha256Hex } from './sha256.js';
+import { modelToTfjs } from './tfjs.js';
 
 /** The in-memory saved form of a model (what model.toArtifacts() returns). */
 export function modelToArtifacts(model: SavableModel, compiled: CompileSettings | null, digest: Digest = sha256Hex): ModelArtifacts {
@@ -43,6 +48,7 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
     training = {
       loss: compiled.loss,
       metrics: [...compiled.metrics],
+      ...(compiled.weightedMetrics.length > 0 ? { weightedMetrics: [...compiled.weightedMetrics] } : {}),
       optimizer: { name: compiled.optimizer.name, config, iterations: compiled.optimizer.iterations },
     };
   }
@@ -71,10 +77,25 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
 
 // ---- the file form (Node) ------------------------------------------------------------------------
 
+/** Which format model.save writes: wasmgrad's own (the default) or TensorFlow.js' Layers format. */
+export type SaveFormat = 'wasmgrad' | 'tfjs';
+
+export interface SaveOptions {
+  /**
+   * 'wasmgrad' (default): model.json and weights.bin, with the compile settings, optimizer and
+   * generator state, so training resumes exactly. 'tfjs': TensorFlow.js' Layers format (model.json
+   * and weights.bin, its manifest naming it) for tf.loadLayersModel and tensorflowjs_converter: layers
+   * and weights only.
+   */
+  format?: SaveFormat;
+}
+
 /**
- * Saves a model into the folder `path` as model.json and weights.bin (model.save(path) calls it).
+ * Saves a model into the folder `path` as model.json and weights.bin (model.save(path, options)
+ * calls it), in wasmgrad's format or with { format: 'tfjs' } in TensorFlow.js'; in a page, to
+ * 'indexeddb://name' or 'downloads://name' (browser.ts) instead.
  *
- * Atomic: both files are written (and flushed to disk) into a temporary folder next to the target,
+ * Atomic: the files are written (and flushed to disk) into a temporary folder next to the target,
  * which is then renamed into place. An existing saved model there is first renamed away, the new
  * one renamed in, and only then the old one deleted; if renaming the new one in fails, the old one
  * is put back. So a reader sees the old model or the new one, never a mix, and a failed save leaves
@@ -82,9 +103,31 @@ export function modelToArtifacts(model: SavableModel, compiled: CompileSettings 
  * folder `.<name>.old-*` beside the target.) A folder holding anything but model.json and
  * weights.bin is not ours to replace, and is refused.
  */
-export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new Error(`wasmgrad: save expected a folder name (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
-  const artifacts = modelToArtifacts(model, compiled, await nodeDigest());
+export async function saveModel(model: SavableModel, compiled: CompileSettings | null, path: string, options: SaveOptions = {}): Promise<void> {
+  if (typeof path !== 'string' || path === '') {
+    throw new Error(`wasmgrad: save expected a folder name, 'indexeddb://name' or 'downloads://name' (a non-empty string), got ${JSON.stringify(path) ?? String(path)}`);
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`wasmgrad: save expected options such as { format: 'tfjs' }, got ${describeValue(options)}`);
+  }
+  const format = options.format ?? 'wasmgrad';
+  if (format !== 'wasmgrad' && format !== 'tfjs') {
+    throw new Error(`wasmgrad: save expected format 'wasmgrad' (the default) or 'tfjs', got ${describeValue(options.format)}`);
+  }
+  // A page has no file system: IndexedDB or the Downloads folder (browser.ts).
+  if (path.startsWith(INDEXEDDB_SCHEME) || path.startsWith(DOWNLOADS_SCHEME)) {
+    if (format === 'tfjs') {
+      throw new SavedModelError(path, "cannot be saved in TensorFlow.js' format: in a page, take model.toArtifacts({ format: 'tfjs' }) and hand it to TensorFlow.js (tf.io.fromMemory)");
+    }
+    const inMemory = modelToArtifacts(model, compiled);
+    const save = path.startsWith(INDEXEDDB_SCHEME) ? saveToIndexedDb : downloadFiles;
+    return save(path, JSON.stringify(inMemory.modelJson), new Uint8Array(inMemory.weights));
+  }
+  if (!isNode) {
+    throw new SavedModelError(path, "cannot be saved here: a page has no file system. Save to 'indexeddb://name' (kept by the browser) or 'downloads://name' (the user's Downloads folder), or take model.toArtifacts()");
+  }
+  // Both formats are the same two files: model.json and weights.bin.
+  const artifacts = format === 'tfjs' ? modelToTfjs(model) : modelToArtifacts(model, compiled, await nodeDigest());
   const files = {
     weights: new Uint8Array(artifacts.weights),
     modelJson: new TextEncoder().encode(JSON.stringify(artifacts.modelJson, null, 2) + '\n'),

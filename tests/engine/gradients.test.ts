@@ -350,4 +350,19 @@ describe('losses', () => {
     const targets = tensor([1, 0, 1, 0]);
     check((z) => binaryCrossEntropy(sigmoid(z), targets), [normal([4], 132)]);
   });
+
+  // Sample weights (Keras' sample_weight): each sample's term scaled, the mean still over the batch.
+  describe('with sample weights', () => {
+    const weights = [0.5, 2, 0, 1, 3];
+    it('softmaxCrossEntropy', () => check((z) => softmaxCrossEntropy(z, ids, weights), [normal([5, 3], 140)]));
+    it('crossEntropyFromProbabilities', () => {
+      check((p) => crossEntropyFromProbabilities(p, oneHot, weights), [uniform([5, 3], 0.3, 0.9, 141)]);
+    });
+    it('meanSquaredError', () => check((p) => meanSquaredError(p, normal([5, 2], 142), weights), [normal([5, 2], 143)]));
+    it('binaryCrossEntropy, probabilities and fromLogits', () => {
+      const targets = tensor([[0, 1], [1, 0], [0.3, 1], [1, 1], [0, 0.8]]);
+      check((p) => binaryCrossEntropy(p, targets, { sampleWeight: weights }), [uniform([5, 2], 0.3, 0.7, 144)]);
+      check((z) => binaryCrossEntropy(z, targets, { fromLogits: true, sampleWeight: weights }), [normal([5, 2], 145)]);
+    });
+  });
 });

@@ -328,13 +328,16 @@ let compiledDirectory: string | null = null;
 function runNode(script: string): { stdout: string; status: number | null } {
   if (compiledDirectory === null) {
     compiledDirectory = mkdtempSync(join(tmpdir(), 'wasmgrad-threads-'));
-    mkdirSync(join(compiledDirectory, 'kernels'));
     writeFileSync(join(compiledDirectory, 'package.json'), '{ "type": "module" }\n');
-    for (const file of readdirSync(join(root, 'kernels')).filter((name) => name.endsWith('.ts'))) {
-      const { outputText } = ts.transpileModule(readFileSync(join(root, 'kernels', file), 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      });
-      writeFileSync(join(compiledDirectory, 'kernels', file.replace(/\.ts$/, '.js')), outputText);
+    // kernels/ and the one room below it, runtime/ (Node's modules by name).
+    for (const folder of ['kernels', 'runtime']) {
+      mkdirSync(join(compiledDirectory, folder));
+      for (const file of readdirSync(join(root, folder)).filter((name) => name.endsWith('.ts'))) {
+        const { outputText } = ts.transpileModule(readFileSync(join(root, folder, file), 'utf8'), {
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        });
+        writeFileSync(join(compiledDirectory, folder, file.replace(/\.ts$/, '.js')), outputText);
+      }
     }
   }
   const scriptFile = join(compiledDirectory, `script-${Math.random().toString(36).slice(2)}.mjs`);

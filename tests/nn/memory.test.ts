@@ -5,7 +5,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { Dense, Dropout, ReLU, Sequential, memoryStats, randomUniform, setSeed, tensor, toCategorical, type Tensor } from '../../index.js';
+import { Dense, Dropout, ReLU, Sequential, setSeed, tensor, toCategorical, type Tensor } from '../../index.js';
+import { memoryStats, randomUniform } from '../../engine/index.js';
 import { threadsReady } from '../../kernels/index.js';
 
 // predict() returns a tensor outside any training scope: its block goes back to the allocator when

@@ -2,7 +2,7 @@
 // terminal and on a fake file, with a fake clock in milliseconds; throttling; verbose 2 and 0.
 
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, epochHeader, pythonExponential, pythonFixed, type OutputStream } from '../../nn/progress.js';
+import { ProgressBar, epochHeader, pythonExponential, pythonFixed, pythonFloat, type OutputStream } from '../../nn/progress.js';
 
 /** A stream that records each write, and a clock the test moves by hand. */
 function setup(options: { isTTY: boolean; columns?: number; target: number; verbose?: 0 | 1 | 2 }) {
@@ -153,6 +153,14 @@ describe('epoch header and argument checks', () => {
 });
 
 describe("Python's number formatting", () => {
+  it("str(float): shortest digits, '.0' on whole numbers, exponents below 1e-4 and from 1e16", () => {
+    const cases: [number, string][] = [
+      [0.1, '0.1'], [1, '1.0'], [0.0001, '0.0001'], [0.00001, '1e-05'], [0.000123, '0.000123'], [1.5e-7, '1.5e-07'],
+      [1e16, '1e+16'], [123456789.5, '123456789.5'], [-2, '-2.0'], [NaN, 'nan'], [Infinity, 'inf'], [-Infinity, '-inf'],
+    ];
+    for (const [value, text] of cases) expect(pythonFloat(value)).toBe(text);
+  });
+
   it("rounds exact ties to even, as '%.0f' and '%.4f' do", () => {
     expect([0.5, 1.5, 2.5, 3.5].map((v) => pythonFixed(v, 0))).toEqual(['0', '2', '2', '4']);
     expect(pythonFixed(0.03125, 4)).toBe('0.0312');

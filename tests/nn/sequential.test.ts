@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   Activation, Callback, Dense, Dropout, EarlyStopping, Flatten, Layer, ReLU, Sequential, Softmax, clearSession, optimizers,
-  setSeed, tensor, toCategorical, type ForwardStep, type Tensor,
+  setSeed, tensor, toCategorical, type ActivationIdentifier, type ForwardStep, type Tensor,
 } from '../../index.js';
 
 beforeEach(() => clearSession());
@@ -89,11 +89,11 @@ describe('layers with known weights', () => {
 
   it('relu, sigmoid, tanh, softmax activations match their formulas', () => {
     const x = tensor([[-1, 0.5, 2]]);
-    const dense = (activation: string) =>
+    const dense = (activation: ActivationIdentifier) =>
       new Sequential([new Dense(3, { inputShape: [3], activation, kernelInitializer: 'zeros', biasInitializer: 'zeros' })]);
     // With zero weights, the output is the activation of the bias (0): check via explicit weights instead.
     const eye = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-    const check = (activation: string, f: (v: number) => number) => {
+    const check = (activation: ActivationIdentifier, f: (v: number) => number) => {
       const m = dense(activation);
       m.setWeights([eye, [0, 0, 0]]);
       const got = Array.from(m.predict(x).data);

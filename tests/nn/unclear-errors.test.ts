@@ -4,7 +4,8 @@
 // a class count too big to hold (named, and refused before anything is allocated).
 
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, loadModelFromArtifacts, memoryStats, tensor, toCategorical } from '../../index.js';
+import { Dense, Sequential, loadModelFromArtifacts, tensor, toCategorical } from '../../index.js';
+import { memoryStats } from '../../engine/index.js';
 
 describe('model.layers', () => {
   it('cannot take something that is not a layer (push, index, length): model.add() is the way in', () => {

@@ -16,10 +16,10 @@ import { SAVE_STEPS } from '../../../nn/saving/folder.js';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 let work: string;
 
-/** The two source files the child needs, as plain ES modules under `work/js` (same relative layout). */
+/** The source files the child needs, as plain ES modules under `work/js` (same relative layout). */
 function transpile(): string {
   const out = join(work, 'js');
-  for (const file of ['nn/saving/folder.ts', 'files/read.ts']) {
+  for (const file of ['nn/saving/folder.ts', 'files/read.ts', 'runtime/node-builtins.ts']) {
     const { outputText } = ts.transpileModule(readFileSync(join(root, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  Activation, Dense, Dropout, Flatten, ReLU, SavedModelError, Sequential, Softmax, clearSession, globalRandom, loadModel,
-  loadModelFromArtifacts, optimizers, setSeed, tensor, type ModelJson, type Optimizer, type Tensor,
+  Activation, Dense, Dropout, Flatten, ReLU, SavedModelError, Sequential, Softmax, clearSession, loadModel,
+  loadModelFromArtifacts, optimizers, setSeed, tensor, type ModelJson, type OptimizerIdentifier, type Tensor,
 } from '../../../index.js';
+import { globalRandom, type Optimizer } from '../../../engine/index.js';
 
 // Fault injection for the atomic-save tests: running as root, a read-only folder would not stop a
 // write, so the tests make node:fs/promises fail on demand instead (nn/saving/save.ts imports it lazily,
@@ -72,7 +73,7 @@ function makeModel(): Sequential {
   ]);
 }
 
-function compileAndFit(model: Sequential, optimizer: string | Optimizer = 'adam'): Sequential {
+function compileAndFit(model: Sequential, optimizer: OptimizerIdentifier | Optimizer = 'adam'): Sequential {
   model.compile({ optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   return model;
 }

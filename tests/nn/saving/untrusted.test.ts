@@ -10,7 +10,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Dense, Sequential, clearSession, loadModel, memoryStats, setSeed, tensor } from '../../../index.js';
+import { Dense, Sequential, clearSession, loadModel, setSeed, tensor } from '../../../index.js';
+import { memoryStats } from '../../../engine/index.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,0 +1,37 @@
+// demo/protocol.ts — the messages between the demo page (demo/main.ts) and its training Worker
+// (demo/train-worker.ts). The page sends commands; the Worker answers with what it did, so the
+// page's event loop never runs a training step and stays responsive while the model learns.
+
+/** Page -> Worker. */
+export type ToWorker =
+  /** Load MNIST (if not yet) and train the MNIST MLP (784-512-512-10) for `epochs` epochs; a seed makes the run repeatable. */
+  | { type: 'train'; epochs: number; seed: number | null }
+  /** The ten class probabilities of one 28x28 image (784 floats in [0, 1], row-major). */
+  | { type: 'predict'; id: number; pixels: Float32Array };
+
+/** Worker -> Page. */
+export type FromWorker =
+  /** Once, at start-up: what the library runs on in this Worker. */
+  | { type: 'ready'; backend: string; description: string; threads: number; isolated: boolean; note: string }
+  /** MNIST is loaded: the first test images for the grid (count x 784 bytes) and their labels. */
+  | { type: 'data'; train: number; test: number; gridImages: Uint8Array; gridLabels: Uint8Array }
+  /** A few times a second during an epoch. */
+  | { type: 'batch'; epoch: number; epochs: number; step: number; steps: number; loss: number; accuracy: number }
+  /** After each epoch: its logs, test accuracy, the grid's predictions and the first layer's weights. */
+  | {
+      type: 'epoch'; epoch: number; epochs: number; seconds: number; loss: number; accuracy: number;
+      testLoss: number; testAccuracy: number; gridPredictions: Uint8Array;
+      /** `units` columns of the first Dense kernel, each 784 floats (a 28x28 picture). */
+      weights: Float32Array; units: number;
+      /** How many threads the last large GEMM (the test set's evaluation) was cut between. */
+      gemmThreads: number;
+    }
+  /** Training finished. */
+  | { type: 'done'; secondsPerEpoch: number }
+  /** The answer to a 'predict'. */
+  | { type: 'probabilities'; id: number; values: Float32Array }
+  | { type: 'error'; message: string };
+
+/** How many test digits the grid shows, and first-layer units drawn as pictures. */
+export const GRID_DIGITS = 48;
+export const WEIGHT_UNITS = 64;
