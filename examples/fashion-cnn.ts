@@ -3,11 +3,11 @@
 //
 //   Conv2D 32 3x3 → BatchNormalization → ReLU → MaxPooling2D 2
 //   Conv2D 64 3x3 → BatchNormalization → ReLU → MaxPooling2D 2
-//   Flatten → Dense 128 relu → Dropout 0.3 → Dense 10 softmax;   Adam, batch 128, 15 epochs,
+//   Flatten → Dense 128 relu → Dropout 0.3 → Dense 10 softmax;   Adam, batch 128, 10 epochs,
 //   validationSplit 0.1. (BatchNormalization absorbs the ReLU after it: one pass over the data.)
 //
 // This is `npm run fashion:cnn` (Fashion-MNIST from Debian's dataset-fashion-mnist, installed by
-// scripts/install-datasets.sh). Options: `-- --seed 3 --epochs 15`.
+// scripts/install-datasets.sh). Options: `-- --seed 3 --epochs 10`.
 
 import {
   Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, Sequential, datasets, getThreads, setSeed,
@@ -18,7 +18,7 @@ function option(name: string, fallback: number): number {
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 }
 const seed = option('seed', 1);
-const epochs = option('epochs', 15);
+const epochs = option('epochs', 10);
 setSeed(seed);
 console.log(`${getThreads()} thread(s), seed ${seed}`);
 
