@@ -12,6 +12,7 @@ import {
   alloc, free, getThreads, getThreadThreshold, heapF32, lastGemmDispatch, referenceKernels, setThreads, setThreadThreshold,
   threadsReady, threadsUnavailableReason, type GemmArgs, type Kernels,
 } from '../kernels/index.js';
+import { setAdaptiveSplitting } from '../kernels/threads.js';
 import { createWasmKernels, wasmBuildValidates, type WasmBuild } from '../kernels/wasm.js';
 import { printTable } from './table.js';
 
@@ -127,6 +128,8 @@ export async function runGemmBench(): Promise<void> {
   }
   const defaultThreads = getThreads();
   const threadCounts = threadsUnavailableReason === '' ? [1, 2] : [1];
+  // The split itself is timed here: a busy neighbour must not make the pool back off to one thread.
+  setAdaptiveSplitting(false);
 
   console.log('GEMM: C = op(A)·op(B), op(A) M x K, op(B) K x N; GFLOP/s, medians of tinybench samples');
   console.log(`  reference     ${referenceKernels.description}, one thread`);
@@ -169,6 +172,7 @@ export async function runGemmBench(): Promise<void> {
   if (threadCounts.length > 1) await printThresholdTable(wasm[wasm.length - 1]!);
   console.log(`Load average after: ${loadavg()[0]!.toFixed(2)}`);
   setThreads(defaultThreads);
+  setAdaptiveSplitting(true);
 }
 
 /**

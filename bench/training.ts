@@ -29,7 +29,7 @@ interface Steps {
   timed: number;
 }
 
-interface ModelSpec {
+export interface ModelSpec {
   name: string;
   batchSize: number;
   /** Shape of one sample as the model takes it. */
@@ -37,15 +37,16 @@ interface ModelSpec {
   /** Integer class labels with sparse CE, or one-hot rows with categorical CE. */
   sparseLabels: boolean;
   wasmgrad(): Sequential;
-  /** `fused`: Dense({ activation }) as below; otherwise the Keras seed's own Dense + Activation layers. */
+  /** `fused`: Dense({ activation }) as below; otherwise the Keras tutorial's own Dense + Activation layers. */
   tfjs(tfl: TfLayers, fused: boolean): import('@tensorflow/tfjs-layers').Sequential;
   steps: { wasmgrad: Steps; wasm: Steps; cpu: Steps };
 }
 
-// Dense({ activation: 'relu' }) is the seed's Dense + Activation('relu'), written so that each
+// Dense({ activation: 'relu' }) is the tutorial's Dense + Activation('relu'), written so that each
 // library takes its fused path (wasmgrad fuses either spelling; tfjs only this one, and is ~15%
 // slower on the seed model with separate Activation layers: the bench shows that too).
-const MODELS: ModelSpec[] = [
+/** The two seed models, as each library builds them (bench/step.ts times the same wasmgrad ones). */
+export const MODELS: ModelSpec[] = [
   {
     name: 'seed MLP 784-512-512-10',
     batchSize: 128,
@@ -368,8 +369,8 @@ export async function runTrainingBench(): Promise<void> {
   if (typeof tfjs !== 'string') {
     const v = tfjs.tf.version_core;
     console.log(
-      `DESIGN.md for the seed model: tfjs cpu ~320 s/epoch, tfjs wasm ~99 s/epoch; here ${seedEpoch(`tfjs ${v} cpu`)} and ` +
-        `${seedEpoch(`tfjs ${v} wasm`)} (${seedEpoch(`tfjs ${v} wasm, Dense + Activation layers`)} with the seed's separate Activation layers).`,
+      `MNIST MLP, measured on the previous machines (2026-11): tfjs cpu ~320 s/epoch, tfjs wasm ~99 s/epoch; here ${seedEpoch(`tfjs ${v} cpu`)} and ` +
+        `${seedEpoch(`tfjs ${v} wasm`)} (${seedEpoch(`tfjs ${v} wasm, Dense + Activation layers`)} with the tutorial's separate Activation layers).`,
     );
   }
   console.log('spread = (slowest - fastest) / median of the 3 timed fits. cpu/wall = CPU seconds of the process (all threads:');

@@ -277,8 +277,14 @@ export interface Recipe {
 export class Tensor {
   readonly shape: Shape;
   readonly size: number;
-  /** The gradient of the last backward() with respect to this tensor, or null. */
-  grad: Tensor | null = null;
+  /** The gradient buffer, which `zeroed` may say holds stale numbers standing for zeros (see .grad). */
+  private gradient: Tensor | null = null;
+  /**
+   * True when the gradient is zero but its buffer was not written yet: zeroGrad() and a new
+   * buffer only set this, and the first op to contribute may write its result instead of adding
+   * it (a GEMM without accumulate), so no zeroing pass runs. Reading .grad writes the zeros first.
+   */
+  private zeroed = false;
   /** Whether gradients flow to this tensor. Parameters set it; op outputs inherit it. */
   requiresGrad: boolean;
   /** The op that made this tensor, or null for a leaf (data, parameters). */
@@ -429,28 +435,62 @@ export class Tensor {
     }
   }
 
+  /** The gradient of the last backward() with respect to this tensor, or null. */
+  get grad(): Tensor | null {
+    if (this.zeroed) {
+      zeroFill(this.gradient!);
+      this.zeroed = false;
+    }
+    return this.gradient;
+  }
+
+  set grad(gradient: Tensor | null) {
+    this.gradient = gradient;
+    this.zeroed = false;
+  }
+
   /** This tensor's .grad, created as zeros (with the tensor's own lifetime) on first use. */
   gradBuffer(): Tensor {
-    if (this.grad === null) {
-      // A gradient lives as long as its tensor. An intermediate's (an op's output, even a view of
-      // a parameter's storage such as reshape or sliceRows: judged by storage alone, its gradient
-      // would outlive every step) and a scoped leaf's end with the scope; a parameter's lives in
-      // the WebAssembly memory as long as the parameter; a leaf in the JS heap gets one there too.
-      const s = this.storage;
-      const intermediate = this.recipe !== null || (s.scope !== null && s.atScopeEnd === 'release');
-      const storage = intermediate ? allocateStorage(this.size, 'block')
-        : s.host === null && s.scope === null ? persistent(() => allocateStorage(this.size, 'block'))
-          : allocateStorage(this.size, 'user');
-      if (!intermediate && storage.scope !== null) storage.atScopeEnd = 'toHost';
-      this.grad = new Tensor(storage, this.shape);
-      zeroFill(this.grad);
-    }
-    return this.grad;
+    if (this.gradient === null) this.allocateGradient();
+    return this.grad!; // the getter writes the zeros
+  }
+
+  /** A new gradient buffer, zero by `zeroed` (nothing written yet). */
+  private allocateGradient(): void {
+    // A gradient lives as long as its tensor. An intermediate's (an op's output, even a view of
+    // a parameter's storage such as reshape or sliceRows: judged by storage alone, its gradient
+    // would outlive every step) and a scoped leaf's end with the scope; a parameter's lives in
+    // the WebAssembly memory as long as the parameter; a leaf in the JS heap gets one there too.
+    const s = this.storage;
+    const intermediate = this.recipe !== null || (s.scope !== null && s.atScopeEnd === 'release');
+    const storage = intermediate ? allocateStorage(this.size, 'block')
+      : s.host === null && s.scope === null ? persistent(() => allocateStorage(this.size, 'block'))
+        : allocateStorage(this.size, 'user');
+    if (!intermediate && storage.scope !== null) storage.atScopeEnd = 'toHost';
+    this.gradient = new Tensor(storage, this.shape);
+    this.zeroed = true;
+  }
+
+  /**
+   * For an op about to contribute to this tensor's gradient by writing every element of it (a
+   * GEMM): makes sure the buffer exists and returns whether to add into it (true) or to write,
+   * because nothing was added since it was zeroed (false). After it, .grad is the buffer as is.
+   */
+  startGradContribution(): boolean {
+    if (this.gradient === null) this.allocateGradient();
+    const accumulate = !this.zeroed;
+    this.zeroed = false;
+    return accumulate;
   }
 
   /** Sets .grad to zeros (keeping its memory), or leaves it null if there is none yet. */
   zeroGrad(): void {
-    if (this.grad !== null) zeroFill(this.grad);
+    // Only marked: the zeros are written when .grad is read, or never, when the first op to
+    // contribute writes its result instead of adding it.
+    if (this.gradient !== null) {
+      void this.gradient.data; // throws now, as before, if the gradient's memory was reclaimed
+      this.zeroed = true;
+    }
   }
 }
 

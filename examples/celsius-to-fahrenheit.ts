@@ -1,5 +1,5 @@
-// examples/celsius-to-fahrenheit.ts — the single-Dense regression that seed 001 recalls ("our
-// Celsius Fahrenheit network"): one neuron learns f = 1.8·c + 32 from seven examples, as in the
+// examples/celsius-to-fahrenheit.ts — the single-Dense regression of the TensorFlow course
+// ("our Celsius Fahrenheit network"): one neuron learns f = 1.8·c + 32 from seven examples, as in the
 // TensorFlow course (Dense(units=1, input_shape=[1]), mean squared error, Adam(0.1), 500 epochs).
 
 import { Dense, Sequential, optimizers, tensor } from '../index.js';

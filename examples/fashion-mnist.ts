@@ -1,4 +1,4 @@
-// examples/fashion-mnist.ts — seed 001 ("Machine Learning - Deep Neural Network"), the
+// examples/fashion-mnist.ts — "Machine Learning - Deep Neural Network", the
 // Fashion-MNIST classifier of the TensorFlow course: Flatten 28x28 → Dense 128 relu → Dense 10
 // softmax, trained 10 epochs with Adam at batch 32, as the course does. Fashion-MNIST comes from
 // Debian's dataset-fashion-mnist package when installed (scripts/install-datasets.sh).

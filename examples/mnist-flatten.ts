@@ -1,7 +1,7 @@
-// examples/mnist-flatten.ts — seed 002 ("Creating a Neural Network for Handwritten Digits
-// Recognition"): both of its Keras models, translated line for line. The first flattens 28x28
+// examples/mnist-flatten.ts — "Creating a Neural Network for Handwritten Digits
+// Recognition": both of its Keras models, translated line for line. The first flattens 28x28
 // images and uses Dense(..., activation='relu'); the "improved" one uses ReLU layers.
-// The seed only specifies, compiles and summarizes; we also train each for one epoch and test it.
+// The tutorial only specifies, compiles and summarizes; we also train each for one epoch and test it.
 
 import { Dense, Dropout, Flatten, ReLU, Sequential, datasets } from '../index.js';
 

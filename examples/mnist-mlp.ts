@@ -1,4 +1,4 @@
-// examples/mnist-mlp.ts — seed 003 ("Get started with your first Deep Learning project"), the
+// examples/mnist-mlp.ts — Keras' "Get started with your first Deep Learning project", the
 // Keras MNIST MLP, translated line for line. This is `npm run mnist`, wasmgrad's main job:
 // 784-512-512-10 with ReLU and Dropout 0.2, Adam, categorical cross-entropy, batch 128, 5 epochs.
 // Writes pictures to out/: a grid of test digits with predictions, and the training history.

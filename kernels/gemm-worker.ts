@@ -1,6 +1,7 @@
-// kernels/gemm-worker.ts — the worker side of the threaded GEMM: the loop a worker thread runs, and
-// the layout of the shared blocks through which the main thread (kernels/thread-pool.ts) posts a GEMM
-// cut into row pieces. It spawns nothing and allocates nothing: kernels/thread-pool.ts does both.
+// kernels/gemm-worker.ts — the worker side of the threaded GEMM and of the split optimizer updates:
+// the loop a worker thread runs, and the layout of the shared blocks through which the main thread
+// (kernels/thread-pool.ts) posts a GEMM cut into row pieces, or an update cut into element ranges.
+// It spawns nothing and allocates nothing: kernels/thread-pool.ts does both.
 //
 // How the code reaches the worker: kernels/threads.ts starts each worker from the *source text* of
 // gemmWorkerMain below (`new Worker(source, { eval: true })`), not from a file. Why: tsc compiles
@@ -26,8 +27,14 @@
  *                new sequence number here with Atomics.store; a worker that Atomics.loads the new
  *                number also sees everything written before it.
  *   piecesDone   pieces finished so far (Atomics.add by whoever finished one); main waits on it.
- *   args         the raw export's first 14 arguments (transA .. accumulate, WasmGemmExports in kernels/types.ts).
- *   pieces       how many pieces; piece k is rows [boundaries[k], boundaries[k + 1]).
+ *   kind         kind.gemm or kind.update.
+ *   args         gemm: the raw export's first 14 arguments (transA .. accumulate, WasmGemmExports in
+ *                kernels/types.ts). update: its pointerCount array pointers (0 = no array).
+ *   update       update: which export of `updates`; pointerCount: how many pointers it takes;
+ *   scalars      update: its (up to 4) number arguments, as Float64 (words 20..27, 8-byte aligned).
+ *                A piece [begin, end) of elements runs the export on end - begin floats from
+ *                `begin` on: n, each non-zero pointer + 4·begin, the scalars.
+ *   pieces       how many pieces; piece k is rows (or elements) [boundaries[k], boundaries[k + 1]).
  *   pieceState   per piece: the job's sequence number while the piece is open, its bitwise NOT
  *                once a thread has claimed it. Claiming is Atomics.compareExchange(open -> claimed):
  *                exactly one thread wins each piece, and a thread still holding an older job's
@@ -44,7 +51,14 @@
  *                failedPiece and the error's text in message (UTF-16, messageLength code units).
  */
 export const CONTROL_PROTOCOL = {
-  job: { jobSequence: 0, piecesDone: 16, args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192 },
+  job: {
+    jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20,
+    args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192,
+  },
+  /** What a job computes (job.kind): a GEMM cut into row ranges, or an optimizer update cut into element ranges. */
+  kind: { gemm: 0, update: 1 },
+  /** The optimizer updates a job can split (job.update is an index into this list). */
+  updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'],
   /** Int32 words of the job block. */
   jobWords: 256,
   worker: { state: 0, stop: 1, workspace: 2, firstPiece: 3, failedJob: 4, failedPiece: 5, messageLength: 6, message: 16 },
@@ -82,8 +96,8 @@ export interface GemmWorkerSetup {
   spinMicroseconds: number;
 }
 
-/** The raw export, as the worker calls it (WasmGemmExports in kernels/types.ts documents the arguments). */
-type RawGemm = (...args: number[]) => void;
+/** A raw export, as the worker calls it (WasmGemmExports in kernels/types.ts documents the arguments). */
+type RawKernel = (...args: number[]) => void;
 
 /**
  * The worker thread's whole life: instantiate the module on the shared memory, say READY, then:
@@ -96,6 +110,7 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
   const W = protocol.worker;
   const { state } = protocol;
   const job = new Int32Array(memory.buffer, setup.jobBlock, protocol.jobWords);
+  const scalars = new Float64Array(memory.buffer, setup.jobBlock + J.scalars * 4, 4);
   const self = new Int32Array(memory.buffer, setup.workerBlock, protocol.workerHeaderWords);
   const text = new Uint16Array(memory.buffer, setup.workerBlock + W.message * 4, protocol.messageChars);
 
@@ -116,7 +131,8 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
     });
   }
 
-  let gemm: RawGemm;
+  let gemm: RawKernel;
+  let updates: RawKernel[];
   try {
     const instance = await WebAssembly.instantiate(module, {
       env: {
@@ -126,7 +142,8 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
         },
       },
     });
-    gemm = instance.exports['gemm'] as RawGemm;
+    gemm = instance.exports['gemm'] as RawKernel;
+    updates = protocol.updates.map((name) => instance.exports[name] as RawKernel);
   } catch (error) {
     leaveMessage(error);
     Atomics.store(self, W.state, state.failedToStart); // publishes the message
@@ -169,14 +186,27 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
       // only after every piece of this one is done, so the plain reads below are consistent.
       Atomics.store(job, J.pieceOwner + piece, id);
       for (let a = 0; a < protocol.argCount; a++) args[a] = job[J.args + a]!;
+      const begin = job[J.boundaries + piece]!;
+      const end = job[J.boundaries + piece + 1]!;
       try {
-        // Pointers above 2 GiB read back negative from an Int32Array; WebAssembly takes them
-        // modulo 2^32, so the module sees the same unsigned byte offset.
-        gemm(
-          args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!,
-          args[10]!, args[11]!, args[12]!, args[13]!,
-          self[W.workspace]!, job[J.boundaries + piece]!, job[J.boundaries + piece + 1]!,
-        );
+        if (job[J.kind] === protocol.kind.gemm) {
+          // Pointers above 2 GiB read back negative from an Int32Array; WebAssembly takes them
+          // modulo 2^32, so the module sees the same unsigned byte offset.
+          gemm(
+            args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!,
+            args[10]!, args[11]!, args[12]!, args[13]!, self[W.workspace]!, begin, end,
+          );
+        } else {
+          // Elements [begin, end): every array moves on by `begin` floats; a 0 pointer (no array) stays 0.
+          const offset = begin * 4;
+          const p0 = args[0] === 0 ? 0 : (args[0]! >>> 0) + offset;
+          const p1 = args[1] === 0 ? 0 : (args[1]! >>> 0) + offset;
+          const p2 = args[2] === 0 ? 0 : (args[2]! >>> 0) + offset;
+          const p3 = args[3] === 0 ? 0 : (args[3]! >>> 0) + offset;
+          const update = updates[job[J.update]!]!;
+          if (job[J.pointerCount] === 4) update(end - begin, p0, p1, p2, p3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
+          else update(end - begin, p0, p1, p2, scalars[0]!, scalars[1]!, scalars[2]!);
+        }
       } catch (error) {
         leaveMessage(error);
         self[W.failedPiece] = piece;

@@ -10,7 +10,7 @@
 import { referenceKernels } from './reference.js';
 import { threadsReady } from './threads.js';
 import * as wasm from './wasm.js';
-import type { BackendName, KernelName, Kernels } from './types.js';
+import type { BackendName, Kernels } from './types.js';
 
 export type { BackendName, GemmArgs, KernelName, Kernels } from './types.js';
 export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, blockBytes, setMemoryLimit, withAllocationBudget } from './memory.js';
@@ -26,9 +26,37 @@ export type { GemmDispatch } from './thread-pool.js';
 
 // The backend in use; null only while the WASM kernels are still compiling on a page's main thread
 // (kernels/wasm.ts), unless setBackend chose one meanwhile.
-let current: Kernels | null = wasm.wasmSettled ? (wasm.wasmKernels ?? referenceKernels) : null;
+let current: Kernels | null = null;
+
+// The kernels, one export per member of the Kernels interface (kernels/types.ts holds their
+// contracts: C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) is `gemm`; the optimizer updates,
+// dropout's forward and backward (mulInto), ReLU's backward, the bias gradient (columnSumsInto)
+// and fill are the element-wise ones). Each is the chosen backend's own function, typed by the
+// interface: `bind` rebinds them all at once (ES module exports are live bindings, so every
+// importer calls the new backend's), and a call costs nothing over calling the backend directly.
+export let gemm: Kernels['gemm'];
+export let adamUpdate: Kernels['adamUpdate'];
+export let sgdUpdate: Kernels['sgdUpdate'];
+export let rmspropUpdate: Kernels['rmspropUpdate'];
+export let dropoutForward: Kernels['dropoutForward'];
+export let mulInto: Kernels['mulInto'];
+export let reluBackward: Kernels['reluBackward'];
+export let columnSumsInto: Kernels['columnSumsInto'];
+export let fill: Kernels['fill'];
+
+/** What the exports are while the kernels are still loading: every one throws use()'s error. */
+const stillLoading = Object.fromEntries(
+  Object.keys(referenceKernels).map((name) => [name, () => void use()]),
+) as unknown as Kernels;
+
+/** Makes `kernels` the backend every export above calls (null: still loading). */
+function bind(kernels: Kernels | null): void {
+  current = kernels;
+  ({ gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill } = kernels ?? stillLoading);
+}
+bind(wasm.wasmSettled ? (wasm.wasmKernels ?? referenceKernels) : null);
 const loading = wasm.wasmLoaded.then(() => {
-  current ??= wasm.wasmKernels ?? referenceKernels;
+  if (current === null) bind(wasm.wasmKernels ?? referenceKernels);
 });
 
 /**
@@ -53,13 +81,13 @@ function use(): Kernels {
 
 /** Chooses the compute backend for everything that follows: 'wasm' (default) or 'js'. */
 export function setBackend(name: BackendName): void {
-  if (name === 'js') current = referenceKernels;
+  if (name === 'js') bind(referenceKernels);
   else if (name === 'wasm') {
     if (wasm.wasmKernels === null) {
       const why = wasm.wasmSettled ? wasm.wasmUnavailableReason : 'the kernels are still loading; `await ready()` first';
       throw new Error(`wasmgrad: the 'wasm' backend is unavailable here: ${why}`);
     }
-    current = wasm.wasmKernels;
+    bind(wasm.wasmKernels);
   } else {
     throw new Error(`wasmgrad: setBackend expected 'wasm' or 'js', got ${JSON.stringify(name)}`);
   }
@@ -74,24 +102,3 @@ export function getBackend(): BackendName {
 export function backend(): Kernels {
   return use();
 }
-
-/** A function with kernel `name`'s signature that calls the backend in use at the time of the call. */
-function dispatch<K extends KernelName>(name: K): Kernels[K] {
-  const call = (...args: unknown[]): void => (use()[name] as (...args: unknown[]) => void)(...args);
-  return call as Kernels[K];
-}
-
-/** Every kernel, each dispatched to the backend in use: one entry per name of the Kernels interface. */
-const dispatched = Object.fromEntries(
-  (Object.keys(referenceKernels) as (keyof Kernels)[])
-    .filter((name): name is KernelName => typeof referenceKernels[name] === 'function')
-    .map((name) => [name, dispatch(name)]),
-) as { [K in KernelName]: Kernels[K] };
-
-// The contracts (what each computes, shapes, rounding) are on the Kernels interface in
-// kernels/types.ts: C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) is `gemm`; the optimizer
-// updates, dropout's forward and backward (mulInto), ReLU's backward, the bias gradient
-// (columnSumsInto) and fill are the element-wise ones.
-export const {
-  gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
-} = dispatched;

@@ -18,12 +18,28 @@ import {
 } from './gemm-worker.js';
 import { alloc, free, memory } from './memory.js';
 import {
-  fallBackToOneThread, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
+  fallBackToOneThread, getAdaptiveSplitting, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
   type StartThread, type ThreadHandle, type ThreadUser,
 } from './threads.js';
-import type { GemmArgs, WasmGemmExports } from './types.js';
+import type { GemmArgs, WasmElementwiseExports, WasmGemmExports } from './types.js';
 
-const { job: JOB, worker: WORKER, state: STATE } = CONTROL_PROTOCOL;
+const { job: JOB, worker: WORKER, state: STATE, kind: KIND } = CONTROL_PROTOCOL;
+
+/** The optimizer updates a pool can split across threads (element-wise: any cut gives the same bits). */
+export type UpdateName = (typeof CONTROL_PROTOCOL.updates)[number];
+
+/** What the pool calls on the main thread: its own instance of the module. */
+export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName>;
+
+/** Arrays (pointers) each update takes, before its number arguments. */
+const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4 };
+
+/**
+ * Updates of fewer floats than this run on the main thread alone. An update reads and writes each
+ * float a few times (Adam: 4 arrays read, 3 written), ~1 us per 4,000 floats; handing half to a
+ * spinning worker costs a few us.
+ */
+const MINIMUM_SPLIT_UPDATE = 2 ** 15;
 
 /** Rows of C per microkernel tile (MR in kernels/assembly/gemm.ts): pieces start on multiples of it. */
 const ROWS_PER_TILE = 4;
@@ -47,6 +63,13 @@ const WAIT_SLICE_MILLISECONDS = 100;
  * dead: a thread killed from outside leaves no trace in the shared memory.
  */
 const STALL_MINIMUM_MILLISECONDS = 10_000;
+/**
+ * Adaptive splitting (setAdaptiveSplitting): a split that took longer than this fraction of what
+ * the main thread alone would have taken (estimated from its own pieces' time) counts as lost.
+ */
+const LOST_SPLIT_FRACTION = 0.95;
+/** After lost splits, at most this many GEMMs in a row run on the main thread alone. */
+const MAX_BACKOFF_GEMMS = 256;
 
 /** How the last GEMM through a thread pool was cut: for tests and curiosity. */
 export interface GemmDispatch {
@@ -58,11 +81,32 @@ export interface GemmDispatch {
   computedBy: number[];
 }
 
-let lastDispatch: GemmDispatch = { threads: 1, rowBoundaries: [0, 0], computedBy: [0] };
+/**
+ * The last GEMM's cut, kept in place (no object per GEMM: a training step makes dozens of them):
+ * `boundaries` is null when it ran on the main thread alone.
+ */
+const last = { M: 0, boundaries: null as number[] | null, owners: new Int32Array(CONTROL_PROTOCOL.maxPieces) };
 
 /** How the most recent wasm GEMM was cut between threads. */
 export function lastGemmDispatch(): GemmDispatch {
-  return { ...lastDispatch, rowBoundaries: [...lastDispatch.rowBoundaries], computedBy: [...lastDispatch.computedBy] };
+  if (last.boundaries === null) return { threads: 1, rowBoundaries: [0, last.M], computedBy: [0] };
+  const pieces = last.boundaries.length - 1;
+  return { threads: pieces, rowBoundaries: [...last.boundaries], computedBy: Array.from(last.owners.subarray(0, pieces)) };
+}
+
+/** splitRows' answers, by M·128 + pieces: a training step asks for the same few again and again. */
+const splits = new Map<number, number[]>();
+
+/** splitRows(M, pieces), computed once (the arrays returned are shared: never modify them). */
+function cachedSplit(M: number, pieces: number): number[] {
+  const key = M * 128 + pieces;
+  let boundaries = splits.get(key);
+  if (boundaries === undefined) {
+    if (splits.size >= 256) splits.clear(); // many shapes: keep the cache bounded
+    boundaries = splitRows(M, pieces);
+    splits.set(key, boundaries);
+  }
+  return boundaries;
 }
 
 /**
@@ -128,10 +172,21 @@ export class GemmThreadPool implements ThreadUser {
   /** The main thread's packing scratch (grown when a GEMM needs more). */
   private mainWorkspace = 0;
   private mainWorkspaceBytes = 0;
+  /** The workers ready for the GEMM being posted (reused: no array per GEMM). */
+  private readonly readyHelpers: Helper[] = [];
+  /** What is being split: the GEMM's arguments, or the update's (kernel, arrays, numbers). */
+  private gemmArgs: GemmArgs | null = null;
+  private update: UpdateName = 'adamUpdate';
+  private readonly updatePointers = [0, 0, 0, 0];
+  private readonly updateScalars = [0, 0, 0, 0];
+  private scalarView = new Float64Array(0);
+  /** Adaptive splitting: GEMMs left to run alone, and how many the next lost split will cost. */
+  private aloneFor = 0;
+  private backoff = 1;
 
   constructor(
     private readonly module: WebAssembly.Module,
-    private readonly mainThread: Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'>,
+    private readonly mainThread: MainThreadKernels,
     options: GemmThreadPoolOptions = {},
   ) {
     this.ownStartThread = options.startThread ?? null;
@@ -158,40 +213,117 @@ export class GemmThreadPool implements ThreadUser {
     const threadCount = getThreads();
     const tiles = Math.ceil(p.M / ROWS_PER_TILE);
     if (threadCount <= 1 || tiles < 2 || p.M * p.N * p.K < getThreadThreshold() || this.startThread === null) {
-      lastDispatch = { threads: 1, rowBoundaries: [0, p.M], computedBy: [0] };
-      this.runRows(p, 0, p.M);
+      this.runAlone(p);
+      return;
+    }
+    if (this.aloneFor > 0 && getAdaptiveSplitting()) {
+      this.aloneFor--;
+      this.runAlone(p);
       return;
     }
     this.startHelpers(threadCount - 1);
     // Only workers that have finished starting count; one still starting may join in anyway.
-    const ready = this.helpers.filter((helper) => Atomics.load(helper.words, WORKER.state) === STATE.ready);
-    const threads = Math.min(ready.length + 1, tiles, CONTROL_PROTOCOL.maxPieces);
+    const threads = Math.min(this.countReady() + 1, tiles, CONTROL_PROTOCOL.maxPieces);
     if (threads <= 1) {
-      lastDispatch = { threads: 1, rowBoundaries: [0, p.M], computedBy: [0] };
-      this.runRows(p, 0, p.M);
+      this.runAlone(p);
       return;
     }
-    const pieces = threads;
-    const boundaries = splitRows(p.M, pieces);
-    const sequence = this.post(p, workspaceBytes, boundaries, ready);
+    this.gemmArgs = p;
+    this.split(KIND.gemm, p.M, threads, workspaceBytes);
+  }
+
+  /**
+   * An optimizer update (kernels/types.ts' Kernels contract for `name`) on n floats: the arrays
+   * `pointers` (0 for an absent slot) and the number arguments `scalars`, in the kernel's order
+   * (booleans as 0/1). Large ones are cut into element ranges on 4-float boundaries, so each float
+   * takes the same SIMD or scalar path as on one thread: the bits are the same.
+   */
+  runUpdate(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): void {
+    this.checkHelpersAlive();
+    this.update = name;
+    const pointers = this.updatePointers;
+    pointers[0] = p0;
+    pointers[1] = p1;
+    pointers[2] = p2;
+    pointers[3] = UPDATE_POINTERS[name] === 4 ? p3 : 0;
+    const scalars = this.updateScalars;
+    scalars[0] = s0;
+    scalars[1] = s1;
+    scalars[2] = s2;
+    scalars[3] = s3;
+    const threadCount = getThreads();
+    const large = threadCount > 1 && n >= MINIMUM_SPLIT_UPDATE && this.startThread !== null;
+    if (large && this.aloneFor > 0 && getAdaptiveSplitting()) this.aloneFor--;
+    else if (large) {
+      this.startHelpers(threadCount - 1);
+      const threads = Math.min(this.countReady() + 1, CONTROL_PROTOCOL.maxPieces);
+      if (threads > 1) {
+        this.split(KIND.update, n, threads, 0);
+        return;
+      }
+    }
+    last.M = n;
+    last.boundaries = null;
+    this.runUpdatePiece(0, n);
+  }
+
+  /** Elements [begin, end) of the current update on the main thread. */
+  private runUpdatePiece(begin: number, end: number): void {
+    const pointers = this.updatePointers;
+    const scalars = this.updateScalars;
+    const offset = begin * 4;
+    const q0 = pointers[0] === 0 ? 0 : pointers[0]! + offset;
+    const q1 = pointers[1] === 0 ? 0 : pointers[1]! + offset;
+    const q2 = pointers[2] === 0 ? 0 : pointers[2]! + offset;
+    const q3 = pointers[3] === 0 ? 0 : pointers[3]! + offset;
+    const n = end - begin;
+    const main = this.mainThread;
+    if (this.update === 'adamUpdate') main.adamUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
+    else if (this.update === 'rmspropUpdate') main.rmspropUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
+    else main.sgdUpdate(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]!);
+  }
+
+  /** Workers that have finished starting, into readyHelpers; returns how many. */
+  private countReady(): number {
+    const ready = this.readyHelpers;
+    ready.length = 0;
+    for (const helper of this.helpers) if (Atomics.load(helper.words, WORKER.state) === STATE.ready) ready.push(helper);
+    return ready.length;
+  }
+
+  /**
+   * Cuts `units` (rows of C, or floats of an update) into `pieces` on 4-unit boundaries, posts the
+   * job, computes pieces on the main thread like any worker, waits for the rest, and reports.
+   */
+  private split(kind: number, units: number, pieces: number, workspaceBytes: number): void {
+    const boundaries = cachedSplit(units, pieces);
+    const posted = performance.now();
+    const sequence = this.post(kind, workspaceBytes, boundaries, this.readyHelpers);
 
     // The main thread claims pieces like any worker, from piece 0, and keeps going after an error:
     // every piece must be claimed, or the wait below would wait for a piece nobody will compute.
     let mainError: unknown = null;
-    const started = performance.now();
+    let mainUnits = 0;
+    let mainMilliseconds = 0;
     for (let piece = 0; piece < pieces; piece++) {
       if (Atomics.compareExchange(this.job, JOB.pieceState + piece, sequence, ~sequence) !== sequence) continue;
       Atomics.store(this.job, JOB.pieceOwner + piece, 0);
+      const started = performance.now();
       try {
-        this.runRows(p, boundaries[piece]!, boundaries[piece + 1]!);
+        if (kind === KIND.gemm) this.runRows(this.gemmArgs!, boundaries[piece]!, boundaries[piece + 1]!);
+        else this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
       } catch (error) {
         mainError ??= error;
       }
+      mainMilliseconds += performance.now() - started;
+      mainUnits += boundaries[piece + 1]! - boundaries[piece]!;
       Atomics.add(this.job, JOB.piecesDone, 1);
     }
-    const died = this.waitForPieces(pieces, Math.max(this.stallMilliseconds, 50 * (performance.now() - started)));
-    const computedBy = Array.from({ length: pieces }, (_, piece) => Atomics.load(this.job, JOB.pieceOwner + piece));
-    lastDispatch = { threads, rowBoundaries: boundaries, computedBy };
+    const died = this.waitForPieces(pieces, Math.max(this.stallMilliseconds, 50 * mainMilliseconds));
+    last.M = units;
+    last.boundaries = boundaries;
+    for (let piece = 0; piece < pieces; piece++) last.owners[piece] = Atomics.load(this.job, JOB.pieceOwner + piece);
+    this.judgeSplit(units, mainUnits, mainMilliseconds, performance.now() - posted);
     if (died !== null) {
       fallBackToOneThread();
       throw workerGoneError(died);
@@ -201,12 +333,34 @@ export class GemmThreadPool implements ThreadUser {
       // Plain reads are safe: the Atomics.add of piecesDone ordered them after the worker's writes.
       if (Atomics.load(helper.words, WORKER.failedJob) === sequence) {
         const piece = helper.words[WORKER.failedPiece]!;
-        throw new Error(
-          `wasmgrad: the GEMM failed in worker thread ${helper.id} (rows ${boundaries[piece]}..${boundaries[piece + 1]}): ` +
-            this.message(helper),
-        );
+        const what = kind === KIND.gemm ? `the GEMM failed in worker thread ${helper.id} (rows` : `${this.update} failed in worker thread ${helper.id} (elements`;
+        throw new Error(`wasmgrad: ${what} ${boundaries[piece]}..${boundaries[piece + 1]}): ${this.message(helper)}`);
       }
     }
+  }
+
+  /** The whole GEMM on the main thread. */
+  private runAlone(p: GemmArgs): void {
+    last.M = p.M;
+    last.boundaries = null;
+    this.runRows(p, 0, p.M);
+  }
+
+  /**
+   * Adaptive splitting: a split that did not beat the main thread alone (its own rows' time,
+   * scaled to all M rows) sends the next `backoff` GEMMs to the main thread alone and doubles
+   * `backoff`; one that did resets it. The workers get their chance again after each pause, so
+   * when the neighbour leaves, two threads are back within a few hundred GEMMs (a step or two).
+   */
+  private judgeSplit(M: number, mainRows: number, mainMilliseconds: number, splitMilliseconds: number): void {
+    if (mainRows === 0) return; // the workers took everything: no estimate, and no sign of trouble
+    const aloneMilliseconds = (mainMilliseconds * M) / mainRows;
+    if (mainRows < M && splitMilliseconds < LOST_SPLIT_FRACTION * aloneMilliseconds) {
+      this.backoff = 1;
+      return;
+    }
+    this.aloneFor = this.backoff;
+    this.backoff = Math.min(2 * this.backoff, MAX_BACKOFF_GEMMS);
   }
 
   /** Rows [rowBegin, rowEnd) of C on the main thread, with its own instance and workspace. */
@@ -254,6 +408,7 @@ export class GemmThreadPool implements ThreadUser {
       this.jobBlock = alloc(JOB_BLOCK_BYTES);
       new Uint8Array(memory.buffer, this.jobBlock, JOB_BLOCK_BYTES).fill(0); // jobSequence 0: nothing posted
       this.job = new Int32Array(memory.buffer, this.jobBlock, CONTROL_PROTOCOL.jobWords);
+      this.scalarView = new Float64Array(memory.buffer, this.jobBlock + JOB.scalars * 4, 4);
     }
     while (this.helpers.length < count) {
       const block = alloc(WORKER_BLOCK_BYTES);
@@ -307,7 +462,7 @@ export class GemmThreadPool implements ThreadUser {
    * Writes one job into the job block and rings; returns its sequence number. Workers are idle
    * here (the previous job's pieces are all done), so their workspaces can be replaced.
    */
-  private post(p: GemmArgs, workspaceBytes: number, boundaries: number[], ready: Helper[]): number {
+  private post(kind: number, workspaceBytes: number, boundaries: number[], ready: Helper[]): number {
     for (const helper of this.helpers) {
       if (helper.workspaceBytes < workspaceBytes) {
         const old = helper.words[WORKER.workspace]!;
@@ -319,14 +474,37 @@ export class GemmThreadPool implements ThreadUser {
     }
     // Ready worker j starts at piece j + 1, the main thread at piece 0: on an idle machine each
     // claims its own at once, and only a late thread finds its piece taken.
-    ready.forEach((helper, j) => (helper.words[WORKER.firstPiece] = j + 1));
+    for (let j = 0; j < ready.length; j++) ready[j]!.words[WORKER.firstPiece] = j + 1;
 
     const { job } = this;
     const pieces = boundaries.length - 1;
-    const args = [
-      p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K, p.a, p.lda, p.b, p.ldb, p.c, p.ldc, p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0,
-    ];
-    for (let i = 0; i < args.length; i++) job[JOB.args + i] = args[i]!;
+    job[JOB.kind] = kind;
+    const args = JOB.args;
+    if (kind === KIND.gemm) {
+      // The raw export's first 14 arguments, in its order (WasmGemmExports in kernels/types.ts).
+      const p = this.gemmArgs!;
+      job[args] = p.transA ? 1 : 0;
+      job[args + 1] = p.transB ? 1 : 0;
+      job[args + 2] = p.M;
+      job[args + 3] = p.N;
+      job[args + 4] = p.K;
+      job[args + 5] = p.a;
+      job[args + 6] = p.lda;
+      job[args + 7] = p.b;
+      job[args + 8] = p.ldb;
+      job[args + 9] = p.c;
+      job[args + 10] = p.ldc;
+      job[args + 11] = p.bias;
+      job[args + 12] = p.relu ? 1 : 0;
+      job[args + 13] = p.accumulate ? 1 : 0;
+    } else {
+      job[JOB.update] = CONTROL_PROTOCOL.updates.indexOf(this.update);
+      job[JOB.pointerCount] = UPDATE_POINTERS[this.update];
+      for (let i = 0; i < 4; i++) {
+        job[args + i] = this.updatePointers[i]!;
+        this.scalarView[i] = this.updateScalars[i]!;
+      }
+    }
     job[JOB.pieces] = pieces;
     for (let k = 0; k <= pieces; k++) job[JOB.boundaries + k] = boundaries[k]!;
     job[JOB.piecesDone] = 0;

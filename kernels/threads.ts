@@ -158,6 +158,7 @@ const platformSettled: Promise<void> = detected instanceof Promise
   }, () => undefined)
   : Promise.resolve();
 let minimumThreadedWork = DEFAULT_MINIMUM_THREADED_WORK;
+let adaptiveSplitting = true;
 const users = new Set<ThreadUser>();
 
 /** Called by a pool when it is made (and, with `false`, when it is closed): setThreads reaches it. */
@@ -209,6 +210,21 @@ export function setThreadThreshold(multiplyAdds: number): void {
 /** The M·N·K below which a GEMM stays on one thread. */
 export function getThreadThreshold(): number {
   return minimumThreadedWork;
+}
+
+/**
+ * With `on` (the default), a pool whose workers do not keep up (a busy neighbour holds the other
+ * core, so a split GEMM takes longer than the main thread alone would) runs the next GEMMs alone,
+ * 1, 2, 4, ... up to 256 of them, before it offers one to the workers again. Off, every GEMM above
+ * the threshold is split: for tests of the split itself and for benchmarks that time it.
+ */
+export function setAdaptiveSplitting(on: boolean): void {
+  adaptiveSplitting = on;
+}
+
+/** Whether pools back off from workers that do not keep up (see setAdaptiveSplitting). */
+export function getAdaptiveSplitting(): boolean {
+  return adaptiveSplitting;
 }
 
 /** Starts every worker that the thread count calls for and resolves when all are ready to work. */

@@ -124,8 +124,9 @@ function checkCount(n: number, what: string): void {
 
 /**
  * Wraps one instance as a Kernels: checks the arguments (the kernels check nothing themselves),
- * turns booleans into 0/1, and hands GEMMs to the instance's own pool of worker threads running
- * the same `module` (kernels/thread-pool.ts: large GEMMs only; it owns the packing workspaces).
+ * turns booleans into 0/1, and hands GEMMs and optimizer updates to the instance's own pool of
+ * worker threads running the same `module` (kernels/thread-pool.ts: large ones only; it owns the
+ * packing workspaces).
  */
 function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebAssembly.Module): Kernels {
   const threads = new GemmThreadPool(module, exports);
@@ -136,17 +137,18 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkGemmArgs(p);
       threads.gemm(p);
     },
+    // The optimizer updates of large parameters are split across the threads too.
     adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon) {
       checkCount(n, 'adamUpdate');
-      exports.adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon);
+      threads.runUpdate('adamUpdate', n, w, g, m, v, lrT, beta1, beta2, epsilon);
     },
     sgdUpdate(n, w, g, velocity, lr, momentum, nesterov) {
       checkCount(n, 'sgdUpdate');
-      exports.sgdUpdate(n, w, g, velocity, lr, momentum, nesterov ? 1 : 0);
+      threads.runUpdate('sgdUpdate', n, w, g, velocity, 0, lr, momentum, nesterov ? 1 : 0, 0);
     },
     rmspropUpdate(n, w, g, ms, mom, lr, rho, momentum, epsilon) {
       checkCount(n, 'rmspropUpdate');
-      exports.rmspropUpdate(n, w, g, ms, mom, lr, rho, momentum, epsilon);
+      threads.runUpdate('rmspropUpdate', n, w, g, ms, mom, lr, rho, momentum, epsilon);
     },
     dropoutForward(n, x, out, mask, seed, rate) {
       checkCount(n, 'dropoutForward');

@@ -1,4 +1,4 @@
-// pictures/display.ts — seeing the data and the training, as seed 003 does with matplotlib: digits drawn
+// pictures/display.ts — seeing the data and the training, as Keras' MNIST MLP tutorial does with matplotlib: digits drawn
 // in the terminal with shade characters, an SVG grid of images with their true (and predicted)
 // labels, and an SVG line chart of a History. Pure formatting: numbers in, text out; no tensors,
 // no files, no image encoder (SVG is text, so each image is drawn with vector shapes).
@@ -361,7 +361,7 @@ function pixel(images: ArrayLike<number>, index: number, row: number, col: numbe
   return Number.isFinite(value) ? Math.min(255, Math.max(0, value)) : 0;
 }
 
-/** `Class 5` with labels only (seed 003's title); `true: 5` / `pred: 3` with predictions. */
+/** `Class 5` with labels only (the MNIST MLP tutorial's title); `true: 5` / `pred: 3` with predictions. */
 function captionFor(
   index: number, labels: ArrayLike<number> | undefined, predicted: ArrayLike<number> | undefined, classNames: readonly string[] | undefined,
 ): { lines: string[]; isMistake: boolean } {

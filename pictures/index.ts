@@ -44,7 +44,7 @@ function scaled(values: Float32Array, maxValue: number): Float32Array {
   return values.map((v) => (v / maxValue) * 255);
 }
 
-/** Draws images in the terminal with their class, as seed 003's "print a few input images". */
+/** Draws images in the terminal with their class, as Keras' MNIST MLP tutorial's "print a few input images". */
 export function showImages(images: Tensor, options: ShowImagesOptions = {}): string {
   const { values, count, height, width } = imageArgs(images, options.count ?? 10, options.size);
   return digitsToText(scaled(values, options.maxValue ?? 255), count, height, width, idsOf(options.labels), idsOf(options.predicted));

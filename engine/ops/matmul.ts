@@ -2,9 +2,10 @@
 //
 // matmul(a, b) is the textbook product; linear(x, W, b, { relu }) is a Dense layer's forward in
 // one GEMM call, bias and ReLU fused into the kernel's epilogue. Both backward passes are GEMMs
-// too, with transposed operands and `accumulate` so gradients add into .grad without a temporary;
-// linear's ReLU mask and bias sums are kernels as well (reluBackward, columnSumsInto). Every GEMM
-// goes through gemmInto, which reads the sizes off the tensors, so each call reads as its formula.
+// too, with transposed operands, adding into .grad without a temporary (or writing it, while it
+// is still zero); linear's ReLU mask and bias sums are kernels as well (reluBackward,
+// columnSumsInto). Every GEMM goes through gemmInto, which reads the sizes off the tensors, so
+// each call reads as its formula.
 
 import { columnSumsInto, gemm, reluBackward } from '../../kernels/index.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
@@ -48,6 +49,16 @@ export function gemmInto(out: Tensor, a: Tensor, b: Tensor, options: GemmIntoOpt
   });
 }
 
+/**
+ * t.grad += op(a) · op(b): the backward passes' GEMM. When nothing has been added to t's gradient
+ * since it was zeroed (the usual case: one op reads each tensor), the GEMM writes the product
+ * instead of adding it, and the zeros are never written (Tensor.startGradContribution).
+ */
+function gemmIntoGrad(t: Tensor, a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean }): void {
+  const accumulate = t.startGradContribution();
+  gemmInto(t.grad!, a, b, { ...options, accumulate });
+}
+
 function expect2d(t: Tensor, what: string, op: string): void {
   if (t.rank !== 2) throw new Error(`wasmgrad: ${op} expected ${what} to be 2-D, got shape ${formatShape(t.shape)}`);
 }
@@ -67,8 +78,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   gemmInto(out, a, b);
   return record(out, 'matmul', [a, b], (dout) => {
     // dout [M, N].  da [M, K] += dout · bᵀ     db [K, N] += aᵀ · dout
-    if (a.requiresGrad) gemmInto(a.gradBuffer(), dout, b, { transB: true, accumulate: true });
-    if (b.requiresGrad) gemmInto(b.gradBuffer(), a, dout, { transA: true, accumulate: true });
+    if (a.requiresGrad) gemmIntoGrad(a, dout, b, { transB: true });
+    if (b.requiresGrad) gemmIntoGrad(b, a, dout, { transA: true });
   });
 }
 
@@ -101,8 +112,8 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
       reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
     }
     // dx [B, in] += dz · Wᵀ        dW [in, units] += xᵀ · dz        db [units] += Σ_rows dz
-    if (x.requiresGrad) gemmInto(x.gradBuffer(), dz, W, { transB: true, accumulate: true });
-    if (W.requiresGrad) gemmInto(W.gradBuffer(), x, dz, { transA: true, accumulate: true });
+    if (x.requiresGrad) gemmIntoGrad(x, dz, W, { transB: true });
+    if (W.requiresGrad) gemmIntoGrad(W, x, dz, { transA: true });
     if (bias !== null && bias.requiresGrad) columnSumsInto(B, units, bias.gradBuffer().ptr, dz.ptr);
   });
 }

@@ -3,6 +3,7 @@
 //
 // Their backward passes route gradients back to where each number came from.
 
+import { heapF32 } from '../../kernels/index.js';
 import { empty, formatShape, record, shapeSize, viewOf, type Shape, type Tensor } from '../tensor.js';
 
 /** The same numbers with a new shape (no copy). One dimension may be -1: inferred from the size. */
@@ -74,8 +75,19 @@ export function gatherRows(x: Tensor, indices: ArrayLike<number>): Tensor {
     }
   }
   const out = empty([indices.length, ...x.shape.slice(1)]);
-  const X = x.data, Y = out.data;
-  for (let i = 0; i < indices.length; i++) Y.set(X.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
+  const X = x.data; // throws if x's memory was reclaimed
+  if (x.inWasmMemory) {
+    // Row by row within the one view of the whole memory: a memmove each, no view per row.
+    const heap = heapF32(), from = x.ptr >> 2, to = out.ptr >> 2;
+    for (let i = 0; i < indices.length; i++) {
+      const source = from + indices[i] * rowSize;
+      heap.copyWithin(to + i * rowSize, source, source + rowSize);
+    }
+  } else {
+    // x lives in the JavaScript heap (a data set): read it there; x.ptr would move all of it.
+    const Y = out.data;
+    for (let i = 0; i < indices.length; i++) Y.set(X.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
+  }
   return record(out, 'gatherRows', [x], (dout) => {
     // dout [n, ...] → scatter-add into the gathered rows of dx (a row picked twice gets both)
     const dX = x.gradBuffer().data, G = dout.data;

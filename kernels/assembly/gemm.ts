@@ -31,6 +31,7 @@
 //         for each 8-column panel of B                    (jr)       -> one panel lives in L1
 //           for each 4-row panel of A                     (ir)
 //             microkernel: the 4x8 tile of C += A panel · B panel, in 8 registers
+//             (the 4x4 tile where at most 4 columns of C are left: N's ragged edge)
 //
 // Packing is what makes one microkernel serve all four transpose cases: whatever the layout of A
 // and B, the microkernel reads both panels with unit stride.
@@ -269,6 +270,21 @@ function packBias(dst: usize, bias: usize, j0: i32, cols: i32): void {
 // ---- the microkernel ----------------------------------------------------------------------------
 
 /**
+ * The epilogue of one accumulator (4 floats of a tile row), in the contract's order: add the
+ * previous C (loadTile, read from `previous`), then the bias, then ReLU.
+ * pmax(zero, x) is `zero < x ? x : zero`: one maxps on x86 (f32x4.max needs NaN fix-ups), and a
+ * NaN in x gives 0, as in the reference's `!(x > 0)`.
+ */
+// @ts-ignore: decorator
+@inline
+function finishTile(acc: v128, previous: usize, loadTile: bool, bias: v128, hasBias: bool, relu: bool): v128 {
+  if (loadTile) acc = f32x4.add(acc, v128.load(previous));
+  if (hasBias) acc = f32x4.add(acc, bias);
+  if (relu) acc = f32x4.pmax(f32x4.splat(0), acc);
+  return acc;
+}
+
+/**
  * One 4x8 tile of C:  tile = relu?( (loadTile ? tile : 0) + Apanel[4, kc] · Bpanel[kc, 8] + bias[8] )
  *
  *   aPanel: kc x 4 floats (packA layout), bPanel: kc x 8 floats (packB layout), both 16-byte aligned.
@@ -310,54 +326,58 @@ function microkernel4x8(
     b += 32;
   }
 
-  // Epilogue, in the contract's order: previous C, then bias, then ReLU.
+  // Epilogue, in the contract's order: previous C, then bias, then ReLU (finishTile).
   const row0 = tile;
   const row1 = tile + tileStride;
   const row2 = tile + 2 * tileStride;
   const row3 = tile + 3 * tileStride;
-  if (loadTile) {
-    c00 = f32x4.add(c00, v128.load(row0));
-    c01 = f32x4.add(c01, v128.load(row0, 16));
-    c10 = f32x4.add(c10, v128.load(row1));
-    c11 = f32x4.add(c11, v128.load(row1, 16));
-    c20 = f32x4.add(c20, v128.load(row2));
-    c21 = f32x4.add(c21, v128.load(row2, 16));
-    c30 = f32x4.add(c30, v128.load(row3));
-    c31 = f32x4.add(c31, v128.load(row3, 16));
+  const hasBias = bias != 0;
+  const bias0 = hasBias ? v128.load(bias) : f32x4.splat(0);
+  const bias1 = hasBias ? v128.load(bias, 16) : f32x4.splat(0);
+  v128.store(row0, finishTile(c00, row0, loadTile, bias0, hasBias, relu));
+  v128.store(row0 + 16, finishTile(c01, row0 + 16, loadTile, bias1, hasBias, relu));
+  v128.store(row1, finishTile(c10, row1, loadTile, bias0, hasBias, relu));
+  v128.store(row1 + 16, finishTile(c11, row1 + 16, loadTile, bias1, hasBias, relu));
+  v128.store(row2, finishTile(c20, row2, loadTile, bias0, hasBias, relu));
+  v128.store(row2 + 16, finishTile(c21, row2 + 16, loadTile, bias1, hasBias, relu));
+  v128.store(row3, finishTile(c30, row3, loadTile, bias0, hasBias, relu));
+  v128.store(row3 + 16, finishTile(c31, row3 + 16, loadTile, bias1, hasBias, relu));
+}
+
+/**
+ * The narrow tile, for N's ragged edge when at most 4 columns are left (a 10-class layer: one full
+ * panel, then 2 columns):  tile[4, 4] = relu?( (loadTile ? tile : 0) + Apanel · Bpanel[:, 0:4] + bias[4] )
+ *
+ * It reads the same packed panels as microkernel4x8 (B's panel is still 8 wide; its right half is
+ * padding) and does half the work. Columns 0..3 see exactly the operations of microkernel4x8, in
+ * the same order, so the result is bit-identical to the wide tile's left half.
+ */
+function microkernel4x4(
+  kc: i32, aPanel: usize, bPanel: usize, tile: usize, tileStride: usize, loadTile: bool, bias: usize, relu: bool,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let a = aPanel;
+  let b = bPanel;
+  const aEnd = aPanel + <usize>kc * 16;
+  while (a < aEnd) {
+    const b0 = v128.load(b); // B[k][0..3]
+    c0 = multiplyAdd(v128.load32_splat(a), b0, c0);
+    c1 = multiplyAdd(v128.load32_splat(a, 4), b0, c1);
+    c2 = multiplyAdd(v128.load32_splat(a, 8), b0, c2);
+    c3 = multiplyAdd(v128.load32_splat(a, 12), b0, c3);
+    a += 16;
+    b += 32;
   }
-  if (bias != 0) {
-    const bias0 = v128.load(bias);
-    const bias1 = v128.load(bias, 16);
-    c00 = f32x4.add(c00, bias0);
-    c01 = f32x4.add(c01, bias1);
-    c10 = f32x4.add(c10, bias0);
-    c11 = f32x4.add(c11, bias1);
-    c20 = f32x4.add(c20, bias0);
-    c21 = f32x4.add(c21, bias1);
-    c30 = f32x4.add(c30, bias0);
-    c31 = f32x4.add(c31, bias1);
-  }
-  if (relu) {
-    // pmax(zero, x) is `zero < x ? x : zero`: one maxps on x86 (f32x4.max needs NaN fix-ups).
-    // A NaN in x gives 0 here, as in the reference's `!(x > 0)`.
-    const zero = f32x4.splat(0);
-    c00 = f32x4.pmax(zero, c00);
-    c01 = f32x4.pmax(zero, c01);
-    c10 = f32x4.pmax(zero, c10);
-    c11 = f32x4.pmax(zero, c11);
-    c20 = f32x4.pmax(zero, c20);
-    c21 = f32x4.pmax(zero, c21);
-    c30 = f32x4.pmax(zero, c30);
-    c31 = f32x4.pmax(zero, c31);
-  }
-  v128.store(row0, c00);
-  v128.store(row0, c01, 16);
-  v128.store(row1, c10);
-  v128.store(row1, c11, 16);
-  v128.store(row2, c20);
-  v128.store(row2, c21, 16);
-  v128.store(row3, c30);
-  v128.store(row3, c31, 16);
+  const row0 = tile;
+  const row1 = tile + tileStride;
+  const row2 = tile + 2 * tileStride;
+  const row3 = tile + 3 * tileStride;
+  const hasBias = bias != 0;
+  const bias0 = hasBias ? v128.load(bias) : f32x4.splat(0);
+  v128.store(row0, finishTile(c0, row0, loadTile, bias0, hasBias, relu));
+  v128.store(row1, finishTile(c1, row1, loadTile, bias0, hasBias, relu));
+  v128.store(row2, finishTile(c2, row2, loadTile, bias0, hasBias, relu));
+  v128.store(row3, finishTile(c3, row3, loadTile, bias0, hasBias, relu));
 }
 
 // ---- the driver ---------------------------------------------------------------------------------
@@ -419,6 +439,8 @@ export function gemm(
 
             if (rows == MR && cols == NR) {
               microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
+            } else if (rows == MR && cols == NR / 2) {
+              microkernel4x4(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
             } else {
               // Ragged edge: compute the full 4x8 tile in scratch, copy only the valid part of it.
               for (let r = 0; r < MR; r++) {
@@ -427,7 +449,9 @@ export function gemm(
                   store<f32>(edgeTile + <usize>(r * NR + col) * 4, inside ? load<f32>(cTile + <usize>r * strideC + <usize>col * 4) : 0);
                 }
               }
-              microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
+              // At most 4 columns left: the narrow tile, half the work.
+              if (cols <= NR / 2) microkernel4x4(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
+              else microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
               for (let r = 0; r < rows; r++) {
                 for (let col = 0; col < cols; col++) {
                   store<f32>(cTile + <usize>r * strideC + <usize>col * 4, load<f32>(edgeTile + <usize>(r * NR + col) * 4));

@@ -265,6 +265,16 @@ describe('storage', () => {
     expect(sliceRows(x, 2, 2).shape).toEqual([0, 2]);
   });
 
+  it('gatherRows reads a tensor in the JavaScript heap where it is: a data set is not moved into the WebAssembly memory', () => {
+    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    expect(x.inWasmMemory).toBe(false);
+    scoped(() => {
+      // As in a training step: the batch is gathered inside the step's scope.
+      expect(gatherRows(x, [2, 0]).toArray()).toEqual([[5, 6], [1, 2]]);
+      expect(x.inWasmMemory).toBe(false);
+    });
+  });
+
   it('gatherRows is a copy', () => {
     const x = tensor([[1, 2], [3, 4]]);
     const g = gatherRows(x, [1, 1, 0]);
@@ -373,6 +383,26 @@ describe('autograd bookkeeping', () => {
     w.zeroGrad();
     loss.backward();
     expect(w.grad?.toArray()).toEqual([3, 3, 3]);
+  });
+
+  it('GEMM gradients: the first contribution after zeroGrad writes, later ones add (linear, matmul)', () => {
+    // linear: dW = xᵀ · 1 (the loss is the sum), written on the first backward, added on the second.
+    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    const W = parameter(tensor([[0.5, -1], [2, 0.25]]));
+    const loss = sum(linear(x, W, null));
+    loss.backward();
+    expect(W.grad?.toArray()).toEqual([[9, 9], [12, 12]]);
+    loss.backward();
+    expect(W.grad?.toArray()).toEqual([[18, 18], [24, 24]]);
+    W.zeroGrad();
+    expect(W.grad?.toArray()).toEqual([[0, 0], [0, 0]]); // reading .grad after zeroGrad gives zeros
+    W.zeroGrad();
+    loss.backward();
+    expect(W.grad?.toArray()).toEqual([[9, 9], [12, 12]]);
+    // matmul(a, a): two contributions in one backward, dout·aᵀ written, then aᵀ·dout added.
+    const a = parameter(tensor([[1, 2], [3, 4]]));
+    sum(matmul(a, a)).backward();
+    expect(a.grad?.toArray()).toEqual([[7, 11], [9, 13]]);
   });
 
   it('backward() through a chain of 20,000 ops (no call-stack overflow)', () => {

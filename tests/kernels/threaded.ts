@@ -6,6 +6,7 @@ import {
   alloc, free, getThreadThreshold, heapF32, lastGemmDispatch, setThreads, setThreadThreshold, threadsReady,
   type GemmArgs, type Kernels,
 } from '../../kernels/index.js';
+import { setAdaptiveSplitting } from '../../kernels/threads.js';
 import { randomUniform } from '../seeded.js';
 import type { Flags } from './flags.js';
 
@@ -88,11 +89,14 @@ export function checkSplitIsExact(
 
 
 /**
- * The hooks of a thread test file: two threads started and ready before its tests, the default
- * threshold back after each test, its blocks freed at its end.
+ * The hooks of a thread test file: two threads started and ready before its tests, every GEMM
+ * above the threshold split (no adaptive backing off from a slow worker: these tests check the
+ * split itself, on a machine that may be busy), the default threshold back after each test, its
+ * blocks freed at its end.
  */
 export function useTwoThreads(): void {
   beforeAll(async () => {
+    setAdaptiveSplitting(false);
     setThreads(2);
     await threadsReady();
   });

@@ -16,9 +16,8 @@ import {
   alloc, free, gemm, getThreads, getThreadThreshold, lastGemmDispatch, memory, setThreads, setThreadThreshold,
   threadsReady, type GemmArgs,
 } from '../../kernels/index.js';
-import { GemmThreadPool, splitRows } from '../../kernels/thread-pool.js';
-import { GEMM_WORKER_SOURCE, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
-import type { WasmGemmExports } from '../../kernels/types.js';
+import { GemmThreadPool, splitRows, type MainThreadKernels } from '../../kernels/thread-pool.js';
+import { GEMM_WORKER_SOURCE, getAdaptiveSplitting, setAdaptiveSplitting, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
 import { instantiateGemm, wasmKernels, wasmModule } from '../../kernels/wasm.js';
 import { ALL_FLAGS } from './flags.js';
 import { block, checkSplitIsExact, DEFAULT_THRESHOLD, useTwoThreads } from './threaded.js';
@@ -27,13 +26,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 useTwoThreads();
 
 describe('defaults', () => {
-  it('uses min(2, available cores) threads and a threshold of 2^17 multiply-adds', async () => {
+  it('uses min(2, available cores) threads, a threshold of 2^17 multiply-adds, and adaptive splitting', async () => {
     // A fresh process, since this file's beforeAll has already set the count.
     const { stdout } = runNode(
       "import { getThreads, getThreadThreshold } from './kernels/index.js';\n" +
-        'console.log(JSON.stringify([getThreads(), getThreadThreshold()]));\n',
+        "import { getAdaptiveSplitting } from './kernels/threads.js';\n" +
+        'console.log(JSON.stringify([getThreads(), getThreadThreshold(), getAdaptiveSplitting()]));\n',
     );
-    expect(JSON.parse(stdout)).toEqual([Math.min(2, availableParallelism()), 2 ** 17]);
+    expect(JSON.parse(stdout)).toEqual([Math.min(2, availableParallelism()), 2 ** 17, true]);
   });
 });
 
@@ -199,14 +199,14 @@ describe('a worker that dies', () => {
   const [M, N, K] = [128, 64, 64];
   let args: GemmArgs;
   /** The main thread's instance, slowed down: piece 0 lingers `linger` ms so that the worker claims piece 1. */
-  let lingeringMainThread: Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'>;
+  let lingeringMainThread: MainThreadKernels;
   let linger = 0;
   const pools: GemmThreadPool[] = [];
 
   beforeAll(async () => {
     const mainThread = await instantiateGemm(wasmModule!);
     lingeringMainThread = {
-      gemmWorkspaceBytes: (m, n, k) => mainThread.gemmWorkspaceBytes(m, n, k),
+      ...mainThread,
       gemm: (...raw) => {
         mainThread.gemm(...raw);
         const rowBegin = raw[15];
@@ -285,6 +285,29 @@ describe('a worker that dies', () => {
     await new Promise<void>((resolve) => started[0]!.once('exit', () => resolve()));
   });
 
+  it('adaptive splitting: after a split that lost to the main thread alone, the next GEMMs run alone (1, 2, 4, ...)', async () => {
+    // A worker that takes 30 ms for any piece: every split loses to the main thread alone.
+    const slow = 'const until = performance.now() + 30; while (performance.now() < until);';
+    const pool = poolWith(startThreadWith(replaceGemmExport(slow), []));
+    await pool.ready();
+    setThreadThreshold(0);
+    expect(getAdaptiveSplitting()).toBe(false); // as useTwoThreads() left it
+    setAdaptiveSplitting(true);
+    try {
+      const threadsUsed: number[] = [];
+      for (let call = 0; call < 11; call++) {
+        pool.gemm(args);
+        threadsUsed.push(lastGemmDispatch().threads);
+      }
+      expect(threadsUsed).toEqual([2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 2]);
+      setAdaptiveSplitting(false); // off: every GEMM is split again
+      pool.gemm(args);
+      expect(lastGemmDispatch().threads).toBe(2);
+    } finally {
+      setAdaptiveSplitting(false);
+    }
+  });
+
   it('that cannot start: ready() rejects with its error', async () => {
     const started: Worker[] = [];
     const prelude = "WebAssembly.instantiate = async () => { throw new TypeError('no WebAssembly today'); };";
@@ -336,6 +359,8 @@ describe('a process that used worker threads', () => {
   it('ends by itself once its work is done (workers never keep it alive)', () => {
     const { stdout } = runNode(`
       import { alloc, gemm, lastGemmDispatch, setThreads, threadsReady } from './kernels/index.js';
+      import { setAdaptiveSplitting } from './kernels/threads.js';
+      setAdaptiveSplitting(false); // the machine may be busy: the split is what this process must use
       setThreads(2);
       await threadsReady();
       const [M, N, K] = [128, 256, 256];

@@ -1,15 +1,18 @@
 // tests/kernels/builds/threads.test.ts — the threaded GEMM of each compiled build under test
 // (tests/kernels/builds.ts) gives the same bits on 1 and N threads, on ragged sizes, every layout
-// and every epilogue, and its workers really take part. No timings are asserted.
+// and every epilogue, and its workers really take part; so do the optimizer updates split across
+// threads. No timings are asserted.
 //
 // The files in tests/kernels/builds/ are the ones that depend on the build: vitest.config.ts runs
 // them again in the relaxed-SIMD project, for the relaxed build only.
 
-import { describe, expect, it } from 'vitest';
-import { setThreads, threadsReady } from '../../../kernels/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { heapF32, lastGemmDispatch, setThreads, threadsReady, type Kernels } from '../../../kernels/index.js';
+import { instantiateGemm, wasmBytes, type WasmExports } from '../../../kernels/wasm.js';
+import { randomUniform } from '../../seeded.js';
 import { builds, kernelsByBuild } from '../builds.js';
 import { ALL_FLAGS } from '../flags.js';
-import { checkSplitIsExact, TRANSPOSES, useTwoThreads } from '../threaded.js';
+import { block, checkSplitIsExact, contents, expectSameBits, TRANSPOSES, useTwoThreads } from '../threaded.js';
 
 // Ragged in every direction: M not a multiple of 4 (and of 8: two pieces of whole tiles cannot be
 // equal), N not a multiple of 8 and past the 512-wide blocks, K past the 256-deep blocks, M past
@@ -59,3 +62,42 @@ describe.each(builds)('%s build: 1 thread and N threads give the same bits', (bu
   });
 });
 
+
+describe.each(builds)('%s build: optimizer updates on 1 and N threads give the same bits', (build) => {
+  const kernels = kernelsByBuild.get(build)!;
+  let oneThread: WasmExports;
+  beforeAll(async () => {
+    oneThread = await instantiateGemm(await WebAssembly.compile(wasmBytes(build)));
+  });
+
+  /** Runs `update` on two identical sets of `arrays` random arrays: once by the raw export, once split. */
+  function checkUpdate(n: number, arrays: number, seed: number, update: (k: Pick<Kernels, 'adamUpdate' | 'sgdUpdate' | 'rmspropUpdate'>, p: number[]) => void, what: string): void {
+    const random = randomUniform(seed);
+    const one = Array.from({ length: arrays }, () => block(n, () => 0.5 * random() + (arrays > 2 ? 0.6 : 0)));
+    const many = one.map((b) => {
+      const copy = block(n, 0);
+      heapF32().copyWithin(copy.ptr >> 2, b.ptr >> 2, (b.ptr >> 2) + n);
+      return copy;
+    });
+    const oneThreadKernels = {
+      adamUpdate: oneThread.adamUpdate,
+      rmspropUpdate: oneThread.rmspropUpdate,
+      sgdUpdate: (n: number, w: number, g: number, v: number, lr: number, momentum: number, nesterov: boolean) =>
+        oneThread.sgdUpdate(n, w, g, v, lr, momentum, nesterov ? 1 : 0),
+    };
+    update(oneThreadKernels, one.map((b) => b.ptr));
+    update(kernels, many.map((b) => b.ptr));
+    expect(lastGemmDispatch().threads, `${what}: split`).toBe(2);
+    one.forEach((b, i) => expectSameBits(contents(many[i]!), contents(b), `${what}, array ${i}, n=${n}`));
+  }
+
+  // Past the split threshold (2^15 floats), with a ragged tail: pieces end on 4-float boundaries.
+  it.each([2 ** 15 + 5, 100_003])('n=%i: Adam, SGD (plain, momentum, Nesterov) and RMSprop (with and without momentum)', (n) => {
+    checkUpdate(n, 4, n + 1, (k, [w, g, m, v]) => k.adamUpdate(n, w!, g!, m!, v!, 0.001, 0.9, 0.999, 1e-7), 'adam');
+    checkUpdate(n, 2, n + 2, (k, [w, g]) => k.sgdUpdate(n, w!, g!, 0, 0.01, 0, false), 'sgd');
+    checkUpdate(n, 3, n + 3, (k, [w, g, v]) => k.sgdUpdate(n, w!, g!, v!, 0.01, 0.9, false), 'sgd momentum');
+    checkUpdate(n, 3, n + 4, (k, [w, g, v]) => k.sgdUpdate(n, w!, g!, v!, 0.01, 0.9, true), 'sgd nesterov');
+    checkUpdate(n, 3, n + 5, (k, [w, g, ms]) => k.rmspropUpdate(n, w!, g!, ms!, 0, 0.001, 0.9, 0, 1e-7), 'rmsprop');
+    checkUpdate(n, 4, n + 6, (k, [w, g, ms, mom]) => k.rmspropUpdate(n, w!, g!, ms!, mom!, 0.001, 0.9, 0.5, 1e-7), 'rmsprop momentum');
+  });
+});
