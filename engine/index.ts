@@ -13,6 +13,9 @@ import * as reduce from './ops/reduce.js';
 import * as shapeOps from './ops/shape.js';
 import * as softmaxOps from './ops/softmax.js';
 import * as dropoutOps from './ops/dropout.js';
+import * as convOps from './ops/conv.js';
+import * as poolingOps from './ops/pooling.js';
+import * as batchNormOps from './ops/batchnorm.js';
 import * as losses from './losses.js';
 
 export {
@@ -30,6 +33,14 @@ export type { ReduceOptions } from './ops/reduce.js';
 export const { reshape, transpose, sliceRows, gatherRows } = wrapAll(shapeOps);
 export const { softmax, logSoftmax } = wrapAll(softmaxOps);
 export const { dropout } = wrapAll(dropoutOps);
+export const { conv2d } = wrapAll(convOps);
+export type { Conv2dOptions } from './ops/conv.js';
+export const { maxPool2d, avgPool2d, globalMaxPool2d, globalAvgPool2d } = wrapAll(poolingOps);
+export type { Pool2dOptions } from './ops/pooling.js';
+export const { batchNormTraining, batchNormInference } = wrapAll(batchNormOps);
+export type { BatchNormResult } from './ops/batchnorm.js';
+export { windowAxis, windowGeometry } from './ops/window.js';
+export type { Padding, WindowOptions } from './ops/window.js';
 export type { DropoutOptions } from './ops/dropout.js';
 export const { softmaxCrossEntropy, crossEntropyFromProbabilities, meanSquaredError, binaryCrossEntropy } = wrapAll(losses);
 export { EPSILON } from './losses.js';

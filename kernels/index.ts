@@ -13,6 +13,7 @@ import * as wasm from './wasm.js';
 import type { BackendName, Kernels } from './types.js';
 
 export type { BackendName, GemmArgs, KernelName, Kernels } from './types.js';
+export type { ConvKernels, WindowGeometry } from './conv-types.js';
 export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, blockBytes, setMemoryLimit, withAllocationBudget } from './memory.js';
 export type { MemoryStats } from './memory.js';
 export { gemmReference, lowbias32, referenceKernels } from './reference.js';
@@ -31,7 +32,8 @@ let current: Kernels | null = null;
 // The kernels, one export per member of the Kernels interface (kernels/types.ts holds their
 // contracts: C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) is `gemm`; the optimizer updates,
 // dropout's forward and backward (mulInto), ReLU's backward, the bias gradient (columnSumsInto)
-// and fill are the element-wise ones). Each is the chosen backend's own function, typed by the
+// and fill are the element-wise ones; im2col to batchNormBackwardInto are the convnet ones, stated
+// in kernels/conv-types.ts). Each is the chosen backend's own function, typed by the
 // interface: `bind` rebinds them all at once (ES module exports are live bindings, so every
 // importer calls the new backend's), and a call costs nothing over calling the backend directly.
 export let gemm: Kernels['gemm'];
@@ -43,6 +45,16 @@ export let mulInto: Kernels['mulInto'];
 export let reluBackward: Kernels['reluBackward'];
 export let columnSumsInto: Kernels['columnSumsInto'];
 export let fill: Kernels['fill'];
+export let im2col: Kernels['im2col'];
+export let col2imInto: Kernels['col2imInto'];
+export let maxPoolForward: Kernels['maxPoolForward'];
+export let maxPoolBackwardInto: Kernels['maxPoolBackwardInto'];
+export let avgPoolForward: Kernels['avgPoolForward'];
+export let avgPoolBackwardInto: Kernels['avgPoolBackwardInto'];
+export let columnMeanVariance: Kernels['columnMeanVariance'];
+export let columnScaleShift: Kernels['columnScaleShift'];
+export let columnCenteredSums: Kernels['columnCenteredSums'];
+export let batchNormBackwardInto: Kernels['batchNormBackwardInto'];
 
 /** What the exports are while the kernels are still loading: every one throws use()'s error. */
 const stillLoading = Object.fromEntries(
@@ -52,7 +64,11 @@ const stillLoading = Object.fromEntries(
 /** Makes `kernels` the backend every export above calls (null: still loading). */
 function bind(kernels: Kernels | null): void {
   current = kernels;
-  ({ gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill } = kernels ?? stillLoading);
+  ({
+    gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
+    im2col, col2imInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
+    columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
+  } = kernels ?? stillLoading);
 }
 bind(wasm.wasmSettled ? (wasm.wasmKernels ?? referenceKernels) : null);
 const loading = wasm.wasmLoaded.then(() => {

@@ -6,6 +6,7 @@
 // Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums).
 
 import { heapF32 } from './memory.js';
+import { convReferenceKernels } from './conv-reference.js';
 import type { Kernels } from './types.js';
 
 /**
@@ -153,4 +154,5 @@ export const referenceKernels: Kernels = {
   reluBackward: reluBackwardReference,
   columnSumsInto: columnSumsIntoReference,
   fill: fillReference,
+  ...convReferenceKernels,
 };

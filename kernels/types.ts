@@ -3,7 +3,10 @@
 // TypeScript, kernels/wasm.ts in WebAssembly SIMD) and by the dispatcher (kernels/index.ts).
 //
 // Everything here speaks in pointers (byte offsets into kernels/memory.ts's memory), element
-// counts and leading dimensions. Nothing here knows what a Tensor is.
+// counts and leading dimensions. Nothing here knows what a Tensor is. The convnet kernels (im2col,
+// pooling, batch-norm sums) are stated in kernels/conv-types.ts and are part of Kernels too.
+
+import type { ConvKernels, WasmConvExports } from './conv-types.js';
 
 /**
  * GEMM: C = relu?( (accumulate ? C : 0) + op(A) · op(B) + bias )
@@ -42,7 +45,7 @@ export type BackendName = 'wasm' | 'js';
  * input; arrays must not otherwise overlap. Scalars (rates, decays) are numbers, rounded to float32
  * once inside. kernels/assembly/elementwise.ts holds the SIMD loops and a longer contract.
  */
-export interface Kernels {
+export interface Kernels extends ConvKernels {
   readonly name: BackendName;
   /** A short description for logs and benchmarks, e.g. "wasm simd128 (relaxed FMA)". */
   readonly description: string;
@@ -122,4 +125,6 @@ export type WithBooleansAsNumbers<F> = F extends (...args: infer P) => infer R
  * signatures above, booleans as 0/1. A dropout seed is read as a u32 (a JavaScript number wraps
  * modulo 2^32 on the way in).
  */
-export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm'>]: WithBooleansAsNumbers<Kernels[K]> };
+export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm' | keyof ConvKernels>]: WithBooleansAsNumbers<Kernels[K]> };
+
+export type { WasmConvExports };

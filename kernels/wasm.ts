@@ -11,7 +11,8 @@
 
 import { isShared, memory } from './memory.js';
 import { GemmThreadPool } from './thread-pool.js';
-import type { GemmArgs, Kernels, WasmElementwiseExports, WasmGemmExports } from './types.js';
+import { convKernelsFromExports } from './conv-wasm.js';
+import type { GemmArgs, Kernels, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
 import { relaxedUnsharedWasmBase64, relaxedWasmBase64, simdUnsharedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
 
 /** Which compiled build of kernels/assembly/index.ts. */
@@ -20,7 +21,7 @@ export type WasmBuild = 'relaxed' | 'simd';
 export type { WasmElementwiseExports, WasmGemmExports } from './types.js';
 
 /** Everything one instance of the module exports (the raw signatures are in kernels/types.ts). */
-export type WasmExports = WasmGemmExports & WasmElementwiseExports;
+export type WasmExports = WasmGemmExports & WasmElementwiseExports & WasmConvExports;
 
 /** memory.ts never hands out the first 64 KiB: the module's static data must fit below it. */
 const RESERVED_LOW_BYTES = 64 * 1024;
@@ -172,6 +173,7 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkCount(n, 'fill');
       exports.fill(n, ptr, value);
     },
+    ...convKernelsFromExports(exports),
   } satisfies Kernels;
 }
 

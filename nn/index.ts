@@ -10,6 +10,10 @@ export type { LayerOptions, CallOptions, ForwardStep, DenseOptions, DropoutOptio
 export { loadModel, loadModelFromArtifacts } from './models.js';
 export { SavedModelError } from './saving/format.js';
 export type { ModelArtifacts, ModelJson, LoadOptions, TensorEntry, SavedLayer } from './saving/format.js';
+export {
+  Conv2D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D, BatchNormalization, Reshape, Input,
+} from './layers/index.js';
+export type { Conv2DOptions, Pooling2DOptions, GlobalPooling2DOptions, BatchNormalizationOptions, InputOptions } from './layers/index.js';
 export type { SaveFormat, SaveOptions } from './saving/save.js';
 export type { TfjsArtifacts } from './saving/tfjs.js';
 export type { TfjsModelJson, TfjsWeightEntry, TfjsWeightGroup, KerasLayer } from '../formats/tfjs.js';

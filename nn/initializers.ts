@@ -7,9 +7,16 @@
 import { full, globalRandom, randomNormal, randomUniform, type Shape, type Tensor } from '../engine/index.js';
 import { canonicalName, type Spelling } from './activations.js';
 
-/** For a Dense kernel [in, out]: fanIn = in, fanOut = out. For a vector: both its length. */
+/**
+ * For a Dense kernel [in, out]: fanIn = in, fanOut = out. For a Conv2D kernel [kh, kw, in, out]
+ * (Keras' rule): each is multiplied by the receptive field kh·kw. For a vector: both its length.
+ */
 function fans(shape: Shape): [number, number] {
   if (shape.length === 2) return [shape[0], shape[1]];
+  if (shape.length > 2) {
+    const receptiveField = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    return [shape[shape.length - 2] * receptiveField, shape[shape.length - 1] * receptiveField];
+  }
   const n = shape.reduce((a, b) => a * b, 1);
   return [n, n];
 }

@@ -18,7 +18,7 @@ import {
   checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, classWeightsOf, sampleWeightsOf,
   type FitSettings,
 } from './checks.js';
-import { Layer, type ForwardStep } from './layers/index.js';
+import { Input, Layer, type ForwardStep } from './layers/index.js';
 import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossIdentifier, type LossName } from './losses.js';
 import { batchOutput, resolveMetrics, resolveWeightedMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
 import { resolveOptimizer, type OptimizerIdentifier } from './optimizers.js';
@@ -183,6 +183,9 @@ export class Sequential {
       throw new Error(`wasmgrad: Sequential.add expected a layer (such as new Dense(10)), got ${describeValue(layer)}`);
     }
     if (this.stack.includes(layer)) throw new Error(`wasmgrad: layer '${layer.name}' is already in model '${this.name}'`);
+    if (layer instanceof Input && this.stack.length > 0) {
+      throw new Error(`wasmgrad: model '${this.name}' expected Input({ shape }) only as its first entry, got it after ${this.stack.length} layer(s)`);
+    }
     // Names tie weights to layers when a model is saved and loaded, so they must be unique (as in Keras).
     if (this.stack.some((l) => l.name === layer.name)) {
       throw new Error(
@@ -244,8 +247,11 @@ export class Sequential {
     const expected = this.inputShape;
     const sample = x.shape.slice(1);
     if (expected !== null && (sample.length !== expected.length || sample.some((d, i) => d !== expected[i]))) {
+      // Same numbers, other shape (flat MNIST rows given to a convnet): name the reshape that fits.
+      const sameSize = sample.reduce((a, b) => a * b, 1) === expected.reduce((a, b) => a * b, 1);
+      const hint = sameSize ? `; reshape it: x.reshape([${x.shape[0]}, ${expected.join(', ')}])` : '';
       throw new Error(
-        `wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] for model '${this.name}', got ${formatShape(x.shape)}`,
+        `wasmgrad: ${method} expected x of shape [samples, ${expected.join(', ')}] for model '${this.name}', got ${formatShape(x.shape)}${hint}`,
       );
     }
     if (!this.stack.every((l) => l.built)) this.build(sample);
@@ -254,6 +260,14 @@ export class Sequential {
   /** Trainable weights of every layer, in order (Keras' model.trainable_weights). */
   get trainableWeights(): Tensor[] {
     return this.stack.flatMap((l) => l.weights);
+  }
+
+  /**
+   * Every weight in Keras' order (model.weights): each layer's trainable ones, then its
+   * non-trainable ones (BatchNormalization: gamma, beta, moving_mean, moving_variance).
+   */
+  get weights(): Tensor[] {
+    return this.stack.flatMap((l) => [...l.weights, ...l.nonTrainableWeights]);
   }
 
   countParams(): number {
@@ -605,12 +619,12 @@ export class Sequential {
 
   /** Copies of every weight, in Keras' order and layout (Dense: kernel [in, out], then bias [out]). */
   getWeights(): Tensor[] {
-    return onHost(() => this.trainableWeights.map((w) => tensor(w.data, w.shape)));
+    return onHost(() => this.weights.map((w) => tensor(w.data, w.shape)));
   }
 
   /** Sets every weight from a list in getWeights()' order; each entry must have the right size. */
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void {
-    const targets = this.trainableWeights;
+    const targets = this.weights;
     if (weights.length !== targets.length) {
       throw new Error(`wasmgrad: setWeights expected ${targets.length} arrays (${targets.map((t) => `${t.name} ${formatShape(t.shape)}`).join(', ')}), got ${weights.length}`);
     }
@@ -716,7 +730,10 @@ export class Sequential {
       return { name: layer.name, className: layer.className, outputShape: [null, ...shape], params: layer.countParams() };
     });
     const total = this.countParams();
-    return formatSummary({ modelName: this.name, rows, trainableParams: total, nonTrainableParams: 0 });
+    const nonTrainable = this.layers.reduce((n, l) => n + l.nonTrainableWeights.reduce((m, w) => m + w.size, 0), 0);
+    // As in Keras, an Input({ shape }) entry has no row of its own.
+    const shown = rows.filter((_, i) => !(this.layers[i] instanceof Input));
+    return formatSummary({ modelName: this.name, rows: shown, trainableParams: total - nonTrainable, nonTrainableParams: nonTrainable });
   }
 
   /** Prints the Keras summary table (layers, output shapes, parameter counts). */

@@ -61,8 +61,11 @@ export function formatSummary(input: SummaryInput): string {
 }
 
 /**
- * One table row, as Keras' print_row lays it out: each field is cut to fit its column (leaving two
- * spaces before the next), and what does not fit continues on the next line in the same column.
+ * One table row, as Keras' print_row lays it out: each field is cut to its column's width less the
+ * two spaces before the next column, and what does not fit continues on the next line in the same
+ * column. The space that opens every row is not counted in that width, so a first field cut at its
+ * full 27 characters pushes the rest of its line one column right, as Keras' own output shows:
+ * ` max_pooling2d (MaxPooling2D  (None, 13, 13, 32)       0`, then ` )` on the next line.
  */
 function tableRow(fields: string[]): string[] {
   const left = [...fields];
@@ -73,8 +76,7 @@ function tableRow(fields: string[]): string[] {
       const isLast = column === COLUMN_ENDS.length - 1;
       const start = column > 0 ? COLUMN_ENDS[column - 1] : 0;
       const gap = isLast ? 0 : 2;
-      // The first column also gives up one character to the space that opens every row.
-      let fits = COLUMN_ENDS[column] - start - gap - (isLast ? 0 : 1);
+      let fits = COLUMN_ENDS[column] - start - gap;
       let piece = field.slice(0, fits);
       // Keras breaks a long field just after '),' '},' '],' or "'," so lists of shapes wrap between items.
       const breaks = ['),', '},', '],', "',"].map((mark) => piece.indexOf(mark)).filter((at) => at >= 0);

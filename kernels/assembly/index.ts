@@ -6,3 +6,7 @@ export { gemm, gemmWorkspaceBytes, staticDataEnd } from './gemm';
 export {
   adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
 } from './elementwise';
+export {
+  im2col, col2imInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
+  columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
+} from './conv';

@@ -3,10 +3,11 @@
 // kernel is [inputUnits, units] and bias [units], Keras' layout. Forward is one GEMM with the bias
 // (and a ReLU activation) fused into the kernel's epilogue: see engine/ops/matmul.ts `linear`.
 
-import { applyActivation, resolveActivation, type ActivationIdentifier, type ActivationName } from '../activations.js';
+import { resolveActivation, type ActivationIdentifier, type ActivationName } from '../activations.js';
 import { resolveInitializer, type InitializerIdentifier } from '../initializers.js';
 import { describeValue, formatShape, linear, parameter, persistent, type Tensor } from '../../engine/index.js';
-import { Layer, type CallOptions, type ForwardStep, type LayerOptions } from './layer.js';
+import { GemmLayer } from './gemm-layer.js';
+import type { LayerOptions } from './layer.js';
 
 export interface DenseOptions extends LayerOptions {
   /** Applied to the output: 'relu', 'softmax', 'sigmoid', 'tanh', 'elu' or 'linear' (default). */
@@ -26,7 +27,7 @@ export interface DenseOptions extends LayerOptions {
  *
  * Example: `new Dense(512, { activation: 'relu', inputShape: [784] })`.
  */
-export class Dense extends Layer {
+export class Dense extends GemmLayer {
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -77,28 +78,9 @@ export class Dense extends Layer {
     });
   }
 
-  call(x: Tensor, _options: CallOptions): Tensor {
-    return this.forward(x, this.activation);
-  }
-
-  /** A linear Dense absorbs a following ReLU: one GEMM with the ReLU in its epilogue. */
-  override fuseWith(next: Layer): ForwardStep | null {
-    if (this.activation !== 'linear' || next.onlyActivation !== 'relu') return null;
-    return { layers: [this, next], fused: 'ReLU in the GEMM epilogue', run: (x) => this.forward(x, 'relu') };
-  }
-
-  /** Dense(activation: 'softmax') before a cross-entropy: the GEMM alone, the loss takes the logits. */
-  override withoutFinalActivation(activation: ActivationName): ForwardStep | null {
-    if (this.activation !== activation) return null;
-    return { layers: [this], fused: `${activation} left to the loss (from logits)`, run: (x) => this.forward(x, 'linear') };
-  }
-
-  /** The layer with a chosen activation (what fusion runs); a ReLU goes into the GEMM's epilogue. */
-  private forward(x: Tensor, activation: ActivationName): Tensor {
-    this.checkInput(x);
-    const fuseRelu = activation === 'relu';
-    const z = linear(x, this.kernel!, this.bias, { relu: fuseRelu });
-    return fuseRelu ? z : applyActivation(activation, z);
+  /** y = x · kernel + bias, one GEMM (the ReLU in its epilogue when `relu`). */
+  protected gemm(x: Tensor, relu: boolean): Tensor {
+    return linear(x, this.kernel!, this.bias, { relu });
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {

@@ -133,8 +133,17 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * Weights that training does not update by gradient (BatchNormalization's moving mean and
+   * variance), in Keras' order; they follow `weights` in getWeights() and in saved models.
+   */
+  get nonTrainableWeights(): Tensor[] {
+    return [];
+  }
+
+  /** Every weight, trainable and not (the Param # column of Keras' summary). */
   countParams(): number {
-    return this.weights.reduce((total, w) => total + w.size, 0);
+    return [...this.weights, ...this.nonTrainableWeights].reduce((total, w) => total + w.size, 0);
   }
 
   /** The constructor arguments that recreate this layer (Keras' get_config). */

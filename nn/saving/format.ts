@@ -70,7 +70,7 @@ export interface ModelJson {
     /** The size of weights.bin. */
     byteLength: number;
     checksum: 'sha256';
-    /** The model's weights in model.trainableWeights order, then each parameter's optimizer slots. */
+    /** The model's weights in model.weights order (non-trainable ones too), then each parameter's optimizer slots. */
     tensors: TensorEntry[];
   };
 }
@@ -186,6 +186,8 @@ export interface LoadableModel extends SavableModel {
   build(inputShape: readonly number[]): void;
   compile(options: { optimizer: Optimizer; loss: LossName; metrics?: MetricLike[]; weightedMetrics?: MetricLike[] }): void;
   readonly trainableWeights: Tensor[];
+  /** Every weight, trainable and not, in setWeights' order. */
+  readonly weights: Tensor[];
   setWeights(weights: ArrayLike<Tensor | ArrayLike<number>>): void;
 }
 
@@ -228,13 +230,18 @@ export interface ExpectedTensor {
   tensor: Tensor;
 }
 
-/** The model's weights (trainableWeights order), then each parameter's optimizer slots. */
+/** The model's weights (model.weights order: non-trainable ones too), then each parameter's optimizer slots. */
 export function tensorsOf(model: SavableModel, optimizer: Optimizer | null): ExpectedTensor[] {
   const params: { param: Tensor; name: string; layer: Layer }[] = [];
+  const list: ExpectedTensor[] = [];
   for (const layer of model.layers) {
+    // Each layer's trainable weights, then its non-trainable ones (model.weights' order); only
+    // the trainable ones have optimizer slots.
     layer.weights.forEach((param, i) => params.push({ param, name: param.name ?? `${layer.name}/weight_${i}`, layer }));
+    [...layer.weights, ...layer.nonTrainableWeights].forEach((tensor, i) =>
+      list.push({ name: tensor.name ?? `${layer.name}/weight_${i}`, shape: tensor.shape, owner: `layer '${layer.name}'`, tensor }),
+    );
   }
-  const list: ExpectedTensor[] = params.map(({ param, name, layer }) => ({ name, shape: param.shape, owner: `layer '${layer.name}'`, tensor: param }));
   if (optimizer !== null) {
     // getState creates zero slots for parameters not yet updated, so the list is always complete.
     const { slots } = optimizer.getState(params.map((p) => p.param));

@@ -132,7 +132,7 @@ function buildModel<M extends LoadableModel>(
       }
     });
     // Everything checked: now copy the numbers in. Nothing below can fail on the data.
-    const weightCount = model.trainableWeights.length;
+    const weightCount = model.weights.length;
     model.setWeights(values.slice(0, weightCount));
     if (optimizer !== null) {
       const params = model.trainableWeights;

@@ -99,6 +99,8 @@ describe('formatSummary', () => {
     expect(text.split('\n')).toEqual(expected);
   });
 
+  // Keras cuts the first field at 27 characters (its column's 29 less the 2-space gap) and does not
+  // count the space that opens the row, so the rest of such a line sits one column to the right.
   it('wraps a name too long for its column onto the next line, as Keras does', () => {
     const lines = formatSummary({
       modelName: 'm',
@@ -107,8 +109,8 @@ describe('formatSummary', () => {
       nonTrainableParams: 0,
     }).split('\n');
     expect(lines.slice(4, 7)).toEqual([
-      ' a_very_long_layer_name_for  (None, 8)                 40        ',
-      ' _wrapping (Dense)                                               ',
+      ' a_very_long_layer_name_for_  (None, 8)                40        ',
+      ' wrapping (Dense)                                                ',
       '                                                                 ',
     ]);
   });

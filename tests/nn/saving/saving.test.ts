@@ -377,8 +377,8 @@ describe('loading a broken model fails with a SavedModelError naming the file an
     const path = join(folder, 'model');
     await trainedModel(path);
     const json = readJson(path);
-    writeJson(path, { ...json, model: { ...json.model, layers: [{ className: 'Conv2D', config: { name: 'conv' } }, ...json.model.layers] } });
-    await expectLoadError(path, 'model.json', /model\.layers\[0\] \(Conv2D "conv"\) cannot be recreated: unknown layer class "Conv2D"; expected one of Dense, /);
+    writeJson(path, { ...json, model: { ...json.model, layers: [{ className: 'Conv3D', config: { name: 'conv' } }, ...json.model.layers] } });
+    await expectLoadError(path, 'model.json', /model\.layers\[0\] \(Conv3D "conv"\) cannot be recreated: unknown layer class "Conv3D"; expected one of Dense, /);
     json.model.layers[3].config.rate = 'half';
     writeJson(path, json);
     await expectLoadError(path, 'model.json', /model\.layers\[3\] \(Dropout "dropout"\) cannot be recreated: Dropout config expected rate to be a number, got "half"/);

@@ -1,0 +1,260 @@
+// bench/convnet.ts — Keras' Simple MNIST convnet, measured: training throughput through model.fit of
+// wasmgrad (1 and 2 threads) beside TensorFlow.js 4.22 (cpu: a short run; wasm: it is tried, and the
+// error it stops with is reported) and PyTorch's figure; then the convolution's GEMM shapes in
+// GFLOP/s on 1 and 2 threads, and what im2col / col2im / pooling cost beside them. Nothing asserted.
+//
+// `npm run bench:convnet`. The model: Conv2D 32 3x3 relu, MaxPooling2D 2, Conv2D 64 3x3 relu,
+// MaxPooling2D 2, Flatten, Dropout 0.5, Dense 10 softmax; Adam, categorical cross-entropy, batch 128.
+
+import { loadavg } from 'node:os';
+import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, datasets, toCategorical } from '../index.js';
+import { maxPool2d, scoped, tensor, type Tensor } from '../engine/index.js';
+import * as kernels from '../kernels/index.js';
+import type { WindowGeometry } from '../kernels/index.js';
+import { printTable } from './table.js';
+
+const EPOCH_SAMPLES = 60_000;
+const BATCH = 128;
+/** PyTorch 1.13 (Debian's, native) on this machine, Keras' MNIST convnet, 2 threads / 1 thread, s per 60,000 samples. */
+const PYTORCH_SECONDS_PER_EPOCH = { twoThreads: 13.0, oneThread: 18.7 };
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+interface Timing { seconds: number; cpuPerWall: number; samples: number }
+
+/** A warm-up fit (none for 0 steps), then `repeats` timed fits of `steps` steps; the median fit counts. */
+async function timeFit(fit: (samples: number) => Promise<unknown>, warmupSteps: number, steps: number, repeats: number): Promise<Timing[]> {
+  if (warmupSteps > 0) await fit(warmupSteps * BATCH);
+  const timings: Timing[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    await fit(steps * BATCH);
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStarted);
+    timings.push({ seconds, cpuPerWall: (cpu.user + cpu.system) / 1e6 / seconds, samples: steps * BATCH });
+  }
+  return timings;
+}
+
+function wasmgradModel(): Sequential {
+  const model = new Sequential([
+    new Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }),
+    new MaxPooling2D(2),
+    new Conv2D(64, 3, { activation: 'relu' }),
+    new MaxPooling2D(2),
+    new Flatten(),
+    new Dropout(0.5),
+    new Dense(10, { activation: 'softmax' }),
+  ]);
+  model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+type TfCore = typeof import('@tensorflow/tfjs-core');
+type TfLayers = typeof import('@tensorflow/tfjs-layers');
+
+function tfjsModel(tfl: TfLayers) {
+  const { conv2d, maxPooling2d, flatten, dropout, dense } = tfl.layers;
+  const model = tfl.sequential({
+    layers: [
+      conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      maxPooling2d({ poolSize: 2 }),
+      conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      maxPooling2d({ poolSize: 2 }),
+      flatten(),
+      dropout({ rate: 0.5 }),
+      dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+/** Its console advice muted (tfjs-node in Node), a backend switched to and a first tensor made. */
+async function selectTfjsBackend(tf: TfCore, backend: 'cpu' | 'wasm'): Promise<void> {
+  const { log, warn } = console;
+  console.log = console.warn = () => {};
+  try {
+    if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
+    tf.dispose(tf.scalar(0));
+  } finally {
+    Object.assign(console, { log, warn });
+  }
+}
+
+async function trainingRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]> {
+  const rows: string[][] = [];
+  const rate = (t: Timing[]) => median(t.map((x) => x.samples / x.seconds));
+  const row = (system: string, steps: number, timings: Timing[], note = '', fastSteps = '-') => {
+    const samplesPerSecond = rate(timings);
+    rows.push([system, String(steps), samplesPerSecond.toFixed(1), (EPOCH_SAMPLES / samplesPerSecond).toFixed(1), median(timings.map((t) => t.cpuPerWall)).toFixed(2), fastSteps, note]);
+  };
+
+  const initialThreads = kernels.getThreads();
+  for (const threads of [1, 2]) {
+    kernels.setThreads(threads);
+    await kernels.threadsReady();
+    const model = wasmgradModel();
+    const steps = 40;
+    // Each step's own time too: on a shared machine the fastest tenth of the steps shows what a
+    // step costs when no neighbour takes the core in the middle of it.
+    const stepMs: number[] = [];
+    let stepStarted = 0;
+    const callbacks = [{ onBatchBegin: () => { stepStarted = performance.now(); }, onBatchEnd: () => { stepMs.push(performance.now() - stepStarted); } }];
+    const timings = await timeFit((n) => model.fit(pixels.sliceRows(0, n), oneHot.sliceRows(0, n), { batchSize: BATCH, epochs: 1, verbose: 0, callbacks }), 3, steps, 3);
+    const timed = stepMs.slice(3).sort((a, b) => a - b);
+    const tenth = timed[Math.floor(timed.length / 10)]!;
+    row(`wasmgrad, ${threads} thread${threads > 1 ? 's' : ''}`, steps, timings, '', `${tenth.toFixed(1)} ms → ${((tenth * EPOCH_SAMPLES) / BATCH / 1000).toFixed(1)} s`);
+  }
+  kernels.setThreads(1); // no worker of ours spins beside TensorFlow.js
+
+  rows.push(['PyTorch 1.13, 2 threads (figure measured earlier on this machine)', '-', (EPOCH_SAMPLES / PYTORCH_SECONDS_PER_EPOCH.twoThreads).toFixed(0), PYTORCH_SECONDS_PER_EPOCH.twoThreads.toFixed(1), '-', '-', 'not installed here']);
+  rows.push(['PyTorch 1.13, 1 thread (same)', '-', (EPOCH_SAMPLES / PYTORCH_SECONDS_PER_EPOCH.oneThread).toFixed(0), PYTORCH_SECONDS_PER_EPOCH.oneThread.toFixed(1), '-', '-', '']);
+
+  let tf: TfCore, tfl: TfLayers;
+  try {
+    tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    tfl = await import('@tensorflow/tfjs-layers');
+    const { createRequire } = await import('node:module');
+    const { dirname } = await import('node:path');
+    wasm.setWasmPaths(`${dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+  } catch (error) {
+    rows.push(['TensorFlow.js', '-', '-', '-', '-', '-', `not available: ${(error as Error).message}`]);
+    kernels.setThreads(initialThreads);
+    return rows;
+  }
+  const n = BATCH;
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await selectTfjsBackend(tf, backend);
+    // The same first samples, as tensors of this backend (copies: tfjs keeps what it is given).
+    const x = tf.tensor(pixels.data.slice(0, n * 784), [n, 28, 28, 1]);
+    const y = tf.tensor(oneHot.data.slice(0, n * 10), [n, 10]);
+    const model = tfjsModel(tfl);
+    const system = `tfjs ${tf.version_core} ${backend}`;
+    try {
+      // One timed step, no warm-up: the cpu backend takes a minute a step (its first-call costs are
+      // nothing beside that); the wasm backend fails inside its first step.
+      const timings = await timeFit(async (samples) => {
+        const [xs, ys] = [tf.slice(x, 0, samples), tf.slice(y, 0, samples)];
+        try {
+          await model.fit(xs, ys, { batchSize: BATCH, epochs: 1, verbose: 0 });
+        } finally {
+          tf.dispose([xs, ys]);
+        }
+      }, 0, 1, 1);
+      row(system, 1, timings, backend === 'cpu' ? 'pure JavaScript kernels' : '');
+    } catch (error) {
+      rows.push([system, '-', '0', '-', '-', '-', `cannot train: "${(error as Error).message.split('\n')[0]}"`]);
+    } finally {
+      model.dispose();
+      tf.dispose([x, y]);
+    }
+  }
+  kernels.setThreads(initialThreads);
+  return rows;
+}
+
+/** The convnet's GEMMs at batch 128 (rows, columns, depth, transposes) in GFLOP/s: median and best of 15. */
+async function gemmRows(): Promise<string[][]> {
+  const B = BATCH;
+  const shapes: [string, boolean, boolean, number, number, number][] = [
+    ['conv1 forward: cols · kernel', false, false, B * 26 * 26, 32, 9],
+    ['conv1 dkernel: colsᵀ · dz', true, false, 9, 32, B * 26 * 26],
+    ['conv2 forward: cols · kernel', false, false, B * 11 * 11, 64, 288],
+    ['conv2 dkernel: colsᵀ · dz', true, false, 288, 64, B * 11 * 11],
+    ['conv2 dcols: dz · kernelᵀ', false, true, B * 11 * 11, 288, 64],
+    ['dense forward: x · kernel', false, false, B, 10, 1600],
+  ];
+  const rows: string[][] = [];
+  const initialThreads = kernels.getThreads();
+  for (const [label, transA, transB, M, N, K] of shapes) {
+    const a = kernels.alloc(M * K * 4), b = kernels.alloc(K * N * 4), c = kernels.alloc(M * N * 4);
+    kernels.fill(M * K, a, 0.5);
+    kernels.fill(K * N, b, 0.25);
+    const cells = [label, `${M} x ${N} x ${K}`];
+    for (const threads of [1, 2]) {
+      kernels.setThreads(threads);
+      await kernels.threadsReady();
+      const times: number[] = [];
+      for (let i = 0; i < 17; i++) {
+        const started = performance.now();
+        kernels.gemm({ transA, transB, M, N, K, a, lda: transA ? M : K, b, ldb: transB ? K : N, c, ldc: N, bias: 0, relu: false, accumulate: false });
+        times.push(performance.now() - started);
+      }
+      const ms = median(times.slice(2)), best = Math.min(...times.slice(2));
+      const gflops = (t: number) => ((2 * M * N * K) / t / 1e6).toFixed(1);
+      cells.push(ms.toFixed(2), `${gflops(ms)} / ${gflops(best)}`);
+    }
+    rows.push(cells);
+    kernels.free(a, M * K * 4);
+    kernels.free(b, K * N * 4);
+    kernels.free(c, M * N * 4);
+  }
+  kernels.setThreads(initialThreads);
+  return rows;
+}
+
+/** The convnet's other loops at batch 128, one thread: im2col, col2im and pooling, median ms of 15. */
+function loopRows(): string[][] {
+  const B = BATCH;
+  const geometry = (height: number, channels: number, out: number): WindowGeometry => ({
+    batch: B, height, width: height, channels, windowH: 3, windowW: 3, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: out, outW: out,
+  });
+  const g1 = geometry(28, 1, 26), g2 = geometry(13, 32, 11);
+  const x1 = kernels.alloc(B * 784 * 4), x2 = kernels.alloc(B * 13 * 13 * 32 * 4);
+  const cols1 = kernels.alloc(B * 676 * 9 * 4), cols2 = kernels.alloc(B * 121 * 288 * 4);
+  kernels.fill(B * 784, x1, 1);
+  kernels.fill(B * 13 * 13 * 32, x2, 1);
+  const y1 = tensor(new Float32Array(B * 26 * 26 * 32), [B, 26, 26, 32]);
+  const time = (fn: () => void) => {
+    const times: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const started = performance.now();
+      fn();
+      times.push(performance.now() - started);
+    }
+    return median(times).toFixed(2);
+  };
+  const rows = [
+    ['im2col conv1 (28x28x1 → 86,528 x 9)', time(() => kernels.im2col(g1, x1, cols1))],
+    ['im2col conv2 (13x13x32 → 15,488 x 288)', time(() => kernels.im2col(g2, x2, cols2))],
+    ['col2im conv2 (15,488 x 288 → 13x13x32)', time(() => kernels.col2imInto(g2, cols2, x2))],
+    ['max pooling 26x26x32 → 13x13x32', time(() => scoped(() => maxPool2d(y1, { poolSize: [2, 2] })))],
+  ];
+  kernels.free(x1, B * 784 * 4);
+  kernels.free(x2, B * 13 * 13 * 32 * 4);
+  kernels.free(cols1, B * 676 * 9 * 4);
+  kernels.free(cols2, B * 121 * 288 * 4);
+  return rows;
+}
+
+/** Runs the convnet benchmark and prints its tables. */
+export async function runConvnetBench(): Promise<void> {
+  const started = performance.now();
+  const loadBefore = loadavg()[0]!;
+  const [[images, labels]] = await datasets.mnist.loadData();
+  const pixels = images.reshape([EPOCH_SAMPLES, 28, 28, 1]).div(255);
+  const oneHot = toCategorical(labels, 10);
+
+  console.log(`\nKeras' Simple MNIST convnet, training through model.fit, batch ${BATCH} (${new Date().toISOString().slice(0, 10)})`);
+  console.log(`  wasmgrad  ${kernels.backend().description}`);
+  const training = await trainingRows(pixels, oneHot);
+  printTable(['system', 'timed steps', 'samples/s', 's / 60,000 samples', 'cpu/wall', 'fastest 10% of steps → s / 60,000', 'note'], training);
+
+  console.log('\nThe convolution as GEMMs (batch 128): ms (median) and GFLOP/s (2·M·N·K per call; median / best) of 15 calls after 2 warm-ups');
+  printTable(['GEMM', 'M x N x K', '1 thread ms', '1 thread GFLOP/s', '2 threads ms', '2 threads GFLOP/s'], await gemmRows());
+
+  console.log('\nThe loops around them (one thread, median of 15), ms');
+  printTable(['loop', 'ms'], loopRows());
+
+  console.log(`\n1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (this bench adds ~1-2: more means neighbours).`);
+  console.log('cpu/wall = CPU seconds of the process (all threads) per second: under 1 (one thread) or 2 means the cores were shared.');
+  console.log(`Convnet bench took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+}

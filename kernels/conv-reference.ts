@@ -1,0 +1,182 @@
+// kernels/conv-reference.ts — the convnet kernels in plain TypeScript: the fallback for the 'js'
+// backend and the oracle the WebAssembly ones (kernels/assembly/conv.ts) are tested against.
+// Written for clarity: one pixel, one channel at a time. Contract in kernels/conv-types.ts.
+//
+// Arithmetic mirrors the WASM kernels: float32 sums and products (Math.fround after each), and
+// float64 sums down the rows for batch normalization; so both give the same bits.
+
+import { heapF32 } from './memory.js';
+import type { ConvKernels, WindowGeometry } from './conv-types.js';
+
+const f32 = Math.fround;
+
+/** Float index of x[b, y, x, c] in an NHWC array starting at float index `base`. */
+function pixelIndex(base: number, g: WindowGeometry, b: number, y: number, x: number): number {
+  return base + ((b * g.height + y) * g.width + x) * g.channels;
+}
+
+/** Calls visit(b, oy, ox, outIndex) for every output pixel, outIndex counting them in order. */
+function forEachOutput(g: WindowGeometry, visit: (b: number, oy: number, ox: number, out: number) => void): void {
+  let out = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outH; oy++) for (let ox = 0; ox < g.outW; ox++) visit(b, oy, ox, out++);
+  }
+}
+
+/** The input pixels (y, x) of output (oy, ox)'s window that lie inside the input, in row order. */
+function windowPixels(g: WindowGeometry, oy: number, ox: number): [number, number][] {
+  const pixels: [number, number][] = [];
+  for (let ky = 0; ky < g.windowH; ky++) {
+    for (let kx = 0; kx < g.windowW; kx++) {
+      const y = oy * g.strideH - g.padTop + ky, x = ox * g.strideW - g.padLeft + kx;
+      if (y >= 0 && y < g.height && x >= 0 && x < g.width) pixels.push([y, x]);
+    }
+  }
+  return pixels;
+}
+
+export const convReferenceKernels: ConvKernels = {
+  im2col(g, xPtr, colsPtr) {
+    const heap = heapF32();
+    const x = xPtr >> 2, cols = colsPtr >> 2;
+    const rowLength = g.windowH * g.windowW * g.channels;
+    forEachOutput(g, (b, oy, ox, m) => {
+      for (let ky = 0; ky < g.windowH; ky++) {
+        for (let kx = 0; kx < g.windowW; kx++) {
+          const y = oy * g.strideH - g.padTop + ky, xx = ox * g.strideW - g.padLeft + kx;
+          const inside = y >= 0 && y < g.height && xx >= 0 && xx < g.width;
+          for (let c = 0; c < g.channels; c++) {
+            heap[cols + m * rowLength + (ky * g.windowW + kx) * g.channels + c] = inside ? heap[pixelIndex(x, g, b, y, xx) + c] : 0;
+          }
+        }
+      }
+    });
+  },
+
+  col2imInto(g, dcolsPtr, dxPtr) {
+    const heap = heapF32();
+    const dcols = dcolsPtr >> 2, dx = dxPtr >> 2;
+    const rowLength = g.windowH * g.windowW * g.channels;
+    forEachOutput(g, (b, oy, ox, m) => {
+      for (let ky = 0; ky < g.windowH; ky++) {
+        for (let kx = 0; kx < g.windowW; kx++) {
+          const y = oy * g.strideH - g.padTop + ky, xx = ox * g.strideW - g.padLeft + kx;
+          if (!(y >= 0 && y < g.height && xx >= 0 && xx < g.width)) continue;
+          for (let c = 0; c < g.channels; c++) {
+            heap[pixelIndex(dx, g, b, y, xx) + c] += heap[dcols + m * rowLength + (ky * g.windowW + kx) * g.channels + c];
+          }
+        }
+      }
+    });
+  },
+
+  maxPoolForward(g, xPtr, yPtr) {
+    const heap = heapF32();
+    const x = xPtr >> 2, y = yPtr >> 2;
+    forEachOutput(g, (b, oy, ox, out) => {
+      for (let c = 0; c < g.channels; c++) {
+        let m = -Infinity;
+        for (const [iy, ix] of windowPixels(g, oy, ox)) {
+          const v = heap[pixelIndex(x, g, b, iy, ix) + c];
+          m = m < v ? v : m;
+        }
+        heap[y + out * g.channels + c] = m;
+      }
+    });
+  },
+
+  maxPoolBackwardInto(g, xPtr, yPtr, dyPtr, dxPtr) {
+    const heap = heapF32();
+    const x = xPtr >> 2, y = yPtr >> 2, dy = dyPtr >> 2, dx = dxPtr >> 2;
+    forEachOutput(g, (b, oy, ox, out) => {
+      for (let c = 0; c < g.channels; c++) {
+        const target = heap[y + out * g.channels + c];
+        const first = windowPixels(g, oy, ox).find(([iy, ix]) => heap[pixelIndex(x, g, b, iy, ix) + c] === target);
+        if (first !== undefined) heap[pixelIndex(dx, g, b, first[0], first[1]) + c] += heap[dy + out * g.channels + c];
+      }
+    });
+  },
+
+  avgPoolForward(g, xPtr, yPtr) {
+    const heap = heapF32();
+    const x = xPtr >> 2, y = yPtr >> 2;
+    forEachOutput(g, (b, oy, ox, out) => {
+      const pixels = windowPixels(g, oy, ox);
+      for (let c = 0; c < g.channels; c++) {
+        let sum = 0;
+        for (const [iy, ix] of pixels) sum = f32(sum + heap[pixelIndex(x, g, b, iy, ix) + c]);
+        heap[y + out * g.channels + c] = sum / pixels.length;
+      }
+    });
+  },
+
+  avgPoolBackwardInto(g, dyPtr, dxPtr) {
+    const heap = heapF32();
+    const dy = dyPtr >> 2, dx = dxPtr >> 2;
+    forEachOutput(g, (b, oy, ox, out) => {
+      const pixels = windowPixels(g, oy, ox);
+      for (let c = 0; c < g.channels; c++) {
+        const share = f32(heap[dy + out * g.channels + c] / pixels.length);
+        for (const [iy, ix] of pixels) heap[pixelIndex(dx, g, b, iy, ix) + c] += share;
+      }
+    });
+  },
+
+  columnMeanVariance(rows, cols, xPtr, meanPtr, variancePtr) {
+    if (rows <= 0) return;
+    const heap = heapF32();
+    const x = xPtr >> 2;
+    for (let j = 0; j < cols; j++) {
+      let sum = 0;
+      for (let r = 0; r < rows; r++) sum += heap[x + r * cols + j];
+      const mean = sum / rows;
+      let squares = 0;
+      for (let r = 0; r < rows; r++) {
+        const deviation = heap[x + r * cols + j] - mean;
+        squares += deviation * deviation;
+      }
+      heap[(meanPtr >> 2) + j] = mean;
+      heap[(variancePtr >> 2) + j] = squares / rows;
+    }
+  },
+
+  columnScaleShift(rows, cols, xPtr, yPtr, scalePtr, shiftPtr, relu) {
+    const heap = heapF32();
+    const x = xPtr >> 2, y = yPtr >> 2, scale = scalePtr >> 2, shift = shiftPtr >> 2;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++) {
+        const v = f32(f32(heap[x + r * cols + j] * heap[scale + j]) + heap[shift + j]);
+        heap[y + r * cols + j] = relu && !(v > 0) ? 0 : v;
+      }
+    }
+  },
+
+  columnCenteredSums(rows, cols, dyPtr, xPtr, meanPtr, sumDyPtr, sumDyCenteredPtr) {
+    const heap = heapF32();
+    const dy = dyPtr >> 2, x = xPtr >> 2;
+    for (let j = 0; j < cols; j++) {
+      const mean = heap[(meanPtr >> 2) + j];
+      let sumDy = 0, sumDyCentered = 0;
+      for (let r = 0; r < rows; r++) {
+        const g = heap[dy + r * cols + j];
+        sumDy += g;
+        sumDyCentered += g * (heap[x + r * cols + j] - mean);
+      }
+      heap[(sumDyPtr >> 2) + j] = sumDy;
+      heap[(sumDyCenteredPtr >> 2) + j] = sumDyCentered;
+    }
+  },
+
+  batchNormBackwardInto(rows, cols, dxPtr, dyPtr, xPtr, meanPtr, aPtr, bPtr, dPtr) {
+    const heap = heapF32();
+    const dx = dxPtr >> 2, dy = dyPtr >> 2, x = xPtr >> 2;
+    const mean = meanPtr >> 2, a = aPtr >> 2, b = bPtr >> 2, d = dPtr >> 2;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++) {
+        const i = r * cols + j;
+        const t = f32(f32(f32(heap[a + j] * heap[dy + i]) + f32(heap[b + j] * f32(heap[x + i] - heap[mean + j]))) + heap[d + j]);
+        heap[dx + i] += t;
+      }
+    }
+  },
+};

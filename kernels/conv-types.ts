@@ -1,0 +1,78 @@
+// kernels/conv-types.ts — the contract of the convnet kernels (im2col/col2im, pooling, batch-norm
+// sums), part of the Kernels interface (kernels/types.ts): kernels/conv-reference.ts computes them
+// in plain TypeScript, kernels/assembly/conv.ts in WebAssembly SIMD (wrapped by kernels/conv-wasm.ts,
+// reached through kernels/index.ts like every kernel). Nothing here knows Tensor.
+//
+// Images are NHWC (channels_last): pixel (b, y, x) holds its C channels contiguously. Pointers are
+// byte offsets into the one memory, 4-byte aligned; counts are floats. "Into" kernels add (+=).
+
+/**
+ * Where a window (a convolution's kernel or a pooling window) sits over an NHWC input:
+ * output pixel (oy, ox) covers input rows oy·strideH - padTop + [0, windowH) and columns
+ * ox·strideW - padLeft + [0, windowW); positions outside the input are padding.
+ */
+export interface WindowGeometry {
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+  windowH: number;
+  windowW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+}
+
+export interface ConvKernels {
+  /**
+   * cols[(b, oy, ox), (ky, kx, c)] = x[b, oy·sH - padTop + ky, ox·sW - padLeft + kx, c], 0 in the padding.
+   * x [batch, height, width, channels] -> cols [batch·outH·outW, windowH·windowW·channels].
+   */
+  im2col(g: WindowGeometry, x: number, cols: number): void;
+  /** The adjoint of im2col: dx [batch, height, width, channels] += each dcols entry at its source pixel. */
+  col2imInto(g: WindowGeometry, dcols: number, dx: number): void;
+  /** y [batch, outH, outW, channels] = the max of x over each window (padding takes no part). */
+  maxPoolForward(g: WindowGeometry, x: number, y: number): void;
+  /** dx += dy at the first pixel (row order) of each window where x equals the window's max y. */
+  maxPoolBackwardInto(g: WindowGeometry, x: number, y: number, dy: number, dx: number): void;
+  /** y = the mean of x over each window's pixels inside the input (sum in row order, then one division). */
+  avgPoolForward(g: WindowGeometry, x: number, y: number): void;
+  /** dx += dy / (pixels of its window) at every pixel of each window. */
+  avgPoolBackwardInto(g: WindowGeometry, dy: number, dx: number): void;
+  /**
+   * Per column j of a rows x cols matrix x: mean[j] = Σ_r x[r, j] / rows and variance[j] =
+   * Σ_r (x[r, j] - mean)² / rows (biased), summed in float64 down the rows, stored as float32.
+   */
+  columnMeanVariance(rows: number, cols: number, x: number, mean: number, variance: number): void;
+  /** y[r, j] = relu?(x[r, j]·scale[j] + shift[j]) (float32 multiply, then add; relu: max(0, ·), NaN → 0). y may be x. */
+  columnScaleShift(rows: number, cols: number, x: number, y: number, scale: number, shift: number, relu: boolean): void;
+  /** sumDy[j] = Σ_r dy[r, j], sumDyCentered[j] = Σ_r dy[r, j]·(x[r, j] - mean[j]), in float64, stored as float32. */
+  columnCenteredSums(rows: number, cols: number, dy: number, x: number, mean: number, sumDy: number, sumDyCentered: number): void;
+  /** dx[r, j] += (a[j]·dy[r, j] + b[j]·(x[r, j] - mean[j])) + d[j], in float32, in that order. */
+  batchNormBackwardInto(rows: number, cols: number, dx: number, dy: number, x: number, mean: number, a: number, b: number, d: number): void;
+}
+
+// ---- the WebAssembly module's raw exports (kernels/assembly/conv.ts) -------------------------------
+
+type Geometry12 = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+/**
+ * The convnet exports as kernels/assembly/conv.ts declares them: a WindowGeometry spelled out as its
+ * 12 integers (batch, height, width, channels, windowH, windowW, strideH, strideW, padTop, padLeft,
+ * outH, outW), then pointers; the batch-norm sums take a float64 scratch of 16·cols bytes last.
+ */
+export interface WasmConvExports {
+  im2col(...args: [...Geometry12, number, number]): void;
+  col2imInto(...args: [...Geometry12, number, number]): void;
+  maxPoolForward(...args: [...Geometry12, number, number]): void;
+  maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
+  avgPoolForward(...args: [...Geometry12, number, number]): void;
+  avgPoolBackwardInto(...args: [...Geometry12, number, number]): void;
+  columnMeanVariance(rows: number, cols: number, x: number, mean: number, variance: number, scratch: number): void;
+  columnScaleShift(rows: number, cols: number, x: number, y: number, scale: number, shift: number, relu: number): void;
+  columnCenteredSums(rows: number, cols: number, dy: number, x: number, mean: number, sumDy: number, sumDyCentered: number, scratch: number): void;
+  batchNormBackwardInto(rows: number, cols: number, dx: number, dy: number, x: number, mean: number, a: number, b: number, d: number): void;
+}

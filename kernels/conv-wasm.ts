@@ -1,0 +1,76 @@
+// kernels/conv-wasm.ts — the WebAssembly convnet kernels (kernels/assembly/conv.ts) wrapped as the
+// ConvKernels part of the 'wasm' backend: arguments checked (the loops trust every number), the
+// geometry spelled out as the 12 integers the module takes, a float64 scratch for the batch-norm
+// sums. kernels/wasm.ts includes these in its Kernels. It computes nothing itself.
+
+import { alloc, free } from './memory.js';
+import type { ConvKernels, WasmConvExports, WindowGeometry } from './conv-types.js';
+
+type Geometry12 = Parameters<WasmConvExports['im2col']> extends [...infer G, number, number] ? G : never;
+
+const GEOMETRY_KEYS = [
+  'batch', 'height', 'width', 'channels', 'windowH', 'windowW', 'strideH', 'strideW', 'padTop', 'padLeft', 'outH', 'outW',
+] as const;
+
+/**
+ * The geometry as the kernels' 12 integer arguments, checked: a fraction, a negative size or
+ * padding as large as the window (which would let a window miss the input entirely) is refused.
+ */
+function geometryArgs(g: WindowGeometry, kernel: string): Geometry12 {
+  const values = GEOMETRY_KEYS.map((key) => g[key]);
+  GEOMETRY_KEYS.forEach((key, i) => {
+    const v = values[i];
+    const positive = key.startsWith('window') || key.startsWith('stride');
+    if (!Number.isInteger(v) || v < (positive ? 1 : 0) || v > 0x7fffffff) {
+      throw new RangeError(`wasmgrad: ${kernel} expected ${key} to be a ${positive ? 'positive' : 'non-negative'} integer, got ${v}`);
+    }
+  });
+  if (g.padTop >= g.windowH || g.padLeft >= g.windowW) {
+    throw new RangeError(`wasmgrad: ${kernel} expected padding smaller than the window, got padTop ${g.padTop}, padLeft ${g.padLeft} for a ${g.windowH}x${g.windowW} window`);
+  }
+  return values as unknown as Geometry12;
+}
+
+function checkCounts(rows: number, cols: number, kernel: string): void {
+  for (const [what, v] of [['rows', rows], ['cols', cols]] as const) {
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) throw new RangeError(`wasmgrad: ${kernel} expected ${what} to be a non-negative integer, got ${v}`);
+  }
+}
+
+/** Wraps one instance's convnet exports, with a grow-only float64 scratch for the batch-norm sums. */
+export function convKernelsFromExports(exports: WasmConvExports): ConvKernels {
+  let scratch = 0, scratchBytes = 0;
+  const scratchFor = (cols: number): number => {
+    const needed = Math.max(16 * cols, 64);
+    if (needed > scratchBytes) {
+      if (scratch !== 0) free(scratch, scratchBytes);
+      scratch = alloc(needed);
+      scratchBytes = needed;
+    }
+    return scratch;
+  };
+  return {
+    im2col: (g, x, cols) => exports.im2col(...geometryArgs(g, 'im2col'), x, cols),
+    col2imInto: (g, dcols, dx) => exports.col2imInto(...geometryArgs(g, 'col2imInto'), dcols, dx),
+    maxPoolForward: (g, x, y) => exports.maxPoolForward(...geometryArgs(g, 'maxPoolForward'), x, y),
+    maxPoolBackwardInto: (g, x, y, dy, dx) => exports.maxPoolBackwardInto(...geometryArgs(g, 'maxPoolBackwardInto'), x, y, dy, dx),
+    avgPoolForward: (g, x, y) => exports.avgPoolForward(...geometryArgs(g, 'avgPoolForward'), x, y),
+    avgPoolBackwardInto: (g, dy, dx) => exports.avgPoolBackwardInto(...geometryArgs(g, 'avgPoolBackwardInto'), dy, dx),
+    columnMeanVariance(rows, cols, x, mean, variance) {
+      checkCounts(rows, cols, 'columnMeanVariance');
+      exports.columnMeanVariance(rows, cols, x, mean, variance, scratchFor(cols));
+    },
+    columnScaleShift(rows, cols, x, y, scale, shift, relu) {
+      checkCounts(rows, cols, 'columnScaleShift');
+      exports.columnScaleShift(rows, cols, x, y, scale, shift, relu ? 1 : 0);
+    },
+    columnCenteredSums(rows, cols, dy, x, mean, sumDy, sumDyCentered) {
+      checkCounts(rows, cols, 'columnCenteredSums');
+      exports.columnCenteredSums(rows, cols, dy, x, mean, sumDy, sumDyCentered, scratchFor(cols));
+    },
+    batchNormBackwardInto(rows, cols, dx, dy, x, mean, a, b, d) {
+      checkCounts(rows, cols, 'batchNormBackwardInto');
+      exports.batchNormBackwardInto(rows, cols, dx, dy, x, mean, a, b, d);
+    },
+  } satisfies ConvKernels;
+}

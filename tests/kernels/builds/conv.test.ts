@@ -1,0 +1,103 @@
+// tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, max and average
+// pooling, the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against
+// the TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
+// strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
+// Both compute the same float32 (and float64) operations in the same order, so the results must be
+// bit-identical. Guards around every array catch stray writes.
+
+import { describe, expect, it } from 'vitest';
+import type { Kernels } from '../../../kernels/index.js';
+import { randomUniform } from '../../seeded.js';
+import { expectBitIdentical, runBoth, shiftsFor } from '../arrays.js';
+import { builds, kernelsByBuild } from '../builds.js';
+import { geometry, reference } from '../windows.js';
+
+// (batch, height, width, channels, window, stride, padding): channels 1, 3, 4, 5, 8, 13 (tails of
+// 1-3 after the f32x4 body), windows inside and across the borders, overlapping (stride < window).
+const CASES: [number, number, number, number, [number, number], [number, number], 'valid' | 'same'][] = [
+  [2, 7, 6, 1, [3, 3], [1, 1], 'valid'],
+  [2, 7, 6, 1, [3, 3], [1, 1], 'same'],
+  [1, 5, 7, 3, [3, 2], [2, 1], 'same'],
+  [2, 6, 5, 4, [2, 2], [2, 2], 'valid'],
+  [1, 9, 8, 5, [3, 3], [2, 2], 'same'],
+  [2, 5, 5, 8, [1, 1], [1, 1], 'valid'],
+  [1, 7, 7, 13, [3, 3], [2, 2], 'valid'],
+  [1, 6, 9, 13, [4, 3], [1, 2], 'same'],
+  [3, 4, 4, 6, [4, 4], [1, 1], 'valid'], // one window covering the whole image: global pooling
+];
+
+function randomArray(n: number, seed: number, scale = 1, offset = 0): Float32Array {
+  const random = randomUniform(seed);
+  return Float32Array.from({ length: n }, () => offset + scale * random());
+}
+
+/** Ties in every window: values from a small set, so max pooling's "first maximum" rule is exercised. */
+function tiedArray(n: number, seed: number): Float32Array {
+  const random = randomUniform(seed);
+  return Float32Array.from({ length: n }, () => Math.round(2 * random()));
+}
+
+describe.each(builds)('wasm convnet kernels, %s build, against the reference', (build) => {
+  const kernels = kernelsByBuild.get(build)!;
+  let phase = 0; // each comparison puts its arrays at the next misalignments
+  const compare = (inputs: Float32Array[], call: (k: Kernels, p: number[]) => void, what: string) => {
+    const { got, expected } = runBoth(kernels, inputs, shiftsFor(phase++, inputs.length), call, what);
+    got.forEach((array, i) => expectBitIdentical(array, expected[i]!, `${what}, array ${i}`));
+  };
+
+  describe.each(CASES)('batch %i, %ix%i, %i channels, window %j, stride %j, %s', (batch, height, width, channels, window, stride, padding) => {
+    const g = geometry(batch, height, width, channels, window, stride, padding);
+    const inputSize = batch * height * width * channels;
+    const outSize = batch * g.outH * g.outW * channels;
+    const colsSize = batch * g.outH * g.outW * g.windowH * g.windowW * channels;
+    const seed = batch * 1000 + height * 100 + width * 10 + channels;
+
+    it('im2col and col2imInto', () => {
+      compare([randomArray(inputSize, seed), new Float32Array(colsSize).fill(NaN)], (k, [x, cols]) => k.im2col(g, x!, cols!), 'im2col');
+      compare([randomArray(colsSize, seed + 1), randomArray(inputSize, seed + 2)], (k, [dcols, dx]) => k.col2imInto(g, dcols!, dx!), 'col2imInto');
+    });
+
+    it('max pooling forward and backward (with ties)', () => {
+      for (const x of [randomArray(inputSize, seed + 3), tiedArray(inputSize, seed + 4)]) {
+        compare([x, new Float32Array(outSize).fill(NaN)], (k, [xp, y]) => k.maxPoolForward(g, xp!, y!), 'maxPoolForward');
+        const [, y] = reference([x, new Float32Array(outSize)], (k, [xp, yp]) => k.maxPoolForward(g, xp!, yp!));
+        compare([x, y!, randomArray(outSize, seed + 5), randomArray(inputSize, seed + 6)],
+          (k, [xp, yp, dy, dx]) => k.maxPoolBackwardInto(g, xp!, yp!, dy!, dx!), 'maxPoolBackwardInto');
+      }
+    });
+
+    it('average pooling forward and backward', () => {
+      compare([randomArray(inputSize, seed + 7), new Float32Array(outSize).fill(NaN)], (k, [x, y]) => k.avgPoolForward(g, x!, y!), 'avgPoolForward');
+      compare([randomArray(outSize, seed + 8), randomArray(inputSize, seed + 9)], (k, [dy, dx]) => k.avgPoolBackwardInto(g, dy!, dx!), 'avgPoolBackwardInto');
+    });
+  });
+
+  // Batch normalization's column kernels: rows x cols with cols around the f32x4 width.
+  describe.each([[1, 1], [7, 3], [5, 4], [33, 5], [64, 13], [1000, 32]])('batch-norm kernels, %i rows x %i columns', (rows, cols) => {
+    const seed = rows * 100 + cols;
+    it('columnMeanVariance (offset data: the float64 two-pass sums)', () => {
+      compare([randomArray(rows * cols, seed, 1, 100), new Float32Array(cols), new Float32Array(cols)],
+        (k, [x, mean, variance]) => k.columnMeanVariance(rows, cols, x!, mean!, variance!), 'columnMeanVariance');
+    });
+    it.each([false, true])('columnScaleShift (relu %s), in place too', (relu) => {
+      const inputs = [randomArray(rows * cols, seed + 1), new Float32Array(rows * cols), randomArray(cols, seed + 2), randomArray(cols, seed + 3)];
+      compare(inputs, (k, [x, y, scale, shift]) => k.columnScaleShift(rows, cols, x!, y!, scale!, shift!, relu), 'columnScaleShift');
+      compare(inputs, (k, [x, , scale, shift]) => k.columnScaleShift(rows, cols, x!, x!, scale!, shift!, relu), 'columnScaleShift in place');
+    });
+    it('columnCenteredSums and batchNormBackwardInto', () => {
+      const x = randomArray(rows * cols, seed + 4), dy = randomArray(rows * cols, seed + 5), mean = randomArray(cols, seed + 6);
+      compare([dy, x, mean, new Float32Array(cols), new Float32Array(cols)],
+        (k, [d, xp, m, s1, s2]) => k.columnCenteredSums(rows, cols, d!, xp!, m!, s1!, s2!), 'columnCenteredSums');
+      compare([randomArray(rows * cols, seed + 7), dy, x, mean, randomArray(cols, seed + 8), randomArray(cols, seed + 9), randomArray(cols, seed + 10)],
+        (k, [dx, d, xp, m, a, b, c]) => k.batchNormBackwardInto(rows, cols, dx!, d!, xp!, m!, a!, b!, c!), 'batchNormBackwardInto');
+    });
+  });
+
+  it('refuses a fractional or negative size, or padding as large as the window, before running', () => {
+    const g = geometry(1, 4, 4, 2, [2, 2], [1, 1], 'valid');
+    expect(() => kernels.im2col({ ...g, channels: 2.5 }, 0, 0)).toThrow(/channels to be a non-negative integer, got 2.5/);
+    expect(() => kernels.maxPoolForward({ ...g, strideH: 0 }, 0, 0)).toThrow(/strideH to be a positive integer, got 0/);
+    expect(() => kernels.avgPoolForward({ ...g, padTop: 2 }, 0, 0)).toThrow(/padding smaller than the window/);
+    expect(() => kernels.columnMeanVariance(-1, 2, 0, 0, 0)).toThrow(/rows to be a non-negative integer, got -1/);
+  });
+});
