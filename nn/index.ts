@@ -1,5 +1,5 @@
 // nn/index.ts — the Keras-like face of wasmgrad: models, layers, callbacks, saving, and Keras'
-// namespaces (layers, optimizers, callbacks, losses, utils) beside the flat names Keras users also
+// namespaces (layers, optimizers, callbacks, metrics, losses, utils) beside the flat names Keras users also
 // write. Data sets (datasets/) and pictures (pictures/) are rooms of their own beside it; the root
 // index.ts exports them with this. Tensors and ops are the engine's ('wasmgrad/engine').
 
@@ -38,5 +38,6 @@ export type { OutputStream } from './progress.js';
 export * as layers from './namespaces/layers.js';
 export * as optimizers from './namespaces/optimizers.js';
 export * as callbacks from './namespaces/callbacks.js';
+export * as metrics from './namespaces/metrics.js';
 export * as losses from './namespaces/losses.js';
 export * as utils from './namespaces/utils.js';

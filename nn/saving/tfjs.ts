@@ -39,7 +39,8 @@ function describeModel(model: SavableModel): ModelDescription {
       const { inputShape: _shape, ...config } = layer.getConfig();
       return { className: layer.className, config };
     }),
-    weights: model.layers.flatMap((layer) => layer.weights).map((w) => ({ name: w.name!, shape: [...w.shape], values: new Float32Array(w.data) })),
+    // Keras' order: layer by layer, each layer's trainable weights, then the others (BatchNormalization's moving statistics).
+    weights: model.layers.flatMap((layer) => [...layer.weights, ...layer.nonTrainableWeights]).map((w) => ({ name: w.name!, shape: [...w.shape], values: new Float32Array(w.data) })),
   };
 }
 
@@ -87,7 +88,7 @@ export function modelFromTfjsPlan<M extends LoadableModel>(plan: TfjsPlan, weigh
       return fail(`layer '${layer.name}' (${layer.className}) needs more weights than the manifest lists: its config does not match the saved weights`);
     }
     const model = built.model;
-    const params = model.trainableWeights;
+    const params = model.weights; // trainable and not, in setWeights' order
     if (params.length !== weights.length) {
       fail(`the layers need ${params.length} weights (${params.map((p) => p.name).join(', ')}), the file gives ${weights.length}`);
     }

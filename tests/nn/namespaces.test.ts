@@ -5,12 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import * as engine from '../../engine/index.js';
 import * as wasmgrad from '../../index.js';
-import { Dense, EarlyStopping, Sequential, callbacks, datasets, layers, losses, optimizers, tensor, toCategorical, utils, type CompileOptions } from '../../index.js';
+import {
+  Dense, EarlyStopping, ModelCheckpoint, Precision, Sequential, callbacks, datasets, layers, losses, metrics, optimizers, tensor, toCategorical, utils,
+  type CompileOptions,
+} from '../../index.js';
 
 describe("Keras' namespaces", () => {
   it('hold the same classes and functions as the flat names', () => {
     expect(layers.Dense).toBe(Dense);
     expect(callbacks.EarlyStopping).toBe(EarlyStopping);
+    expect(callbacks.ModelCheckpoint).toBe(ModelCheckpoint);
+    expect(metrics.Precision).toBe(Precision);
+    expect(typeof optimizers.schedules.ExponentialDecay).toBe('function');
     expect(utils.toCategorical).toBe(toCategorical);
     expect(optimizers.Adam).toBe(engine.Adam);
     expect(typeof datasets.mnist.loadData).toBe('function');
@@ -22,7 +28,7 @@ describe("Keras' namespaces", () => {
       expect(wasmgrad, internal).not.toHaveProperty(internal);
       expect(engine, internal).toHaveProperty(internal);
     }
-    for (const keras of ['Sequential', 'Dense', 'Dropout', 'Flatten', 'EarlyStopping', 'loadModel', 'toCategorical', 'tensor', 'Tensor', 'setSeed', 'layers', 'optimizers', 'callbacks', 'losses', 'datasets', 'utils']) {
+    for (const keras of ['Sequential', 'Dense', 'Dropout', 'Flatten', 'EarlyStopping', 'loadModel', 'toCategorical', 'tensor', 'Tensor', 'setSeed', 'layers', 'optimizers', 'callbacks', 'metrics', 'losses', 'datasets', 'utils']) {
       expect(wasmgrad, keras).toHaveProperty(keras);
     }
   });
