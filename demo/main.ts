@@ -4,7 +4,7 @@
 // computing happens in the Worker, so the page stays responsive while the model trains.
 
 import { mnistPixels } from './digit.js';
-import { GRID_DIGITS, type FromWorker, type ToWorker } from './protocol.js';
+import { GRID_DIGITS, type FromWorker, type ModelName, type ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const root = document.documentElement;
@@ -54,7 +54,9 @@ function drawChart(canvas: HTMLCanvasElement, series: Series, yMax: number, yMin
 
 function drawCharts(): void {
   drawChart($('loss-chart'), loss, Math.max(0.5, ...loss.steps.slice(0, 3).map((p) => p.y)));
-  drawChart($('accuracy-chart'), accuracy, 1, 0.8);
+  // From 0.8 once the model is there (the MLP soon is), so the last percent shows; from 0 until then.
+  const latest = accuracy.steps.at(-1)?.y ?? 1;
+  drawChart($('accuracy-chart'), accuracy, 1, latest >= 0.85 ? 0.8 : 0);
 }
 
 // ---- the test-digit grid and the weights --------------------------------------------------------
@@ -62,18 +64,18 @@ function drawCharts(): void {
 let gridImages: Uint8Array | null = null;
 let gridLabels: Uint8Array | null = null;
 
-/** Puts one 28x28 picture at (x, y), scaled by `zoom`, from values mapped to RGB by `color`. */
-function drawPicture(context: CanvasRenderingContext2D, values: ArrayLike<number>, offset: number, x: number, y: number, zoom: number, color: (v: number) => [number, number, number]): void {
-  const image = context.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
+/** Puts one size x size picture at (x, y), scaled by `zoom`, from values mapped to RGB by `color`. */
+function drawPicture(context: CanvasRenderingContext2D, values: ArrayLike<number>, offset: number, x: number, y: number, zoom: number, color: (v: number) => [number, number, number], size = 28): void {
+  const image = context.createImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
     const [r, g, b] = color(values[offset + i]!);
     image.data.set([r, g, b, 255], i * 4);
   }
   const tile = document.createElement('canvas');
-  tile.width = tile.height = 28;
+  tile.width = tile.height = size;
   tile.getContext('2d')!.putImageData(image, 0, 0);
   context.imageSmoothingEnabled = false;
-  context.drawImage(tile, x, y, 28 * zoom, 28 * zoom);
+  context.drawImage(tile, x, y, size * zoom, size * zoom);
 }
 
 function drawGrid(predictions: Uint8Array | null): void {
@@ -104,18 +106,21 @@ function drawGrid(predictions: Uint8Array | null): void {
   canvas.dataset.mistakes = predictions === null ? '' : String(mistakes);
 }
 
-function drawWeights(weights: Float32Array, units: number): void {
+/** `units` pictures of size x size weights each (28x28 for the MLP's units, 3x3 for the convnet's filters). */
+function drawWeights(weights: Float32Array, units: number, size: number): void {
   const canvas = $<HTMLCanvasElement>('weights');
   const context = canvas.getContext('2d')!;
-  const columns = 8, cell = 40;
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  const columns = 8, cell = 40, pixels = size * size;
   for (let u = 0; u < units; u++) {
     let scale = 1e-6;
-    for (let i = 0; i < 784; i++) scale = Math.max(scale, Math.abs(weights[u * 784 + i]!));
-    drawPicture(context, weights, u * 784, (u % columns) * cell + 2, Math.floor(u / columns) * cell + 2, 36 / 28, (v) => {
+    for (let i = 0; i < pixels; i++) scale = Math.max(scale, Math.abs(weights[u * pixels + i]!));
+    drawPicture(context, weights, u * pixels, (u % columns) * cell + 2, Math.floor(u / columns) * cell + 2, 36 / size, (v) => {
       const t = Math.round((255 * Math.abs(v)) / scale);
       return v >= 0 ? [255, 255 - t, 255 - t] : [255 - t, 255 - t, 255];
-    });
+    }, size);
   }
+  canvas.dataset.pictures = `${units}x${size}x${size}`;
 }
 
 // ---- drawing a digit -----------------------------------------------------------------------------
@@ -182,6 +187,40 @@ function showProbabilities(values: Float32Array | null): void {
   shown.dataset.digit = best < 0 ? '' : String(best);
 }
 
+// ---- which model, on how many images ----------------------------------------------------------------
+
+const MODELS: Record<ModelName, { title: string; weights: string; samples: string }> = {
+  mlp: {
+    title: 'the MLP (784-512-512-10)',
+    weights: '64 units of the first Dense layer: their 784 weights as 28x28 pictures (blue −, red +)',
+    samples: '60000',
+  },
+  convnet: {
+    title: 'the convnet (Conv2D 32, pool, Conv2D 64, pool, Dense 10)',
+    weights: 'the first Conv2D layer\'s 32 filters: their 3x3 weights as pictures (blue −, red +)',
+    // An epoch of all 60,000 images takes the convnet tens of seconds even on 2 threads.
+    samples: '12800',
+  },
+};
+const chosenModel = () => $<HTMLSelectElement>('model').value as ModelName;
+const chosenSamples = () => Number($<HTMLSelectElement>('samples').value);
+
+/** Says on the page what the next (or current) run trains on. */
+function describePlan(): void {
+  const samples = chosenSamples();
+  const steps = Math.ceil(samples / 128);
+  $('plan').textContent =
+    `Trains ${MODELS[chosenModel()].title} with Adam, batch 128, on ` +
+    `${samples === 60000 ? 'all 60,000' : `the first ${samples.toLocaleString('en')} of the 60,000`} MNIST training images ` +
+    `(${steps} steps per epoch); the test accuracy is on all 10,000 test images.`;
+}
+
+$('model').addEventListener('change', () => {
+  $<HTMLSelectElement>('samples').value = MODELS[chosenModel()].samples;
+  describePlan();
+});
+$('samples').addEventListener('change', describePlan);
+
 // ---- the Worker's messages ------------------------------------------------------------------------
 
 const secondsPerEpoch: number[] = [];
@@ -196,24 +235,29 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       $('threads-note').textContent = m.isolated ? '' : `Threads are off: this page is ${m.note}`;
       root.dataset.isolated = String(m.isolated);
       root.dataset.threads = String(m.threads);
-      ($('train') as HTMLButtonElement).disabled = false;
+      setControls(true);
       root.dataset.phase = 'ready';
       break;
     case 'data':
       gridImages = m.gridImages;
       gridLabels = m.gridLabels;
       drawGrid(null);
-      $('status').textContent = `MNIST loaded: ${m.train} training and ${m.test} test images. Training…`;
+      $('status').textContent = `MNIST loaded: ${m.train} training and ${m.test} test images. Training ${MODELS[trainedModel].title}…`;
       break;
     case 'batch': {
       const done = m.epoch * m.steps + m.step;
       totalSteps = m.epochs * m.steps;
+      root.dataset.steps = String(m.steps);
       loss.steps.push({ x: done, y: m.loss });
       accuracy.steps.push({ x: done, y: m.accuracy });
       drawCharts();
       (document.querySelector('#epoch-progress .bar') as HTMLElement).style.width = `${(100 * m.step) / m.steps}%`;
+      // What is left of this epoch, at the pace of its steps so far (then the test set's evaluation).
+      const left = m.step < m.steps
+        ? `  ~${Math.ceil((m.seconds / m.step) * (m.steps - m.step))} s left in this epoch`
+        : '  now evaluating on the 10,000 test images…';
       document.querySelector('#epoch-progress .text')!.textContent =
-        `Epoch ${m.epoch + 1}/${m.epochs}  ${m.step}/${m.steps} steps  loss ${m.loss.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}`;
+        `Epoch ${m.epoch + 1}/${m.epochs}  ${m.step}/${m.steps} steps  loss ${m.loss.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}${left}`;
       break;
     }
     case 'epoch': {
@@ -222,7 +266,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       accuracy.epochs.push({ x, y: m.testAccuracy });
       drawCharts();
       drawGrid(m.gridPredictions);
-      drawWeights(m.weights, m.units);
+      drawWeights(m.weights, m.units, m.size);
       secondsPerEpoch.push(m.seconds);
       root.dataset.gemmThreads = String(m.gemmThreads);
       $('seconds-per-epoch').textContent = m.seconds.toFixed(2);
@@ -235,8 +279,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case 'done': {
       root.dataset.phase = 'trained';
       $('seconds-per-epoch').textContent = m.secondsPerEpoch.toFixed(2);
-      $('status').textContent = `Trained: ${m.secondsPerEpoch.toFixed(2)} s per epoch. Draw a digit on the black canvas.`;
-      ($('train') as HTMLButtonElement).disabled = false;
+      $('status').textContent =
+        `Trained ${MODELS[trainedModel].title}: ${m.secondsPerEpoch.toFixed(2)} s per epoch of ${trainedSamples.toLocaleString('en')} images. ` +
+        'Draw a digit on the black canvas.';
+      setControls(true);
       break;
     }
     case 'probabilities':
@@ -255,14 +301,33 @@ worker.onerror = (event) => {
   $('status').textContent = `The training Worker failed: ${event.message}`;
 };
 
+/** The model and the image count of the run under way (or last finished). */
+let trainedModel: ModelName = 'mlp';
+let trainedSamples = 60000;
+
+function setControls(enabled: boolean): void {
+  for (const id of ['train', 'model', 'samples', 'epochs']) $<HTMLButtonElement | HTMLSelectElement>(id).disabled = !enabled;
+}
+
 $('train').addEventListener('click', () => {
-  ($('train') as HTMLButtonElement).disabled = true;
+  setControls(false);
   loss.steps.length = loss.epochs.length = accuracy.steps.length = accuracy.epochs.length = 0;
+  trainedModel = chosenModel();
+  trainedSamples = chosenSamples();
   root.dataset.phase = 'training';
+  root.dataset.model = trainedModel;
+  $('weights-caption').textContent = MODELS[trainedModel].weights;
+  const weights = $<HTMLCanvasElement>('weights');
+  weights.getContext('2d')!.clearRect(0, 0, weights.width, weights.height); // the last run's model may differ
+  weights.dataset.pictures = '';
   // demo/?seed=1 trains the same model every time (the browser tests use it); by default, a fresh one.
   const seed = new URLSearchParams(location.search).get('seed');
-  send({ type: 'train', epochs: Number(($('epochs') as HTMLSelectElement).value), seed: seed === null ? null : Number(seed) });
+  send({
+    type: 'train', model: trainedModel, epochs: Number($<HTMLSelectElement>('epochs').value), samples: trainedSamples,
+    seed: seed === null ? null : Number(seed),
+  });
 });
 
+describePlan();
 clearDrawing();
 drawCharts();

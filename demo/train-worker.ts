@@ -1,18 +1,19 @@
 // demo/train-worker.ts — the demo's dedicated Worker: loads MNIST over fetch, trains the MNIST MLP
 // (Keras' "Get started with your first Deep Learning project": 784-512-512-10, ReLU, Dropout 0.2,
-// Adam, batch 128) and answers the page with progress messages (demo/protocol.ts). This is the
-// README's recipe for training off the page's main thread; the page itself never computes.
+// Adam, batch 128) or Keras' "Simple MNIST convnet" (on images [n, 28, 28, 1]), and answers the
+// page with progress messages (demo/protocol.ts). This is the README's recipe for training off the
+// page's main thread; the page itself never computes.
 //
 // Under cross-origin isolation the GEMMs run on more Web Workers started from here, over the one
 // shared memory; without it, on this Worker alone. fit() yields to the event loop between
 // batches, so 'predict' messages from the draw canvas are answered while training goes on.
 
 import {
-  Activation, Callback, Dense, Dropout, Sequential, datasets, getBackend, getThreads, ready, setSeed, tensor, toCategorical,
-  type Logs,
+  Activation, Callback, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, Sequential, datasets, getBackend, getThreads,
+  ready, setSeed, tensor, toCategorical, type Logs,
 } from 'wasmgrad';
 import { backend, lastGemmDispatch } from 'wasmgrad/kernels';
-import { GRID_DIGITS, WEIGHT_UNITS, type FromWorker, type ToWorker } from './protocol.js';
+import { GRID_DIGITS, WEIGHT_UNITS, type FromWorker, type ModelName, type ToWorker } from './protocol.js';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, { transfer });
 
@@ -66,17 +67,47 @@ function kerasMnistMlp(): Sequential {
   return model;
 }
 
+/** Keras' Simple MNIST convnet, as examples/mnist-cnn.ts builds it. */
+function kerasMnistConvnet(): Sequential {
+  const model = new Sequential([
+    new Input({ shape: [28, 28, 1] }),
+    new Conv2D(32, [3, 3], { activation: 'relu' }),
+    new MaxPooling2D([2, 2]),
+    new Conv2D(64, [3, 3], { activation: 'relu' }),
+    new MaxPooling2D([2, 2]),
+    new Flatten(),
+    new Dropout(0.5),
+    new Dense(10, { activation: 'softmax' }),
+  ]);
+  model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
+  return model;
+}
+
 let model: Sequential | null = null;
+let modelName: ModelName = 'mlp';
 let training = false;
 
-/** The first `units` columns of the first Dense kernel [784, 512], each as 784 floats. */
-function firstLayerPictures(units: number): Float32Array {
+/** Images as the model takes them: rows of 784 pixels for the MLP, [n, 28, 28, 1] for the convnet. */
+function asInput(images: ReturnType<typeof tensor>): ReturnType<typeof tensor> {
+  return modelName === 'convnet' ? images.reshape([images.shape[0]!, 28, 28, 1]) : images;
+}
+
+/**
+ * The first layer's weights as pictures (see the 'epoch' message): the MLP's first `WEIGHT_UNITS`
+ * columns of its Dense kernel [784, 512], or the convnet's 32 filters of its Conv2D kernel
+ * [3, 3, 1, 32] (Keras' layout: height, width, input channels, filters).
+ */
+function firstLayerPictures(): { weights: Float32Array; units: number; size: number } {
   const kernel = model!.getWeights()[0]!;
-  const [inputs, outputs] = kernel.shape as [number, number];
   const all = kernel.data;
-  const out = new Float32Array(units * inputs);
-  for (let u = 0; u < units; u++) for (let i = 0; i < inputs; i++) out[u * inputs + i] = all[i * outputs + u]!;
-  return out;
+  const [inputs, units, size] = modelName === 'convnet'
+    ? [kernel.shape[0]! * kernel.shape[1]!, kernel.shape[3]!, kernel.shape[0]!]
+    : [kernel.shape[0]!, WEIGHT_UNITS, 28];
+  const outputs = kernel.shape[kernel.shape.length - 1]!;
+  // Either way the kernel's rows are the inputs (pixels of a picture) and its columns the units.
+  const weights = new Float32Array(units * inputs);
+  for (let u = 0; u < units; u++) for (let i = 0; i < inputs; i++) weights[u * inputs + i] = all[i * outputs + u]!;
+  return { weights, units, size };
 }
 
 /** Sends progress at most every 100 ms (a message per batch would flood the page). */
@@ -94,32 +125,46 @@ class Progress extends Callback {
     const now = performance.now();
     if (now - this.lastPost < 100 && step < this.steps - 1) return;
     this.lastPost = now;
-    post({ type: 'batch', epoch: this.epochSeconds.length, epochs: this.epochs, step: step + 1, steps: this.steps, loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN });
+    post({
+      type: 'batch', epoch: this.epochSeconds.length, epochs: this.epochs, step: step + 1, steps: this.steps,
+      loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN, seconds: (now - this.epochStarted) / 1000,
+    });
   }
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     const seconds = (performance.now() - this.epochStarted) / 1000;
     this.epochSeconds.push(seconds);
-    const [testLoss, testAccuracy] = model!.evaluate(this.data.xTest, this.data.yTest, { batchSize: 500, verbose: 0 });
-    const gemmThreads = lastGemmDispatch().threads; // its last GEMM: 500 x 10 x 512, or 500 x 512 x 512
+    // All 10,000 test images, whatever the model trained on. The convnet's activations are large
+    // (a batch of 500 would be ~43 MB after its first layer), so it is evaluated in smaller batches.
+    const batchSize = modelName === 'convnet' ? 200 : 500;
+    const [testLoss, testAccuracy] = model!.evaluate(asInput(this.data.xTest), this.data.yTest, { batchSize, verbose: 0 });
+    const gemmThreads = lastGemmDispatch().threads; // the MLP's last GEMM: 500 x 10 x 512, or 500 x 512 x 512
 
-    const predicted = model!.predict(this.data.xTest.sliceRows(0, GRID_DIGITS)).argmax().data;
+    const predicted = model!.predict(asInput(this.data.xTest.sliceRows(0, GRID_DIGITS))).argmax().data;
     const gridPredictions = Uint8Array.from(predicted);
-    const weights = firstLayerPictures(WEIGHT_UNITS);
+    const { weights, units, size } = firstLayerPictures();
     post({
       type: 'epoch', epoch, epochs: this.epochs, seconds, loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN,
-      testLoss: testLoss!, testAccuracy: testAccuracy!, gridPredictions, weights, units: WEIGHT_UNITS, gemmThreads,
+      testLoss: testLoss!, testAccuracy: testAccuracy!, gridPredictions, weights, units, size, gemmThreads,
     }, [weights.buffer]);
   }
 }
 
-async function train(epochs: number, seed: number | null): Promise<void> {
+async function train(name: ModelName, epochs: number, samples: number, seed: number | null): Promise<void> {
   mnist ??= loadMnist();
   const data = await mnist;
+  const available = data.xTrain.shape[0]!;
+  if (!Number.isInteger(samples) || samples < 1 || samples > available) {
+    throw new Error(`the demo trains on 1 to ${available} training images, got ${samples}`);
+  }
   if (seed !== null) setSeed(seed);
-  model = kerasMnistMlp();
-  const steps = Math.ceil(data.xTrain.shape[0]! / 128);
+  modelName = name;
+  model = name === 'convnet' ? kerasMnistConvnet() : kerasMnistMlp();
+  // The first `samples` images (MNIST's training digits come in no particular order).
+  const x = asInput(samples === available ? data.xTrain : data.xTrain.sliceRows(0, samples));
+  const y = samples === available ? data.yTrain : data.yTrain.sliceRows(0, samples);
+  const steps = Math.ceil(samples / 128);
   const progress = new Progress(epochs, steps, data);
-  await model.fit(data.xTrain, data.yTrain, { batchSize: 128, epochs, verbose: 0, callbacks: [progress] });
+  await model.fit(x, y, { batchSize: 128, epochs, verbose: 0, callbacks: [progress] });
   const seconds = progress.epochSeconds;
   post({ type: 'done', secondsPerEpoch: seconds.reduce((a, b) => a + b, 0) / seconds.length });
 }
@@ -129,7 +174,7 @@ function predict(id: number, pixels: Float32Array): void {
     post({ type: 'probabilities', id, values: new Float32Array(10).fill(0.1) });
     return;
   }
-  const values = Float32Array.from(model.predict(tensor(pixels, [1, 784])).data);
+  const values = Float32Array.from(model.predict(asInput(tensor(pixels, [1, 784]))).data);
   post({ type: 'probabilities', id, values }, [values.buffer]);
 }
 
@@ -139,7 +184,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   if (message.type === 'train') {
     if (training) return;
     training = true;
-    train(message.epochs, message.seed).catch(fail).finally(() => (training = false));
+    train(message.model, message.epochs, message.samples, message.seed).catch(fail).finally(() => (training = false));
   } else if (message.type === 'predict') {
     try {
       predict(message.id, message.pixels);
