@@ -3,7 +3,8 @@
 // and the demo with esbuild's defaults and one page with Vite's, serves them on 127.0.0.1 twice,
 // with and without the COOP/COEP headers, and checks what a user of a page relies on: kernels
 // equal to the TypeScript reference, training to a target, threads bit-identical to one thread,
-// WASM without isolation, IndexedDB round trips, and the demo training and reading a drawn digit.
+// WASM without isolation, IndexedDB round trips, and the demo training (the MLP, then briefly the
+// convnet) and reading a drawn digit.
 // Prints one line per check and a closing 'N passed, N failed'; exits 1 on any failure.
 //
 // Each test page (tests/browser/pages/*.ts) ends by setting window.__report = { checks, info },
@@ -227,6 +228,28 @@ async function runDemo(isolated) {
         await mkdir(dirname(screenshotFile), { recursive: true });
         await page.screenshot({ path: screenshotFile });
         info.push(`screenshot: ${screenshotFile.slice(root.length + 1)}`);
+
+        // Then the convnet, chosen on the same page: one short run (10 steps of 128 images), its
+        // first-layer view showing the 32 3x3 filters, and a drawn digit read by it.
+        await page.selectOption('#model', 'convnet');
+        await page.selectOption('#samples', '1280');
+        await page.selectOption('#epochs', '1');
+        await page.click('#train');
+        await page.waitForFunction(() => ['trained', 'error'].includes(document.documentElement.dataset.phase), null, { timeout: 120_000 });
+        const phase = await page.getAttribute('html', 'data-phase');
+        const steps = await page.getAttribute('html', 'data-steps');
+        const pictures = await page.getAttribute('#weights', 'data-pictures');
+        const convAccuracy = Number(await page.getAttribute('#test-accuracy', 'data-value'));
+        await drawStrokes(page, DIGITS[1]);
+        await page.waitForFunction(() => document.getElementById('predicted-digit').dataset.digit !== '', null, { timeout: 10_000 });
+        await page.waitForTimeout(300);
+        const read = await page.getAttribute('#predicted-digit', 'data-digit');
+        record(
+          `${prefix}: choosing the convnet trains a 10-step run, shows its 32 3x3 filters and reads a drawing`,
+          phase === 'trained' && steps === '10' && pictures === '32x3x3' && Number.isFinite(convAccuracy) && /^[0-9]$/.test(read ?? ''),
+          phase === 'trained' ? `${steps} steps, pictures ${pictures}, read a drawn 1 as ${read}` : await page.textContent('#status'),
+        );
+        info.push(`${prefix}: the convnet after 10 steps: ${(100 * convAccuracy).toFixed(2)}% test accuracy, ${await page.textContent('#seconds-per-epoch')} s for the epoch`);
       }
       const errors = consoleLines.filter((line) => line.startsWith('error') || line.startsWith('pageerror'));
       record(`${prefix}: no errors in the console`, errors.length === 0, errors.slice(0, 2).join(' | '));
