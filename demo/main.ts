@@ -270,6 +270,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       secondsPerEpoch.push(m.seconds);
       root.dataset.gemmThreads = String(m.gemmThreads);
       $('seconds-per-epoch').textContent = m.seconds.toFixed(2);
+      document.querySelector('#epoch-progress .text')!.textContent =
+        `Epoch ${m.epoch + 1}/${m.epochs} done in ${m.seconds.toFixed(1)} s  loss ${m.loss.toFixed(4)}  accuracy ${m.accuracy.toFixed(4)}  ` +
+        `test accuracy ${m.testAccuracy.toFixed(4)}`;
       const shown = $('test-accuracy');
       shown.textContent = `${(100 * m.testAccuracy).toFixed(2)}% (epoch ${m.epoch + 1})`;
       shown.dataset.value = String(m.testAccuracy);

@@ -226,7 +226,7 @@ async function runDemo(isolated) {
         await drawStrokes(page, DIGITS[7]);
         await page.waitForTimeout(300);
         await mkdir(dirname(screenshotFile), { recursive: true });
-        await page.screenshot({ path: screenshotFile });
+        await page.screenshot({ path: screenshotFile, fullPage: true });
         info.push(`screenshot: ${screenshotFile.slice(root.length + 1)}`);
 
         // Then the convnet, chosen on the same page: one short run (10 steps of 128 images), its
