@@ -79,7 +79,11 @@ describe('predict and evaluate during fit', () => {
     const { x, y } = data(256);
     let running = true;
     const answers: number[] = [];
-    const run = m.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0 }).finally(() => { running = false; });
+    // fit awaits its callbacks; one that waits a turn of the event loop after each batch lets the
+    // loop below run between batches however fast the machine is (fit's own yields come only
+    // after 25 ms of work, which a fast machine may never reach in this small fit).
+    const aTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const run = m.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: [{ onBatchEnd: aTurn }] }).finally(() => { running = false; });
     while (running) {
       const [loss] = m.evaluate(x, y, { verbose: 0 });
       answers.push(loss);
