@@ -36,7 +36,7 @@ export type FromWorker =
        * Conv2D's 32 filters (3x3).
        */
       weights: Float32Array; units: number; size: number;
-      /** How many threads the last large GEMM (the test set's evaluation) was cut between. */
+      /** The most threads any GEMM of the epoch (or the test set's evaluation) was cut between. */
       gemmThreads: number;
     }
   /** Training finished. */

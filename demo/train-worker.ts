@@ -114,14 +114,19 @@ function firstLayerPictures(): { weights: Float32Array; units: number; size: num
 class Progress extends Callback {
   private lastPost = 0;
   private epochStarted = 0;
+  /** The most threads any of the epoch's GEMMs ran on, read after each batch. One GEMM alone would
+   *  not do: after a split that lost (a busy core), the pool runs the next GEMMs on one thread. */
+  private mostGemmThreads = 1;
   readonly epochSeconds: number[] = [];
   constructor(private readonly epochs: number, private readonly steps: number, private readonly data: Mnist) {
     super();
   }
   override onEpochBegin(): void {
     this.epochStarted = performance.now();
+    this.mostGemmThreads = 1;
   }
   override onBatchEnd(step: number, logs: Logs = {}): void {
+    this.mostGemmThreads = Math.max(this.mostGemmThreads, lastGemmDispatch().threads);
     const now = performance.now();
     if (now - this.lastPost < 100 && step < this.steps - 1) return;
     this.lastPost = now;
@@ -137,7 +142,7 @@ class Progress extends Callback {
     // (a batch of 500 would be ~43 MB after its first layer), so it is evaluated in smaller batches.
     const batchSize = modelName === 'convnet' ? 200 : 500;
     const [testLoss, testAccuracy] = model!.evaluate(asInput(this.data.xTest), this.data.yTest, { batchSize, verbose: 0 });
-    const gemmThreads = lastGemmDispatch().threads; // the MLP's last GEMM: 500 x 10 x 512, or 500 x 512 x 512
+    const gemmThreads = Math.max(this.mostGemmThreads, lastGemmDispatch().threads);
 
     const predicted = model!.predict(asInput(this.data.xTest.sliceRows(0, GRID_DIGITS))).argmax().data;
     const gridPredictions = Uint8Array.from(predicted);

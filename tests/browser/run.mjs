@@ -206,7 +206,7 @@ async function runDemo(isolated) {
       record(`${prefix}: runs the WASM backend`, backendText.startsWith('wasm'), backendText);
       const gemmThreads = Number(await page.getAttribute('html', 'data-gemm-threads'));
       if (isolated) {
-        record(`${prefix}: the training Worker's large GEMMs run on 2 threads (Web Workers it started)`, threads === 2 && gemmThreads === 2, `getThreads() ${threads}, the last GEMM on ${gemmThreads}`);
+        record(`${prefix}: the training Worker's large GEMMs run on 2 threads (Web Workers it started)`, threads === 2 && gemmThreads === 2, `getThreads() ${threads}, the epoch's GEMMs on up to ${gemmThreads}`);
       }
       else {
         const note = await page.textContent('#threads-note');
