@@ -206,7 +206,12 @@ async function runDemo(isolated) {
       record(`${prefix}: runs the WASM backend`, backendText.startsWith('wasm'), backendText);
       const gemmThreads = Number(await page.getAttribute('html', 'data-gemm-threads'));
       if (isolated) {
-        record(`${prefix}: the training Worker's large GEMMs run on 2 threads (Web Workers it started)`, threads === 2 && gemmThreads === 2, `getThreads() ${threads}, the epoch's GEMMs on up to ${gemmThreads}`);
+        // Asserted: the Worker has its 2 threads. Reported only: whether the pool chose to split
+        // the epoch's GEMMs, which depends on timing (after a split that loses, the pool keeps
+        // the next GEMMs on one thread; in some runs it keeps them all). That splits are correct
+        // and bit-identical in a page is asserted by the threads page above.
+        record(`${prefix}: the training Worker runs with 2 threads (Web Workers it started)`, threads === 2, `getThreads() ${threads}`);
+        info.push(`${prefix}: the epoch's GEMMs were cut between up to ${gemmThreads} threads`);
       }
       else {
         const note = await page.textContent('#threads-note');
