@@ -52,11 +52,13 @@
  */
 export const CONTROL_PROTOCOL = {
   job: {
-    jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20,
+    jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20, cut: 28,
     args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192,
   },
-  /** What a job computes (job.kind): a GEMM cut into row ranges, or an optimizer update cut into element ranges. */
+  /** What a job computes (job.kind): a GEMM cut into row or column ranges, or an optimizer update cut into element ranges. */
   kind: { gemm: 0, update: 1 },
+  /** How a GEMM job is cut (job.cut): pieces are ranges of C's rows, or of its columns. */
+  cut: { rows: 0, columns: 1 },
   /** The optimizer updates a job can split (job.update is an index into this list). */
   updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'],
   /** Int32 words of the job block. */
@@ -189,12 +191,21 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
       const begin = job[J.boundaries + piece]!;
       const end = job[J.boundaries + piece + 1]!;
       try {
-        if (job[J.kind] === protocol.kind.gemm) {
+        if (job[J.kind] === protocol.kind.gemm && job[J.cut] === protocol.cut.rows) {
           // Pointers above 2 GiB read back negative from an Int32Array; WebAssembly takes them
           // modulo 2^32, so the module sees the same unsigned byte offset.
           gemm(
             args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!,
             args[10]!, args[11]!, args[12]!, args[13]!, self[W.workspace]!, begin, end,
+          );
+        } else if (job[J.kind] === protocol.kind.gemm) {
+          // Columns [begin, end): the GEMM of those columns (thread-pool.ts' runPiece does the same).
+          const b = (args[7]! >>> 0) + begin * 4 * (args[1] === 1 ? args[8]! : 1);
+          const bias = args[11] === 0 ? 0 : (args[11]! >>> 0) + begin * 4;
+          const c = (args[9]! >>> 0) + begin * 4;
+          gemm(
+            args[0]!, args[1]!, args[2]!, end - begin, args[4]!, args[5]!, args[6]!, b, args[8]!, c,
+            args[10]!, bias, args[12]!, args[13]!, self[W.workspace]!, 0, args[2]!,
           );
         } else {
           // Elements [begin, end): every array moves on by `begin` floats; a 0 pointer (no array) stays 0.

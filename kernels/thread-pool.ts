@@ -3,8 +3,11 @@
 // itself (the worker side is kernels/gemm-worker.ts, the kernel kernels/assembly/gemm.ts) and
 // decides no setting (kernels/threads.ts holds the thread count, the threshold and the platform).
 //
-// One GEMM on T threads: C's rows are cut into T pieces on 4-row boundaries (the microkernel's tile
-// height). The main thread writes the job into the pool's job block (gemm-worker.ts documents it)
+// One GEMM on T threads: C is cut into T pieces, either row ranges on 4-row boundaries (the
+// microkernel's tile height) or column ranges on 8-column boundaries (its width), whichever makes
+// each thread pack less (chooseCut): every piece packs all of op(B) for its rows, or all of op(A)
+// for its columns, so a 128-row batch times a wide layer cuts its columns and the threads share the
+// packing of the weights instead of each doing all of it. The main thread writes the job into the pool's job block (gemm-worker.ts documents it)
 // and rings; then every thread, main included, claims open pieces with Atomics.compareExchange and
 // computes them until none is left; the main thread waits for the last one. On an idle machine
 // each thread ends up with its own share, as in a fixed split. On a busy one (a shared machine) a
@@ -18,12 +21,12 @@ import {
 } from './gemm-worker.js';
 import { alloc, free, memory } from './memory.js';
 import {
-  fallBackToOneThread, getAdaptiveSplitting, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
+  fallBackToOneThread, getAdaptiveSplitting, getGemmCut, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
   type StartThread, type ThreadHandle, type ThreadUser,
 } from './threads.js';
 import type { GemmArgs, WasmElementwiseExports, WasmGemmExports } from './types.js';
 
-const { job: JOB, worker: WORKER, state: STATE, kind: KIND } = CONTROL_PROTOCOL;
+const { job: JOB, worker: WORKER, state: STATE, kind: KIND, cut: CUT } = CONTROL_PROTOCOL;
 
 /** The optimizer updates a pool can split across threads (element-wise: any cut gives the same bits). */
 export type UpdateName = (typeof CONTROL_PROTOCOL.updates)[number];
@@ -41,8 +44,17 @@ const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3
  */
 const MINIMUM_SPLIT_UPDATE = 2 ** 15;
 
-/** Rows of C per microkernel tile (MR in kernels/assembly/gemm.ts): pieces start on multiples of it. */
+/** Rows of C per microkernel tile (MR in kernels/assembly/gemm.ts): row pieces start on multiples of it. */
 const ROWS_PER_TILE = 4;
+/** Columns of C per microkernel tile (NR): column pieces start on multiples of it. */
+const COLUMNS_PER_TILE = 8;
+/** Columns of op(B) the kernel packs at once (NC): op(A) is packed again for each such block. */
+const COLUMNS_PER_BLOCK = 512;
+/**
+ * What packing one float costs, in multiply-adds of the microkernel (chooseCut's estimate): a load
+ * and a store, often through a transpose, against 8 multiply-adds a cycle in the 4x8 tile.
+ */
+const PACKED_FLOAT_COST = 8;
 
 // One piece per thread, not more: a piece re-packs all of op(B), which costs about what 4-8 rows
 // of C do; more, smaller pieces measured slower on an idle machine and no better with a busy
@@ -75,8 +87,10 @@ const MAX_BACKOFF_GEMMS = 256;
 export interface GemmDispatch {
   /** Threads it was offered to (1 = the main thread alone). */
   threads: number;
-  /** Piece k is rows [rowBoundaries[k], rowBoundaries[k + 1]) of C. */
+  /** Piece k is rows [rowBoundaries[k], rowBoundaries[k + 1]) of C (one range, 0..M, for a column cut). */
   rowBoundaries: number[];
+  /** Piece k is columns [columnBoundaries[k], columnBoundaries[k + 1]) of C (one range, 0..N, for a row cut). */
+  columnBoundaries: number[];
   /** Who computed piece k: 0 the main thread, i > 0 worker i. Depends on timing; the result does not. */
   computedBy: number[];
 }
@@ -85,26 +99,47 @@ export interface GemmDispatch {
  * The last GEMM's cut, kept in place (no object per GEMM: a training step makes dozens of them):
  * `boundaries` is null when it ran on the main thread alone.
  */
-const last = { M: 0, boundaries: null as number[] | null, owners: new Int32Array(CONTROL_PROTOCOL.maxPieces) };
+const last = {
+  M: 0, N: 0, boundaries: null as number[] | null, cut: CUT.rows as number, owners: new Int32Array(CONTROL_PROTOCOL.maxPieces),
+};
 
 /** How the most recent wasm GEMM was cut between threads. */
 export function lastGemmDispatch(): GemmDispatch {
-  if (last.boundaries === null) return { threads: 1, rowBoundaries: [0, last.M], computedBy: [0] };
+  if (last.boundaries === null) return { threads: 1, rowBoundaries: [0, last.M], columnBoundaries: [0, last.N], computedBy: [0] };
   const pieces = last.boundaries.length - 1;
-  return { threads: pieces, rowBoundaries: [...last.boundaries], computedBy: Array.from(last.owners.subarray(0, pieces)) };
+  const byColumns = last.cut === CUT.columns;
+  return {
+    threads: pieces,
+    rowBoundaries: byColumns ? [0, last.M] : [...last.boundaries],
+    columnBoundaries: byColumns ? [...last.boundaries] : [0, last.N],
+    computedBy: Array.from(last.owners.subarray(0, pieces)),
+  };
 }
 
-/** splitRows' answers, by M·128 + pieces: a training step asks for the same few again and again. */
+/** splitRange's answers, by (units, pieces, granule): a training step asks for the same few again and again. */
 const splits = new Map<number, number[]>();
 
-/** splitRows(M, pieces), computed once (the arrays returned are shared: never modify them). */
-function cachedSplit(M: number, pieces: number): number[] {
-  const key = M * 128 + pieces;
+/** splitRange(units, pieces, granule), computed once (the arrays returned are shared: never modify them). */
+function cachedSplit(units: number, pieces: number, granule: number): number[] {
+  const key = (units * 128 + pieces) * 16 + granule;
   let boundaries = splits.get(key);
   if (boundaries === undefined) {
     if (splits.size >= 256) splits.clear(); // many shapes: keep the cache bounded
-    boundaries = splitRows(M, pieces);
+    boundaries = splitRange(units, pieces, granule);
     splits.set(key, boundaries);
+  }
+  return boundaries;
+}
+
+/**
+ * Boundaries that cut `units` (rows, columns, floats) into `pieces` ranges starting on multiples
+ * of `granule`, as evenly as whole granules allow.
+ */
+export function splitRange(units: number, pieces: number, granule: number): number[] {
+  const granules = Math.ceil(units / granule);
+  const boundaries: number[] = [];
+  for (let piece = 0; piece <= pieces; piece++) {
+    boundaries.push(Math.min(units, Math.round((granules * piece) / pieces) * granule));
   }
   return boundaries;
 }
@@ -115,12 +150,33 @@ function cachedSplit(M: number, pieces: number): number[] {
  * cannot split evenly: the larger piece takes 2/3 of the time, still a 1.5x gain).
  */
 export function splitRows(M: number, pieces: number): number[] {
-  const tiles = Math.ceil(M / ROWS_PER_TILE);
-  const boundaries: number[] = [];
-  for (let piece = 0; piece <= pieces; piece++) {
-    boundaries.push(Math.min(M, Math.round((tiles * piece) / pieces) * ROWS_PER_TILE));
-  }
-  return boundaries;
+  return splitRange(M, pieces, ROWS_PER_TILE);
+}
+
+/** Column boundaries that cut N columns into `pieces` ranges on 8-column boundaries (N = 784: 392 + 392). */
+export function splitColumns(N: number, pieces: number): number[] {
+  return splitRange(N, pieces, COLUMNS_PER_TILE);
+}
+
+/**
+ * Which way to cut a GEMM into `pieces` (setGemmCut forces one): the cut whose largest piece
+ * costs least, counting its multiply-adds and the floats it packs. A row piece packs all of op(B)
+ * (K·N floats) and its rows of op(A) once per 512-column block; a column piece packs its columns
+ * of op(B) and all of op(A) once per block. So the seed model's forward and dx GEMMs (M = 128,
+ * N = 512) cut their columns, its weight gradients (M = 512..784, K = 128) their rows, and a
+ * 10-column layer its rows (two column pieces of 8 and 2 would be uneven).
+ */
+export function chooseCut(M: number, N: number, K: number, pieces: number): number {
+  const forced = getGemmCut();
+  const rowTiles = Math.ceil(M / ROWS_PER_TILE);
+  const columnTiles = Math.ceil(N / COLUMNS_PER_TILE);
+  if (forced === 'rows' || columnTiles < pieces) return CUT.rows;
+  if (forced === 'columns' || rowTiles < pieces) return CUT.columns;
+  const rows = Math.ceil(rowTiles / pieces) * ROWS_PER_TILE; // the largest piece's
+  const columns = Math.ceil(columnTiles / pieces) * COLUMNS_PER_TILE;
+  const rowPiece = rows * N * K + PACKED_FLOAT_COST * (K * N + rows * K * Math.ceil(N / COLUMNS_PER_BLOCK));
+  const columnPiece = M * columns * K + PACKED_FLOAT_COST * (K * columns + M * K * Math.ceil(columns / COLUMNS_PER_BLOCK));
+  return columnPiece < rowPiece ? CUT.columns : CUT.rows;
 }
 
 /** The error a dead or unstartable worker turns into. */
@@ -176,6 +232,8 @@ export class GemmThreadPool implements ThreadUser {
   private readonly readyHelpers: Helper[] = [];
   /** What is being split: the GEMM's arguments, or the update's (kernel, arrays, numbers). */
   private gemmArgs: GemmArgs | null = null;
+  /** How it is cut: CUT.rows or CUT.columns. */
+  private gemmCut: number = CUT.rows;
   private update: UpdateName = 'adamUpdate';
   private readonly updatePointers = [0, 0, 0, 0];
   private readonly updateScalars = [0, 0, 0, 0];
@@ -211,7 +269,7 @@ export class GemmThreadPool implements ThreadUser {
       this.mainWorkspaceBytes = workspaceBytes;
     }
     const threadCount = getThreads();
-    const tiles = Math.ceil(p.M / ROWS_PER_TILE);
+    const tiles = Math.max(Math.ceil(p.M / ROWS_PER_TILE), Math.ceil(p.N / COLUMNS_PER_TILE));
     if (threadCount <= 1 || tiles < 2 || p.M * p.N * p.K < getThreadThreshold() || this.startThread === null) {
       this.runAlone(p);
       return;
@@ -229,7 +287,10 @@ export class GemmThreadPool implements ThreadUser {
       return;
     }
     this.gemmArgs = p;
-    this.split(KIND.gemm, p.M, threads, workspaceBytes);
+    this.gemmCut = chooseCut(p.M, p.N, p.K, threads);
+    const byColumns = this.gemmCut === CUT.columns;
+    const pieces = Math.min(threads, byColumns ? Math.ceil(p.N / COLUMNS_PER_TILE) : Math.ceil(p.M / ROWS_PER_TILE));
+    this.split(KIND.gemm, byColumns ? p.N : p.M, pieces, byColumns ? COLUMNS_PER_TILE : ROWS_PER_TILE, workspaceBytes);
   }
 
   /**
@@ -258,11 +319,12 @@ export class GemmThreadPool implements ThreadUser {
       this.startHelpers(threadCount - 1);
       const threads = Math.min(this.countReady() + 1, CONTROL_PROTOCOL.maxPieces);
       if (threads > 1) {
-        this.split(KIND.update, n, threads, 0);
+        this.split(KIND.update, n, threads, 4, 0);
         return;
       }
     }
     last.M = n;
+    last.N = 1;
     last.boundaries = null;
     this.runUpdatePiece(0, n);
   }
@@ -292,11 +354,12 @@ export class GemmThreadPool implements ThreadUser {
   }
 
   /**
-   * Cuts `units` (rows of C, or floats of an update) into `pieces` on 4-unit boundaries, posts the
-   * job, computes pieces on the main thread like any worker, waits for the rest, and reports.
+   * Cuts `units` (rows or columns of C, or floats of an update) into `pieces` on `granule`-unit
+   * boundaries, posts the job, computes pieces on the main thread like any worker, waits for the
+   * rest, and reports.
    */
-  private split(kind: number, units: number, pieces: number, workspaceBytes: number): void {
-    const boundaries = cachedSplit(units, pieces);
+  private split(kind: number, units: number, pieces: number, granule: number, workspaceBytes: number): void {
+    const boundaries = cachedSplit(units, pieces, granule);
     const posted = performance.now();
     const sequence = this.post(kind, workspaceBytes, boundaries, this.readyHelpers);
 
@@ -310,7 +373,7 @@ export class GemmThreadPool implements ThreadUser {
       Atomics.store(this.job, JOB.pieceOwner + piece, 0);
       const started = performance.now();
       try {
-        if (kind === KIND.gemm) this.runRows(this.gemmArgs!, boundaries[piece]!, boundaries[piece + 1]!);
+        if (kind === KIND.gemm) this.runPiece(this.gemmArgs!, this.gemmCut, boundaries[piece]!, boundaries[piece + 1]!);
         else this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
       } catch (error) {
         mainError ??= error;
@@ -320,7 +383,9 @@ export class GemmThreadPool implements ThreadUser {
       Atomics.add(this.job, JOB.piecesDone, 1);
     }
     const died = this.waitForPieces(pieces, Math.max(this.stallMilliseconds, 50 * mainMilliseconds));
-    last.M = units;
+    last.M = kind === KIND.gemm ? this.gemmArgs!.M : units;
+    last.N = kind === KIND.gemm ? this.gemmArgs!.N : 1;
+    last.cut = kind === KIND.gemm ? this.gemmCut : CUT.rows;
     last.boundaries = boundaries;
     for (let piece = 0; piece < pieces; piece++) last.owners[piece] = Atomics.load(this.job, JOB.pieceOwner + piece);
     this.judgeSplit(units, mainUnits, mainMilliseconds, performance.now() - posted);
@@ -333,7 +398,8 @@ export class GemmThreadPool implements ThreadUser {
       // Plain reads are safe: the Atomics.add of piecesDone ordered them after the worker's writes.
       if (Atomics.load(helper.words, WORKER.failedJob) === sequence) {
         const piece = helper.words[WORKER.failedPiece]!;
-        const what = kind === KIND.gemm ? `the GEMM failed in worker thread ${helper.id} (rows` : `${this.update} failed in worker thread ${helper.id} (elements`;
+        const unit = this.gemmCut === CUT.columns ? 'columns' : 'rows';
+        const what = kind === KIND.gemm ? `the GEMM failed in worker thread ${helper.id} (${unit}` : `${this.update} failed in worker thread ${helper.id} (elements`;
         throw new Error(`wasmgrad: ${what} ${boundaries[piece]}..${boundaries[piece + 1]}): ${this.message(helper)}`);
       }
     }
@@ -342,8 +408,9 @@ export class GemmThreadPool implements ThreadUser {
   /** The whole GEMM on the main thread. */
   private runAlone(p: GemmArgs): void {
     last.M = p.M;
+    last.N = p.N;
     last.boundaries = null;
-    this.runRows(p, 0, p.M);
+    this.runPiece(p, CUT.rows, 0, p.M);
   }
 
   /**
@@ -363,12 +430,21 @@ export class GemmThreadPool implements ThreadUser {
     this.backoff = Math.min(2 * this.backoff, MAX_BACKOFF_GEMMS);
   }
 
-  /** Rows [rowBegin, rowEnd) of C on the main thread, with its own instance and workspace. */
-  private runRows(p: GemmArgs, rowBegin: number, rowEnd: number): void {
-    this.mainThread.gemm(
-      p.transA ? 1 : 0, p.transB ? 1 : 0, p.M, p.N, p.K, p.a, p.lda, p.b, p.ldb, p.c, p.ldc,
-      p.bias, p.relu ? 1 : 0, p.accumulate ? 1 : 0, this.mainWorkspace, rowBegin, rowEnd,
-    );
+  /**
+   * Rows (CUT.rows) or columns (CUT.columns) [begin, end) of C on the main thread, with its own
+   * instance and workspace. A column piece is the GEMM of C's columns begin..end: the same call
+   * with N = end - begin and C, op(B) and the bias moved on to column `begin` (gemm-worker.ts does
+   * the same).
+   */
+  private runPiece(p: GemmArgs, cut: number, begin: number, end: number): void {
+    const transA = p.transA ? 1 : 0, transB = p.transB ? 1 : 0, relu = p.relu ? 1 : 0, accumulate = p.accumulate ? 1 : 0;
+    if (cut === CUT.rows) {
+      this.mainThread.gemm(transA, transB, p.M, p.N, p.K, p.a, p.lda, p.b, p.ldb, p.c, p.ldc, p.bias, relu, accumulate, this.mainWorkspace, begin, end);
+      return;
+    }
+    const b = p.b + begin * 4 * (p.transB ? p.ldb : 1);
+    const bias = p.bias === 0 ? 0 : p.bias + begin * 4;
+    this.mainThread.gemm(transA, transB, p.M, end - begin, p.K, p.a, p.lda, b, p.ldb, p.c + begin * 4, p.ldc, bias, relu, accumulate, this.mainWorkspace, 0, p.M);
   }
 
   /** Starts the workers setThreads calls for and resolves when they are ready (rejects if one cannot start). */
@@ -497,6 +573,7 @@ export class GemmThreadPool implements ThreadUser {
       job[args + 11] = p.bias;
       job[args + 12] = p.relu ? 1 : 0;
       job[args + 13] = p.accumulate ? 1 : 0;
+      job[JOB.cut] = this.gemmCut;
     } else {
       job[JOB.update] = CONTROL_PROTOCOL.updates.indexOf(this.update);
       job[JOB.pointerCount] = UPDATE_POINTERS[this.update];

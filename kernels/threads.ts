@@ -159,6 +159,9 @@ const platformSettled: Promise<void> = detected instanceof Promise
   : Promise.resolve();
 let minimumThreadedWork = DEFAULT_MINIMUM_THREADED_WORK;
 let adaptiveSplitting = true;
+/** How a split GEMM is cut (setGemmCut). */
+export type GemmCut = 'auto' | 'rows' | 'columns';
+let gemmCut: GemmCut = 'auto';
 const users = new Set<ThreadUser>();
 
 /** Called by a pool when it is made (and, with `false`, when it is closed): setThreads reaches it. */
@@ -225,6 +228,24 @@ export function setAdaptiveSplitting(on: boolean): void {
 /** Whether pools back off from workers that do not keep up (see setAdaptiveSplitting). */
 export function getAdaptiveSplitting(): boolean {
   return adaptiveSplitting;
+}
+
+/**
+ * How a GEMM split across threads is cut: 'auto' (the default) picks, per GEMM, row pieces or
+ * column pieces by what each thread must pack (kernels/thread-pool.ts' chooseCut); 'rows' and
+ * 'columns' force one (a GEMM too narrow or too short for it takes the other): for tests of each
+ * cut and for benchmarks that compare them. The bits of C are the same whichever cut.
+ */
+export function setGemmCut(cut: GemmCut): void {
+  if (cut !== 'auto' && cut !== 'rows' && cut !== 'columns') {
+    throw new RangeError(`wasmgrad: setGemmCut expected 'auto', 'rows' or 'columns', got ${String(cut)}`);
+  }
+  gemmCut = cut;
+}
+
+/** How split GEMMs are cut (see setGemmCut). */
+export function getGemmCut(): GemmCut {
+  return gemmCut;
 }
 
 /** Starts every worker that the thread count calls for and resolves when all are ready to work. */

@@ -11,13 +11,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   alloc, free, gemm, getThreads, getThreadThreshold, lastGemmDispatch, memory, setThreads, setThreadThreshold,
   threadsReady, type GemmArgs,
 } from '../../kernels/index.js';
 import { GemmThreadPool, splitRows, type MainThreadKernels } from '../../kernels/thread-pool.js';
-import { GEMM_WORKER_SOURCE, getAdaptiveSplitting, setAdaptiveSplitting, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
+import { GEMM_WORKER_SOURCE, getAdaptiveSplitting, setAdaptiveSplitting, setGemmCut, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
 import { instantiateGemm, wasmKernels, wasmModule } from '../../kernels/wasm.js';
 import { ALL_FLAGS } from './flags.js';
 import { block, checkSplitIsExact, DEFAULT_THRESHOLD, useTwoThreads } from './threaded.js';
@@ -37,7 +37,7 @@ describe('defaults', () => {
   });
 });
 
-describe('the row split', () => {
+describe('the row and column splits', () => {
   it('cuts on 4-row boundaries, as evenly as whole tiles allow', () => {
     expect(splitRows(128, 2)).toEqual([0, 64, 128]);
     expect(splitRows(785, 2)).toEqual([0, 396, 785]);
@@ -65,9 +65,13 @@ describe('the row split', () => {
       gemm({ transA: true, transB: false, M, N, K, a: a.ptr, lda: M, b: b.ptr, ldb: N, c: c.ptr, ldc: N, bias: 0, relu: false, accumulate: false });
       return lastGemmDispatch();
     };
-    expect(dispatchOf(128, 512, 512).rowBoundaries).toEqual([0, 64, 128]);
-    expect(dispatchOf(512, 512, 128).rowBoundaries).toEqual([0, 256, 512]);
-    expect(dispatchOf(784, 512, 128).rowBoundaries).toEqual([0, 392, 784]);
+    // A 128-row batch times a wide layer: column pieces, each thread packs half of op(B).
+    expect(dispatchOf(128, 512, 512)).toMatchObject({ rowBoundaries: [0, 128], columnBoundaries: [0, 256, 512] });
+    expect(dispatchOf(128, 784, 512)).toMatchObject({ rowBoundaries: [0, 128], columnBoundaries: [0, 392, 784] });
+    // Weight gradients (K = 128, M >= N) and a 10-column layer: row pieces.
+    expect(dispatchOf(512, 512, 128)).toMatchObject({ rowBoundaries: [0, 256, 512], columnBoundaries: [0, 512] });
+    expect(dispatchOf(784, 512, 128)).toMatchObject({ rowBoundaries: [0, 392, 784], columnBoundaries: [0, 512] });
+    expect(dispatchOf(128, 10, 512)).toMatchObject({ rowBoundaries: [0, 64, 128], columnBoundaries: [0, 10] });
   });
 
   it('computes operands that live past where the memory was when the workers started (it grew since)', () => {
@@ -106,10 +110,28 @@ describe('the threshold', () => {
     expect(lastGemmDispatch().threads).toBe(2);
   });
 
-  it('never splits a GEMM of one 4-row tile, whatever the threshold', () => {
+  it('never splits a GEMM of one 4x8 tile, whatever the threshold; cuts the columns of one 4-row tile', () => {
     setThreadThreshold(0);
+    gemm({ ...args, M: 4, N: 8 });
+    expect(lastGemmDispatch()).toEqual({ threads: 1, rowBoundaries: [0, 4], columnBoundaries: [0, 8], computedBy: [0] });
     gemm({ ...args, M: 4 });
-    expect(lastGemmDispatch()).toEqual({ threads: 1, rowBoundaries: [0, 4], computedBy: [0] });
+    expect(lastGemmDispatch()).toMatchObject({ threads: 2, rowBoundaries: [0, 4], columnBoundaries: [0, 256, 512] });
+  });
+
+  it('setGemmCut forces a cut, and rejects what is not a cut', () => {
+    try {
+      setGemmCut('rows');
+      gemm(args);
+      expect(lastGemmDispatch()).toMatchObject({ rowBoundaries: [0, 64, 128], columnBoundaries: [0, 512] });
+      setGemmCut('columns');
+      gemm({ ...args, N: 10 });
+      expect(lastGemmDispatch()).toMatchObject({ rowBoundaries: [0, 128], columnBoundaries: [0, 8, 10] });
+      gemm({ ...args, N: 8 }); // one column tile: rows after all
+      expect(lastGemmDispatch()).toMatchObject({ rowBoundaries: [0, 64, 128], columnBoundaries: [0, 8] });
+      expect(() => setGemmCut('diagonal' as 'rows')).toThrow(/setGemmCut expected 'auto', 'rows' or 'columns', got diagonal/);
+    } finally {
+      setGemmCut('auto');
+    }
   });
 
   it('setThreads(1) stops splitting, setThreads(2) starts again', async () => {
@@ -148,6 +170,8 @@ describe('setThreads validation', () => {
 describe('errors in workers surface on the main thread', () => {
   it("a worker's trap is thrown by gemm(), and the threads keep working", () => {
     // op(A)'s rows 64.. lie past the end of the memory: only the piece with rows 64..128 traps.
+    setGemmCut('rows');
+    onTestFinished(() => setGemmCut('auto'));
     const [M, N, K] = [128, 256, 512];
     const b = block(K * N, 0.25);
     const c = block(M * N, 0);

@@ -8,6 +8,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { heapF32, lastGemmDispatch, setThreads, threadsReady, type Kernels } from '../../../kernels/index.js';
+import { setGemmCut } from '../../../kernels/threads.js';
 import { instantiateGemm, wasmBytes, type WasmExports } from '../../../kernels/wasm.js';
 import { randomUniform } from '../../seeded.js';
 import { builds, kernelsByBuild } from '../builds.js';
@@ -16,7 +17,8 @@ import { block, checkSplitIsExact, contents, expectSameBits, TRANSPOSES, useTwoT
 
 // Ragged in every direction: M not a multiple of 4 (and of 8: two pieces of whole tiles cannot be
 // equal), N not a multiple of 8 and past the 512-wide blocks, K past the 256-deep blocks, M past
-// the 128-row blocks (so that a piece starts inside one); the seed model's M = 128 shapes.
+// the 128-row blocks (so that a row piece starts inside one; N = 785 does the same for a column
+// piece and the 512-column blocks); the seed model's M = 128 shapes.
 const SHAPES: [number, number, number][] = [
   [8, 1, 1], [9, 5, 3], [12, 17, 9], [13, 785, 5], [37, 41, 300], [64, 9, 513], [130, 10, 512],
   [128, 512, 512], [257, 63, 128], [785, 33, 17],
@@ -28,11 +30,21 @@ describe.each(builds)('%s build: 1 thread and N threads give the same bits', (bu
   const kernels = kernelsByBuild.get(build)!;
 
   describe.each(TRANSPOSES)('transA=%s transB=%s', (transA, transB) => {
-    it.each(SHAPES)('M=%i N=%i K=%i, every epilogue, on 2 threads', (M, N, K) => {
-      ALL_FLAGS.forEach((flags, index) => {
-        const dispatch = checkSplitIsExact(kernels, M, N, K, transA, transB, flags, M * 7919 + N * 31 + K + index);
-        expect(dispatch.threads).toBe(2);
-      });
+    it.each(SHAPES)('M=%i N=%i K=%i, every epilogue, on 2 threads, cut by rows and by columns', (M, N, K) => {
+      try {
+        for (const cut of ['rows', 'columns'] as const) {
+          setGemmCut(cut);
+          ALL_FLAGS.forEach((flags, index) => {
+            const dispatch = checkSplitIsExact(kernels, M, N, K, transA, transB, flags, M * 7919 + N * 31 + K + index);
+            expect(dispatch.threads).toBe(2);
+            // A GEMM one tile high or wide cannot take the cut asked for: it takes the other.
+            const cutTaken = dispatch.columnBoundaries.length > 2 ? 'columns' : 'rows';
+            expect(cutTaken).toBe(N <= 8 ? 'rows' : cut);
+          });
+        }
+      } finally {
+        setGemmCut('auto');
+      }
     });
   });
 
@@ -40,7 +52,7 @@ describe.each(builds)('%s build: 1 thread and N threads give the same bits', (bu
     setThreads(3);
     try {
       await threadsReady();
-      for (const [M, N, K] of [[37, 41, 300], [130, 10, 512], [785, 33, 17]] as const) {
+      for (const [M, N, K] of [[37, 41, 300], [130, 10, 512], [785, 33, 17], [128, 784, 40]] as const) {
         const dispatch = checkSplitIsExact(kernels, M, N, K, false, true, ALL_FLAGS[7]!, M + N + K);
         expect(dispatch.threads).toBe(3);
       }
