@@ -52,7 +52,7 @@
  */
 export const CONTROL_PROTOCOL = {
   job: {
-    jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20, cut: 28,
+    jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20, cut: 28, spinMicroseconds: 29,
     args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192,
   },
   /** What a job computes (job.kind): a GEMM cut into row or column ranges, or an optimizer update cut into element ranges. */
@@ -94,8 +94,6 @@ export interface GemmWorkerSetup {
   /** This worker's id in pieceOwner (1, 2, ...; 0 is the main thread). */
   id: number;
   protocol: ControlProtocol;
-  /** How long to poll for the next job before sleeping in Atomics.wait. */
-  spinMicroseconds: number;
 }
 
 /** A raw export, as the worker calls it (WasmGemmExports in kernels/types.ts documents the arguments). */
@@ -107,7 +105,7 @@ type RawKernel = (...args: number[]) => void;
  * to stop. See the rule at the top of this file.
  */
 export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
-  const { module, memory, id, protocol, spinMicroseconds } = setup;
+  const { module, memory, id, protocol } = setup;
   const J = protocol.job;
   const W = protocol.worker;
   const { state } = protocol;
@@ -158,11 +156,11 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
   let seen = 0; // the main thread zeroed jobSequence before starting any worker
   for (;;) {
     // Spin, then sleep. A job posted within spinMicroseconds of the last one is seen within about
-    // a microsecond; after that, Atomics.wait sleeps in the kernel (a wake-up costs 10-46 us). The
+    // a microsecond; after that, Atomics.wait sleeps in the kernel (a wake-up costs 15-60 us). The
     // wait returns at once if jobSequence has already moved on, so no doorbell is ever missed.
     let sequence = Atomics.load(job, J.jobSequence);
     if (sequence === seen) {
-      const spinUntil = performance.now() + spinMicroseconds / 1000;
+      const spinUntil = performance.now() + Atomics.load(job, J.spinMicroseconds) / 1000;
       do sequence = Atomics.load(job, J.jobSequence);
       while (sequence === seen && performance.now() < spinUntil);
       while (sequence === seen) {

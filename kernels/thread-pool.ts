@@ -61,12 +61,27 @@ const PACKED_FLOAT_COST = 8;
 // neighbour (the worker seldom gets a core then, whatever the size of the pieces).
 
 /**
- * How long a worker polls for its next job before sleeping (gemm-worker.ts): tens of microseconds.
- * On the seed model's training step, 5 to 200 us make no difference, 1000 us cost 10%.
+ * How long a worker polls for its next job before sleeping (gemm-worker.ts), about a millisecond:
+ * longer than the gaps between the GEMMs and updates of a training step, so that within a step a
+ * worker never sleeps. Waking a sleeping one is slow in a virtual machine: the main thread spends
+ * ~15 us in Atomics.notify and the worker starts ~45 us after the post, on every GEMM posted after
+ * a gap longer than the spin (with 50 us, most of a step's). The price is at most a millisecond of
+ * one core's polling after the last job; with a busy neighbour, adaptive splitting stops posting.
  */
-const WORKER_SPIN_MICROSECONDS = 50;
-/** How long the main thread polls for the last piece before sleeping in Atomics.wait. */
-const MAIN_SPIN_MICROSECONDS = 50;
+const DEFAULT_WORKER_SPIN_MICROSECONDS = 1000;
+/** How long the main thread polls for the workers' last piece before sleeping in Atomics.wait (likewise). */
+const DEFAULT_MAIN_SPIN_MICROSECONDS = 1000;
+let workerSpinMicroseconds = DEFAULT_WORKER_SPIN_MICROSECONDS;
+let mainSpinMicroseconds = DEFAULT_MAIN_SPIN_MICROSECONDS;
+
+/**
+ * Changes how long workers (from their next job on) and the main thread poll before they sleep,
+ * in microseconds; no arguments, the defaults. For benchmarks that compare settings.
+ */
+export function setSpinMicroseconds(worker = DEFAULT_WORKER_SPIN_MICROSECONDS, main = DEFAULT_MAIN_SPIN_MICROSECONDS): void {
+  workerSpinMicroseconds = worker;
+  mainSpinMicroseconds = main;
+}
 /** While asleep, the main thread wakes this often to check that the workers are still alive. */
 const WAIT_SLICE_MILLISECONDS = 100;
 /**
@@ -492,7 +507,7 @@ export class GemmThreadPool implements ThreadUser {
       const id = this.nextId++;
       const setup: GemmWorkerSetup = {
         module: this.module, memory, jobBlock: this.jobBlock, workerBlock: block, id,
-        protocol: CONTROL_PROTOCOL, spinMicroseconds: WORKER_SPIN_MICROSECONDS,
+        protocol: CONTROL_PROTOCOL,
       };
       const helper: Helper = {
         id,
@@ -583,6 +598,7 @@ export class GemmThreadPool implements ThreadUser {
       }
     }
     job[JOB.pieces] = pieces;
+    Atomics.store(job, JOB.spinMicroseconds, workerSpinMicroseconds);
     for (let k = 0; k <= pieces; k++) job[JOB.boundaries + k] = boundaries[k]!;
     job[JOB.piecesDone] = 0;
     const sequence = this.nextSequence();
@@ -620,7 +636,7 @@ export class GemmThreadPool implements ThreadUser {
   private waitForPieces(pieces: number, patienceMilliseconds: number): string | null {
     const { job } = this;
     let done = Atomics.load(job, JOB.piecesDone);
-    const spinUntil = performance.now() + MAIN_SPIN_MICROSECONDS / 1000;
+    const spinUntil = performance.now() + mainSpinMicroseconds / 1000;
     while (done !== pieces && performance.now() < spinUntil) done = Atomics.load(job, JOB.piecesDone);
 
     const giveUpAt = performance.now() + patienceMilliseconds;
