@@ -95,6 +95,15 @@ const STALL_MINIMUM_MILLISECONDS = 10_000;
  * the main thread alone would have taken (estimated from its own pieces' time) counts as lost.
  */
 const LOST_SPLIT_FRACTION = 0.95;
+/**
+ * Splits in a row in which no worker claimed a piece before the main thread had computed them all
+ * that are forgiven (not counted as lost). A worker woken from sleep may be placed on the main
+ * thread's core for a few milliseconds (a virtual machine's idle core can look busy to the
+ * scheduler) and take no piece; backing off then lets it fall asleep again and repeats that,
+ * while a few more splits keep it polling until the scheduler moves it. Such a split costs the
+ * main thread only the post. A neighbour that keeps the worker off every core is caught after this many.
+ */
+const ABSENT_SPLITS_FORGIVEN = 4;
 /** After lost splits, at most this many GEMMs in a row run on the main thread alone. */
 const MAX_BACKOFF_GEMMS = 256;
 
@@ -256,6 +265,8 @@ export class GemmThreadPool implements ThreadUser {
   /** Adaptive splitting: GEMMs left to run alone, and how many the next lost split will cost. */
   private aloneFor = 0;
   private backoff = 1;
+  /** Splits in a row that the main thread computed alone (ABSENT_SPLITS_FORGIVEN). */
+  private absentInARow = 0;
 
   constructor(
     private readonly module: WebAssembly.Module,
@@ -431,11 +442,14 @@ export class GemmThreadPool implements ThreadUser {
   /**
    * Adaptive splitting: a split that did not beat the main thread alone (its own rows' time,
    * scaled to all M rows) sends the next `backoff` GEMMs to the main thread alone and doubles
-   * `backoff`; one that did resets it. The workers get their chance again after each pause, so
+   * `backoff`; one that did resets it. The first few splits in a row that no worker joined are
+   * forgiven (ABSENT_SPLITS_FORGIVEN). The workers get their chance again after each pause, so
    * when the neighbour leaves, two threads are back within a few hundred GEMMs (a step or two).
    */
   private judgeSplit(M: number, mainRows: number, mainMilliseconds: number, splitMilliseconds: number): void {
     if (mainRows === 0) return; // the workers took everything: no estimate, and no sign of trouble
+    if (mainRows < M) this.absentInARow = 0;
+    else if (++this.absentInARow <= ABSENT_SPLITS_FORGIVEN) return;
     const aloneMilliseconds = (mainMilliseconds * M) / mainRows;
     if (mainRows < M && splitMilliseconds < LOST_SPLIT_FRACTION * aloneMilliseconds) {
       this.backoff = 1;

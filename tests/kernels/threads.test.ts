@@ -310,11 +310,14 @@ describe('a worker that dies', () => {
   });
 
   it('adaptive splitting: after a split that lost to the main thread alone, the next GEMMs run alone (1, 2, 4, ...)', async () => {
-    // A worker that takes 30 ms for any piece: every split loses to the main thread alone.
+    // A worker that takes 30 ms for any piece: every split loses to the main thread alone. The
+    // main thread lingers on its piece, so the worker claims its own (splits that no worker joins
+    // are forgiven a few times: the next test).
     const slow = 'const until = performance.now() + 30; while (performance.now() < until);';
     const pool = poolWith(startThreadWith(replaceGemmExport(slow), []));
     await pool.ready();
     setThreadThreshold(0);
+    linger = 5;
     expect(getAdaptiveSplitting()).toBe(false); // as useTwoThreads() left it
     setAdaptiveSplitting(true);
     try {
@@ -327,6 +330,26 @@ describe('a worker that dies', () => {
       setAdaptiveSplitting(false); // off: every GEMM is split again
       pool.gemm(args);
       expect(lastGemmDispatch().threads).toBe(2);
+    } finally {
+      setAdaptiveSplitting(false);
+    }
+  });
+
+  it('adaptive splitting: splits that no worker joins are forgiven 4 times in a row, then count as lost', async () => {
+    // A worker whose every claim fails: the main thread computes every piece itself.
+    const absent = 'Atomics.compareExchange = () => 0;';
+    const pool = poolWith(startThreadWith(absent, []));
+    await pool.ready();
+    setThreadThreshold(0);
+    setAdaptiveSplitting(true);
+    try {
+      const threadsUsed: number[] = [];
+      for (let call = 0; call < 9; call++) {
+        pool.gemm(args);
+        threadsUsed.push(lastGemmDispatch().threads);
+        expect(lastGemmDispatch().computedBy.every((who) => who === 0) || lastGemmDispatch().threads === 1).toBe(true);
+      }
+      expect(threadsUsed).toEqual([2, 2, 2, 2, 2, 1, 2, 1, 1]);
     } finally {
       setAdaptiveSplitting(false);
     }
