@@ -1,5 +1,6 @@
 // bench/training.ts — training throughput side by side: wasmgrad against TensorFlow.js 4.22 (its
-// wasm and cpu backends) on the two seed models, in samples per second through model.fit and the
+// wasm and cpu backends) and PyTorch (bench/pytorch.ts, when a Python here imports torch) on the two
+// seed models, in samples per second through model.fit (PyTorch: its own training loop) and the
 // seconds per 60,000-sample epoch that follow. A measurement, not a test: nothing is asserted.
 //
 // Fair by construction: every system trains the same layers with the same optimizer (Adam, Keras
@@ -13,6 +14,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { Dense, Dropout, Flatten, Sequential, datasets, toCategorical, type Tensor } from '../index.js';
 import * as kernels from '../kernels/index.js';
+import { PYTORCH_ONE_THREAD, runPytorch, runPytorchTwoThreads, type PytorchModel, type PytorchResult } from './pytorch.js';
 import { printTable } from './table.js';
 
 const EPOCH_SAMPLES = 60_000;
@@ -40,6 +42,8 @@ export interface ModelSpec {
   /** `fused`: Dense({ activation }) as below; otherwise the Keras tutorial's own Dense + Activation layers. */
   tfjs(tfl: TfLayers, fused: boolean): import('@tensorflow/tfjs-layers').Sequential;
   steps: { wasmgrad: Steps; wasm: Steps; cpu: Steps };
+  /** The same model in bench/pytorch.py. */
+  pytorch: PytorchModel;
 }
 
 // Dense({ activation: 'relu' }) is the tutorial's Dense + Activation('relu'), written so that each
@@ -88,6 +92,7 @@ export const MODELS: ModelSpec[] = [
       return model;
     },
     steps: { wasmgrad: { warmup: 5, timed: 200 }, wasm: { warmup: 3, timed: 20 }, cpu: { warmup: 2, timed: 8 } },
+    pytorch: 'mlp',
   },
   {
     name: 'Fashion MLP 784-128-10',
@@ -118,6 +123,7 @@ export const MODELS: ModelSpec[] = [
       return model;
     },
     steps: { wasmgrad: { warmup: 50, timed: 1800 }, wasm: { warmup: 20, timed: 400 }, cpu: { warmup: 10, timed: 120 } },
+    pytorch: 'fashion',
   },
 ];
 
@@ -270,6 +276,18 @@ async function selectTfjsBackend(tf: TfCore, backend: TfjsBackend): Promise<bool
   }
 }
 
+/** A PyTorch measurement as a row of the table: its timed runs, as fits of the same number of steps. */
+function pytorchRow(spec: ModelSpec, result: PytorchResult): Result {
+  const seconds = result.samples.map((perEpoch) => (perEpoch * result.steps * spec.batchSize) / EPOCH_SAMPLES);
+  return {
+    system: `PyTorch ${result.version}, ${result.setting.label}`,
+    model: spec,
+    steps: result.steps,
+    seconds,
+    cpuSeconds: seconds.map((s) => s * result.cpuPerWall),
+  };
+}
+
 /** Runs the training benchmark and prints its table. */
 export async function runTrainingBench(): Promise<void> {
   for (const spec of MODELS) {
@@ -310,6 +328,22 @@ export async function runTrainingBench(): Promise<void> {
     await useThreads(threads, 1);
   }
 
+  // PyTorch, in a child process, while no worker of ours runs.
+  let pytorchVersion = '';
+  const pytorchModels = MODELS.map((spec) => spec.pytorch);
+  for (const measured of [runPytorchTwoThreads(pytorchModels), runPytorch(pytorchModels, PYTORCH_ONE_THREAD)]) {
+    if (typeof measured === 'string') {
+      notes.push(`PyTorch: ${measured}`);
+      break;
+    }
+    for (const spec of MODELS) {
+      const result = measured.get(spec.pytorch);
+      if (result === undefined) continue;
+      pytorchVersion = result.version;
+      results.push(pytorchRow(spec, result));
+    }
+  }
+
   const tfjs = await loadTfjs();
   if (typeof tfjs !== 'string') {
     const { tf, tfl } = tfjs;
@@ -335,6 +369,10 @@ export async function runTrainingBench(): Promise<void> {
   console.log(`  wasmgrad  ${kernels.backend().description}${describeThreads}`);
   console.log(`  tfjs wasm ${typeof tfjs === 'string' ? tfjs : tfjs.wasmNote}`);
   console.log('  tfjs cpu  pure JavaScript kernels');
+  if (pytorchVersion !== '') {
+    console.log(`  PyTorch   ${pytorchVersion} on the CPU (bench/pytorch.py: nn.Sequential, Adam with Keras' defaults, a plain loop over`);
+    console.log('            shuffled batches of random pixels); 2 threads: the faster of torch 2 + OpenBLAS 1 and torch 1 + OpenBLAS 2');
+  }
   console.log('  method    each system\'s own model.fit (epochs 1, verbose 0, shuffle), Adam, accuracy metric, the same');
   console.log('            batch size; a warm-up fit, then 3 timed fits of the steps shown; samples/s is their median,');
   console.log('            s/epoch = 60,000 / (samples/s). Dense layers carry their activation (tfjs\'s fused path),');

@@ -58,7 +58,7 @@ describe('formatSummary', () => {
     expect(text.split('\n')).toEqual(expected);
   });
 
-  it('prints the Flatten model of seed 002: (None, 784) and 0 params for Flatten, 669,706 in all', () => {
+  it('prints the Flatten model of the "Creating a Neural Network for Handwritten Digits Recognition" tutorial: (None, 784) and 0 params for Flatten, 669,706 in all', () => {
     const text = formatSummary({
       modelName: 'sequential_1',
       rows: [
