@@ -34,8 +34,17 @@ function zeroTotals(): Totals {
   return Object.fromEntries(PHASES.map((phase) => [phase, 0])) as Totals;
 }
 
-/** Wraps every kernel of `backend` in a timer adding to `totals`; returns the function that unwraps them. */
-function instrument(backend: Kernels, totals: Totals): () => void {
+/** GEMMs of the timed steps, and how many of them ran on more than one thread. */
+interface GemmCounts {
+  gemms: number;
+  split: number;
+}
+
+/**
+ * Wraps every kernel of `backend` in a timer adding to `totals` (and counts the GEMMs the pool
+ * split in `counts`); returns the function that unwraps them.
+ */
+function instrument(backend: Kernels, totals: Totals, counts: GemmCounts): () => void {
   const original = { ...backend };
   const target = backend as unknown as Record<string, unknown>;
   let inBackward = false;
@@ -59,6 +68,10 @@ function instrument(backend: Kernels, totals: Totals): () => void {
       call(...args);
       const phase = isGemm ? (inBackward ? 'backward GEMMs' : 'forward GEMMs') : fixedPhase;
       totals[phase] += performance.now() - started;
+      if (isGemm) {
+        counts.gemms++;
+        if (kernels.lastGemmDispatch().threads > 1) counts.split++;
+      }
     };
   }
   kernels.setBackend(kernels.getBackend()); // re-binds kernels/index.ts' exports to the wrappers
@@ -70,7 +83,7 @@ function instrument(backend: Kernels, totals: Totals): () => void {
 }
 
 /** Trains `steps` batches of `model` (after a warm-up) and returns ms per step by phase. */
-async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perStep: Totals; stepMs: number }> {
+async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perStep: Totals; stepMs: number; counts: GemmCounts }> {
   const model = spec.wasmgrad();
   const steps = TIMED_STEPS[spec.batchSize] ?? 200;
   const fit = (steps: number) => model.fit(x.sliceRows(0, steps * spec.batchSize), y.sliceRows(0, steps * spec.batchSize), {
@@ -84,7 +97,8 @@ async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perSt
     for (const entry of list.getEntries()) gcMs += entry.duration;
   });
   observer.observe({ entryTypes: ['gc'] });
-  const restore = instrument(kernels.backend(), totals);
+  const counts: GemmCounts = { gemms: 0, split: 0 };
+  const restore = instrument(kernels.backend(), totals, counts);
   const started = performance.now();
   try {
     await fit(steps);
@@ -99,7 +113,7 @@ async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perSt
   totals['JS and the rest'] = Math.max(0, wallMs - measured);
   const perStep = zeroTotals();
   for (const phase of PHASES) perStep[phase] = totals[phase] / steps;
-  return { perStep, stepMs: wallMs / steps };
+  return { perStep, stepMs: wallMs / steps, counts };
 }
 
 /** Runs the step breakdown and prints its table: one row per (model, threads), one column per phase. */
@@ -118,7 +132,7 @@ export async function runStepBench(): Promise<void> {
       await kernels.threadsReady();
       const cpuStarted = process.cpuUsage();
       const wallStarted = performance.now();
-      const { perStep, stepMs } = await breakdown(spec, x, y);
+      const { perStep, stepMs, counts } = await breakdown(spec, x, y);
       const cpu = process.cpuUsage(cpuStarted);
       const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wallStarted);
       rows.push([
@@ -127,6 +141,7 @@ export async function runStepBench(): Promise<void> {
         stepMs.toFixed(2),
         ...PHASES.map((phase) => `${perStep[phase].toFixed(2)} (${((100 * perStep[phase]) / stepMs).toFixed(0)}%)`),
         cpuPerWall.toFixed(2),
+        `${counts.split}/${counts.gemms}`,
       ]);
     }
   }
@@ -135,8 +150,10 @@ export async function runStepBench(): Promise<void> {
   console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
   console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
   console.log(`  wasmgrad  ${kernels.backend().description}; model.fit with Adam, after a warm-up fit`);
-  printTable(['model', 'threads', 'step ms', ...PHASES, 'cpu/wall'], rows);
+  printTable(['model', 'threads', 'step ms', ...PHASES, 'cpu/wall', 'GEMMs split'], rows);
   console.log('forward GEMMs: Dense outputs (bias and ReLU fused); backward GEMMs: dx and dW; element-wise: dropout,');
   console.log('ReLU and bias gradients, gradient zeroing; optimizer: the update kernels; GC: garbage-collection pauses of');
   console.log('the main thread; JS and the rest: the step\'s wall time minus all of those (graph, batches, loss, checks).');
+  console.log('GEMMs split: of the timed steps\' GEMMs, those the pool ran on more than one thread (small ones never are;');
+  console.log('after splits that lost to a busy core, adaptive splitting runs some alone).');
 }
