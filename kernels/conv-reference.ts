@@ -70,6 +70,47 @@ export const convReferenceKernels: ConvKernels = {
     });
   },
 
+  conv2dForward(g, filters, relu, xPtr, kernelPtr, biasPtr, yPtr) {
+    const heap = heapF32();
+    const x = xPtr >> 2, kernel = kernelPtr >> 2, y = yPtr >> 2;
+    forEachOutput(g, (b, oy, ox, out) => {
+      for (let f = 0; f < filters; f++) {
+        let sum = biasPtr === 0 ? 0 : heap[(biasPtr >> 2) + f]!;
+        for (let ky = 0; ky < g.windowH; ky++) {
+          for (let kx = 0; kx < g.windowW; kx++) {
+            const iy = oy * g.strideH - g.padTop + ky, ix = ox * g.strideW - g.padLeft + kx;
+            if (!(iy >= 0 && iy < g.height && ix >= 0 && ix < g.width)) continue; // padding: skipped
+            for (let c = 0; c < g.channels; c++) {
+              const w = heap[kernel + ((ky * g.windowW + kx) * g.channels + c) * filters + f]!;
+              sum = f32(sum + f32(heap[pixelIndex(x, g, b, iy, ix) + c]! * w));
+            }
+          }
+        }
+        heap[y + out * filters + f] = relu && !(sum > 0) ? 0 : sum;
+      }
+    });
+  },
+
+  conv2dKernelGradInto(g, filters, xPtr, doutPtr, yPtr, dkernelPtr, dbiasPtr) {
+    const heap = heapF32();
+    const x = xPtr >> 2, dout = doutPtr >> 2, y = yPtr >> 2, dkernel = dkernelPtr >> 2, dbias = dbiasPtr >> 2;
+    forEachOutput(g, (b, oy, ox, out) => {
+      for (let f = 0; f < filters; f++) {
+        const dz = yPtr !== 0 && !(heap[y + out * filters + f]! > 0) ? 0 : heap[dout + out * filters + f]!;
+        if (dbiasPtr !== 0) heap[dbias + f] += dz;
+        for (let ky = 0; ky < g.windowH; ky++) {
+          for (let kx = 0; kx < g.windowW; kx++) {
+            const iy = oy * g.strideH - g.padTop + ky, ix = ox * g.strideW - g.padLeft + kx;
+            if (!(iy >= 0 && iy < g.height && ix >= 0 && ix < g.width)) continue;
+            for (let c = 0; c < g.channels; c++) {
+              heap[dkernel + ((ky * g.windowW + kx) * g.channels + c) * filters + f] += f32(heap[pixelIndex(x, g, b, iy, ix) + c]! * dz);
+            }
+          }
+        }
+      }
+    });
+  },
+
   maxPoolForward(g, xPtr, yPtr) {
     const heap = heapF32();
     const x = xPtr >> 2, y = yPtr >> 2;

@@ -34,6 +34,11 @@
  *   scalars      update: its (up to 4) number arguments, as Float64 (words 20..27, 8-byte aligned).
  *                A piece [begin, end) of elements runs the export on end - begin floats from
  *                `begin` on: n, each non-zero pointer + 4·begin, the scalars.
+ *                window: update is which export of `windows`, args its 12 geometry integers (the
+ *                whole batch) and its windowExtras integers, windowPointers its pointers (words
+ *                28..31). A piece [begin, end) of
+ *                images runs the export on a geometry of end - begin images, each pointer moved on
+ *                by `begin` images of what it points to (`windowPointers` in the protocol).
  *   pieces       how many pieces; piece k is rows (or elements) [boundaries[k], boundaries[k + 1]).
  *   pieceState   per piece: the job's sequence number while the piece is open, its bitwise NOT
  *                once a thread has claimed it. Claiming is Atomics.compareExchange(open -> claimed):
@@ -53,12 +58,27 @@
 export const CONTROL_PROTOCOL = {
   job: {
     jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20,
-    args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192,
+    args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192, windowPointers: 28,
   },
-  /** What a job computes (job.kind): a GEMM cut into row ranges, or an optimizer update cut into element ranges. */
-  kind: { gemm: 0, update: 1 },
+  /**
+   * What a job computes (job.kind): a GEMM cut into row ranges, an optimizer update cut into
+   * element ranges, or a window kernel (kernels/assembly/conv.ts) cut into ranges of images.
+   */
+  kind: { gemm: 0, update: 1, window: 2 },
   /** The optimizer updates a job can split (job.update is an index into this list). */
   updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'],
+  /**
+   * The window kernels a job can split by images (job.update is an index into this list); how many
+   * integers each takes after its geometry (conv2dForward: filters, relu); and what each of their
+   * pointers points to: 'in' an image of the input [height, width, channels], 'out' one of the
+   * output [outH, outW, channels], 'cols' one image's im2col rows [outH·outW, windowH·windowW·channels],
+   * 'y' one of a convolution's output [outH, outW, filters], 'fixed' the same array for every image.
+   */
+  windows: ['im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward'],
+  windowExtras: [0, 0, 0, 0, 0, 0, 2],
+  windowPointers: [
+    ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'], ['in', 'fixed', 'fixed', 'y'],
+  ],
   /** Int32 words of the job block. */
   jobWords: 256,
   worker: { state: 0, stop: 1, workspace: 2, firstPiece: 3, failedJob: 4, failedPiece: 5, messageLength: 6, message: 16 },
@@ -133,6 +153,7 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
 
   let gemm: RawKernel;
   let updates: RawKernel[];
+  let windows: RawKernel[];
   try {
     const instance = await WebAssembly.instantiate(module, {
       env: {
@@ -144,6 +165,7 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
     });
     gemm = instance.exports['gemm'] as RawKernel;
     updates = protocol.updates.map((name) => instance.exports[name] as RawKernel);
+    windows = protocol.windows.map((name) => instance.exports[name] as RawKernel);
   } catch (error) {
     leaveMessage(error);
     Atomics.store(self, W.state, state.failedToStart); // publishes the message
@@ -196,6 +218,23 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
             args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!,
             args[10]!, args[11]!, args[12]!, args[13]!, self[W.workspace]!, begin, end,
           );
+        } else if (job[J.kind] === protocol.kind.window) {
+          // Images [begin, end): args[0..11] is the geometry (batch, height, width, channels,
+          // windowH, windowW, strideH, strideW, padTop, padLeft, outH, outW) of the whole batch.
+          // args[12] is conv2dForward's filters.
+          const pixels = args[1]! * args[2]!, outPixels = args[10]! * args[11]!, channelBytes = args[3]! * 4;
+          const imageBytes = {
+            in: pixels * channelBytes, out: outPixels * channelBytes, cols: outPixels * args[4]! * args[5]! * channelBytes,
+            y: outPixels * args[12]! * 4, fixed: 0,
+          };
+          const which = job[J.update]!;
+          const roles = protocol.windowPointers[which]!;
+          const p = (k: number) => (job[J.windowPointers + k]! >>> 0) + begin * imageBytes[roles[k]!];
+          const kernel = windows[which]!;
+          const g = args.slice(0, 12 + protocol.windowExtras[which]!);
+          g[0] = end - begin;
+          if (roles.length === 4) kernel(...g, p(0), p(1), p(2), p(3));
+          else kernel(...g, p(0), p(1));
         } else {
           // Elements [begin, end): every array moves on by `begin` floats; a 0 pointer (no array) stays 0.
           const offset = begin * 4;

@@ -21,15 +21,18 @@ import {
   fallBackToOneThread, getAdaptiveSplitting, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
   type StartThread, type ThreadHandle, type ThreadUser,
 } from './threads.js';
-import type { GemmArgs, WasmElementwiseExports, WasmGemmExports } from './types.js';
+import type { GemmArgs, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
 
 const { job: JOB, worker: WORKER, state: STATE, kind: KIND } = CONTROL_PROTOCOL;
 
 /** The optimizer updates a pool can split across threads (element-wise: any cut gives the same bits). */
 export type UpdateName = (typeof CONTROL_PROTOCOL.updates)[number];
 
+/** The window kernels (im2col, col2im, pooling) a pool can split across threads by images. */
+export type WindowName = (typeof CONTROL_PROTOCOL.windows)[number];
+
 /** What the pool calls on the main thread: its own instance of the module. */
-export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName>;
+export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName> & Pick<WasmConvExports, WindowName>;
 
 /** Arrays (pointers) each update takes, before its number arguments. */
 const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4 };
@@ -40,6 +43,12 @@ const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3
  * spinning worker costs a few us.
  */
 const MINIMUM_SPLIT_UPDATE = 2 ** 15;
+
+/**
+ * Window kernels whose largest array (input, output or columns) holds fewer floats than this run
+ * on the main thread alone: like the updates, they move memory, a few floats per ns.
+ */
+const MINIMUM_SPLIT_WINDOW = 2 ** 15;
 
 /** Rows of C per microkernel tile (MR in kernels/assembly/gemm.ts): pieces start on multiples of it. */
 const ROWS_PER_TILE = 4;
@@ -180,6 +189,10 @@ export class GemmThreadPool implements ThreadUser {
   private readonly updatePointers = [0, 0, 0, 0];
   private readonly updateScalars = [0, 0, 0, 0];
   private scalarView = new Float64Array(0);
+  /** The window kernel being split: its index in CONTROL_PROTOCOL.windows, geometry and pointers. */
+  private window = 0;
+  private readonly windowGeometry = new Array<number>(14).fill(0);
+  private readonly windowPointers = [0, 0, 0, 0];
   /** Adaptive splitting: GEMMs left to run alone, and how many the next lost split will cost. */
   private aloneFor = 0;
   private backoff = 1;
@@ -267,6 +280,62 @@ export class GemmThreadPool implements ThreadUser {
     this.runUpdatePiece(0, n);
   }
 
+  /**
+   * A window kernel (kernels/conv-types.ts' contract for `name`) on the 12 integers of its
+   * geometry `g` (batch first: WasmConvExports' order), the integers it takes next (conv2dForward:
+   * filters, relu as 0/1; else ignored) and its 2 or 4 pointers (p2, p3 ignored for a kernel of 2).
+   * Large ones are cut into ranges of images: every image is computed by the same code from its
+   * own pixels, so the bits do not depend on the cut.
+   */
+  runWindow(name: WindowName, g: readonly number[], extra0: number, extra1: number, p0: number, p1: number, p2: number, p3: number): void {
+    this.checkHelpersAlive();
+    this.window = CONTROL_PROTOCOL.windows.indexOf(name);
+    for (let i = 0; i < 12; i++) this.windowGeometry[i] = g[i]!;
+    this.windowGeometry[12] = extra0;
+    this.windowGeometry[13] = extra1;
+    const pointers = this.windowPointers;
+    pointers[0] = p0;
+    pointers[1] = p1;
+    pointers[2] = p2;
+    pointers[3] = p3;
+    const batch = g[0]!;
+    const outPixels = g[10]! * g[11]!;
+    const floats = batch * Math.max(g[3]! * g[1]! * g[2]!, g[3]! * outPixels * g[4]! * g[5]!, outPixels * extra0);
+    const threadCount = getThreads();
+    const large = threadCount > 1 && batch >= 2 && floats >= MINIMUM_SPLIT_WINDOW && this.startThread !== null;
+    if (large && this.aloneFor > 0 && getAdaptiveSplitting()) this.aloneFor--;
+    else if (large) {
+      this.startHelpers(threadCount - 1);
+      const threads = Math.min(this.countReady() + 1, batch, CONTROL_PROTOCOL.maxPieces);
+      if (threads > 1) {
+        this.split(KIND.window, batch, threads, 0);
+        return;
+      }
+    }
+    last.M = batch;
+    last.boundaries = null;
+    this.runWindowPiece(0, batch);
+  }
+
+  /** Images [begin, end) of the current window kernel on the main thread (as gemm-worker.ts does). */
+  private runWindowPiece(begin: number, end: number): void {
+    const g = this.windowGeometry;
+    const outPixels = g[10]! * g[11]!, channelBytes = g[3]! * 4;
+    const imageBytes = {
+      in: g[1]! * g[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * g[4]! * g[5]! * channelBytes,
+      y: outPixels * g[12]! * 4, fixed: 0,
+    };
+    const roles = CONTROL_PROTOCOL.windowPointers[this.window]!;
+    const p = (k: number) => this.windowPointers[k]! + begin * imageBytes[roles[k]!];
+    const name = CONTROL_PROTOCOL.windows[this.window]!;
+    const main = this.mainThread;
+    const n = end - begin;
+    const [, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, filters, relu] = g as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+    if (name === 'maxPoolBackwardInto') main.maxPoolBackwardInto(n, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, p(0), p(1), p(2), p(3));
+    else if (name === 'conv2dForward') main.conv2dForward(n, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, filters, relu, p(0), p(1), p(2), p(3));
+    else main[name](n, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, p(0), p(1));
+  }
+
   /** Elements [begin, end) of the current update on the main thread. */
   private runUpdatePiece(begin: number, end: number): void {
     const pointers = this.updatePointers;
@@ -311,6 +380,7 @@ export class GemmThreadPool implements ThreadUser {
       const started = performance.now();
       try {
         if (kind === KIND.gemm) this.runRows(this.gemmArgs!, boundaries[piece]!, boundaries[piece + 1]!);
+        else if (kind === KIND.window) this.runWindowPiece(boundaries[piece]!, boundaries[piece + 1]!);
         else this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
       } catch (error) {
         mainError ??= error;
@@ -333,7 +403,9 @@ export class GemmThreadPool implements ThreadUser {
       // Plain reads are safe: the Atomics.add of piecesDone ordered them after the worker's writes.
       if (Atomics.load(helper.words, WORKER.failedJob) === sequence) {
         const piece = helper.words[WORKER.failedPiece]!;
-        const what = kind === KIND.gemm ? `the GEMM failed in worker thread ${helper.id} (rows` : `${this.update} failed in worker thread ${helper.id} (elements`;
+        const what = kind === KIND.gemm ? `the GEMM failed in worker thread ${helper.id} (rows`
+          : kind === KIND.window ? `${CONTROL_PROTOCOL.windows[this.window]} failed in worker thread ${helper.id} (images`
+          : `${this.update} failed in worker thread ${helper.id} (elements`;
         throw new Error(`wasmgrad: ${what} ${boundaries[piece]}..${boundaries[piece + 1]}): ${this.message(helper)}`);
       }
     }
@@ -497,6 +569,10 @@ export class GemmThreadPool implements ThreadUser {
       job[args + 11] = p.bias;
       job[args + 12] = p.relu ? 1 : 0;
       job[args + 13] = p.accumulate ? 1 : 0;
+    } else if (kind === KIND.window) {
+      job[JOB.update] = this.window;
+      for (let i = 0; i < 14; i++) job[args + i] = this.windowGeometry[i]!;
+      for (let i = 0; i < 4; i++) job[JOB.windowPointers + i] = this.windowPointers[i]!;
     } else {
       job[JOB.update] = CONTROL_PROTOCOL.updates.indexOf(this.update);
       job[JOB.pointerCount] = UPDATE_POINTERS[this.update];

@@ -8,11 +8,23 @@
 // Backward, from dout [B, oh, ow, F] (dz = dout through the ReLU mask):
 //   dkernel [kh·kw·C, F] += colsᵀ · dz        dbias [F] += Σ_rows dz
 //   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx.
-// A 1x1 kernel with stride 1 and no padding needs no im2col: cols is x itself.
+// A 1x1 kernel with stride 1 and no padding needs no im2col: cols is x itself. An input with few
+// channels (a first layer: K = kh·kw·C of 9 for MNIST, 27 for RGB) makes a GEMM too shallow to pay
+// for its packing: there the forward pass and the kernel gradient are direct loops instead
+// (conv2dForward, conv2dKernelGradInto: no im2col, the ReLU's backward folded in), and only dx,
+// when something needs it, goes through dz · kernelᵀ and col2im.
 
-import { col2imInto, columnSumsInto, gemm, im2col, reluBackward } from '../../kernels/index.js';
+import {
+  col2imInto, columnSumsInto, conv2dForward, conv2dKernelGradInto, gemm, im2col, reluBackward,
+} from '../../kernels/index.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
 import { windowGeometry, type Padding } from './window.js';
+
+/**
+ * Up to this GEMM depth K = kh·kw·inChannels the convolution runs as direct loops, not as a GEMM.
+ * Measured with bench/convnet.ts on Keras' MNIST convnet's first layer (K = 9).
+ */
+const DIRECT_MAX_DEPTH = 32;
 
 export interface Conv2dOptions {
   /** [strideH, strideW]. Default [1, 1]. */
@@ -37,16 +49,33 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
   }
   const M = g.batch * g.outH * g.outW; // one row per output pixel
   const K = kh * kw * g.channels; // one column per kernel weight of a filter
+  const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
+  const y = empty([g.batch, g.outH, g.outW, filters]);
+  if (K <= DIRECT_MAX_DEPTH && !(kh === 1 && kw === 1)) {
+    conv2dForward(g, filters, relu, x.ptr, kernel.ptr, bias === null ? 0 : bias.ptr, y.ptr);
+    return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (dout) => {
+      // dkernel and dbias straight from dout (masked by y > 0 when the ReLU is fused).
+      const dbias = bias !== null && bias.requiresGrad ? bias.gradBuffer().ptr : 0;
+      if (kernel.requiresGrad) conv2dKernelGradInto(g, filters, x.ptr, dout.ptr, relu ? y.ptr : 0, kernel.gradBuffer().ptr, dbias);
+      else if (dbias !== 0) columnSumsOfDz(dout, y, relu, M, filters, dbias);
+      if (x.requiresGrad) {
+        const dz = relu ? empty(dout.shape) : dout;
+        if (relu) reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
+        const dcols = empty([M, K]); // dcols [M, K] = dz · kernelᵀ, then back to the pixels
+        gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: false });
+        col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
+      }
+    });
+  }
+
   const direct = kh === 1 && kw === 1 && strides[0] === 1 && strides[1] === 1; // cols = x
   let cols = x;
   if (!direct) {
     cols = empty([M, K]);
     im2col(g, x.ptr, cols.ptr);
   }
-  const y = empty([g.batch, g.outH, g.outW, filters]);
   gemm({ transA: false, transB: false, M, N: filters, K, a: cols.ptr, lda: K, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false });
 
-  const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
   return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (dout) => {
     let dz = dout;
     if (relu) {
@@ -65,4 +94,14 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
       if (!direct) col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
     }
   });
+}
+
+/** dbias += Σ_rows dz, dz = dout through the ReLU mask when `relu` (the kernel itself needs no gradient). */
+function columnSumsOfDz(dout: Tensor, y: Tensor, relu: boolean, M: number, filters: number, dbias: number): void {
+  let dz = dout;
+  if (relu) {
+    dz = empty(dout.shape);
+    reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
+  }
+  columnSumsInto(M, filters, dbias, dz.ptr);
 }

@@ -1,6 +1,7 @@
 // kernels/assembly/conv.ts — the convnet loops in WebAssembly SIMD128: im2col and col2im (which turn
-// a convolution into one GEMM and back), max and average pooling forward and backward, and the
-// per-channel sums of batch normalization. Not the GEMM itself (gemm.ts multiplies the columns).
+// a convolution into one GEMM and back), a direct convolution and its kernel gradient for inputs
+// with few channels, max and average pooling forward and backward, and the per-channel sums of
+// batch normalization. Not the GEMM itself (gemm.ts multiplies the columns).
 //
 // Contract, for every kernel here (kernels/conv-reference.ts is the plain TypeScript twin and the
 // test oracle; kernels/conv-types.ts states the same contract to the engine):
@@ -142,6 +143,216 @@ export function col2imInto(
             }
           }
           src += <usize>span << 2;
+        }
+      }
+    }
+  }
+}
+
+// ---- direct convolution, for few input channels --------------------------------------------------
+// A first layer (1 channel, or 3) has a GEMM depth K = windowH·windowW·channels of 9 or 27: too
+// shallow for the GEMM (its packing costs as much as its multiply-adds), and its im2col writes K
+// floats per output pixel. These two loops skip both. Filters go 32 at a time in eight f32x4
+// accumulators held in registers (eight independent add chains hide the add's latency); the tail
+// of filters % 32 adds into memory instead, 4 and then 1 at a time: the same operations in the same
+// order. A window row's taps (kx, c) are contiguous in x and in the kernel, so the inner loop walks
+// both with one pointer each. Plain f32 multiply, then add.
+
+/** dst[0..n) = dst[0..n) + v·src[0..n) (f32 multiply, then add). */
+// @ts-ignore: decorator
+@inline
+function multiplyAddFloats(dst: usize, v: f32, src: usize, n: i32): void {
+  const vx4 = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), f32x4.mul(vx4, v128.load(src + at))));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dst + at, load<f32>(dst + at) + v * load<f32>(src + at));
+  }
+}
+
+/**
+ * y[b, oy, ox, f] = relu?(bias[f] + Σ_(ky, kx, c) x[b, iy, ix, c]·kernel[ky, kx, c, f])
+ *   with iy = oy·strideH - padTop + ky, ix = ox·strideW - padLeft + kx; taps in the padding are skipped.
+ *   x [batch, height, width, channels], kernel [windowH, windowW, channels, filters], bias [filters]
+ *   (0: none), y [batch, outH, outW, filters]
+ * Each y value starts from its bias (or 0) and adds the taps in (ky, kx, c) order; relu last, as
+ * max(0, ·) that maps NaN to 0 (f32x4.pmax(0, v)), as the GEMM's epilogue does.
+ */
+export function conv2dForward(
+  batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  filters: i32, relu: bool, x: usize, kernel: usize, bias: usize, y: usize,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const rowBytes = <usize>filters << 2; // one kernel row (a tap, a channel), one output pixel
+  const zero = f32x4.splat(0);
+  const blocked = filters & ~31; // filters [0, blocked) in registers, 32 at a time
+  let out = y;
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>height * <usize>width * pixelBytes;
+    for (let oy = 0; oy < outH; oy++) {
+      const iy0 = oy * strideH - padTop;
+      const kyBegin = max(0, -iy0), kyEnd = min(windowH, height - iy0);
+      for (let ox = 0; ox < outW; ox++) {
+        const ix0 = ox * strideW - padLeft;
+        const kxBegin = max(0, -ix0), kxEnd = min(windowW, width - ix0);
+        // Window row ky's taps inside the input: `span` floats from x's pixel (iy, ix0 + kxBegin),
+        // matching `span` kernel rows from (ky, kxBegin, 0).
+        const span = (kxEnd - kxBegin) * channels;
+        const firstPixel = image + <usize>(iy0 * width + ix0 + kxBegin) * pixelBytes;
+        const firstRow = kernel + <usize>(kxBegin * channels) * rowBytes;
+        const pixelStep = <usize>width * pixelBytes, rowStep = <usize>(windowW * channels) * rowBytes;
+        for (let f = 0; f < blocked; f += 32) {
+          const fo = <usize>f << 2;
+          let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+          if (bias != 0) {
+            const p = bias + fo;
+            a0 = v128.load(p); a1 = v128.load(p, 16); a2 = v128.load(p, 32); a3 = v128.load(p, 48);
+            a4 = v128.load(p, 64); a5 = v128.load(p, 80); a6 = v128.load(p, 96); a7 = v128.load(p, 112);
+          }
+          for (let ky = kyBegin; ky < kyEnd; ky++) {
+            let pixel = firstPixel + <usize>ky * pixelStep;
+            let w = firstRow + <usize>ky * rowStep + fo;
+            for (let t = 0; t < span; t++) {
+              const v = f32x4.splat(load<f32>(pixel));
+              a0 = f32x4.add(a0, f32x4.mul(v, v128.load(w)));
+              a1 = f32x4.add(a1, f32x4.mul(v, v128.load(w, 16)));
+              a2 = f32x4.add(a2, f32x4.mul(v, v128.load(w, 32)));
+              a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
+              a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
+              a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
+              a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
+              a7 = f32x4.add(a7, f32x4.mul(v, v128.load(w, 112)));
+              pixel += 4;
+              w += rowBytes;
+            }
+          }
+          if (relu) {
+            a0 = f32x4.pmax(zero, a0); a1 = f32x4.pmax(zero, a1); a2 = f32x4.pmax(zero, a2); a3 = f32x4.pmax(zero, a3);
+            a4 = f32x4.pmax(zero, a4); a5 = f32x4.pmax(zero, a5); a6 = f32x4.pmax(zero, a6); a7 = f32x4.pmax(zero, a7);
+          }
+          const o = out + fo;
+          v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+          v128.store(o, a4, 64); v128.store(o, a5, 80); v128.store(o, a6, 96); v128.store(o, a7, 112);
+        }
+        if (blocked < filters) {
+          // The last filters % 32, accumulated in y's row itself.
+          const rest = filters - blocked;
+          const tail = out + (<usize>blocked << 2);
+          if (bias != 0) copyFloats(tail, bias + (<usize>blocked << 2), rest);
+          else zeroFloats(tail, rest);
+          for (let ky = kyBegin; ky < kyEnd; ky++) {
+            let pixel = firstPixel + <usize>ky * pixelStep;
+            let w = firstRow + <usize>ky * rowStep + (<usize>blocked << 2);
+            for (let t = 0; t < span; t++) {
+              multiplyAddFloats(tail, load<f32>(pixel), w, rest);
+              pixel += 4;
+              w += rowBytes;
+            }
+          }
+          if (relu) {
+            let f = 0;
+            for (; f + 4 <= rest; f += 4) v128.store(tail + (<usize>f << 2), f32x4.pmax(zero, v128.load(tail + (<usize>f << 2))));
+            for (; f < rest; f++) {
+              const v = load<f32>(tail + (<usize>f << 2));
+              store<f32>(tail + (<usize>f << 2), v > 0 ? v : 0);
+            }
+          }
+        }
+        out += rowBytes;
+      }
+    }
+  }
+}
+
+/**
+ * The kernel and bias gradients of conv2dForward, with ReLU's backward folded in:
+ *   dz[b, oy, ox, f] = y == 0 ? dout : (y[b, oy, ox, f] > 0 ? dout[b, oy, ox, f] : 0)
+ *   dkernel[ky, kx, c, f] += Σ_(b, oy, ox) x[b, iy, ix, c]·dz[b, oy, ox, f]   (taps in the padding add nothing)
+ *   dbias[f] += Σ_(b, oy, ox) dz[b, oy, ox, f]                               (dbias == 0: not wanted)
+ *   x [batch, height, width, channels], dout and y [batch, outH, outW, filters]
+ * Every sum runs over the output pixels in order (b, oy, ox), from the value already there. One
+ * output row at a time: its dz (in `scratch`, outW·filters floats, when y masks it), then, for each
+ * tap and 32 filters, the row's products added in eight registers loaded from and stored to dkernel.
+ */
+export function conv2dKernelGradInto(
+  batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  filters: i32, x: usize, dout: usize, y: usize, dkernel: usize, dbias: usize, scratch: usize,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const rowBytes = <usize>filters << 2;
+  const zero = f32x4.splat(0);
+  const blocked = filters & ~31;
+  const rowFloats = outW * filters;
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>height * <usize>width * pixelBytes;
+    for (let oy = 0; oy < outH; oy++) {
+      const rowAt = <usize>(b * outH + oy) * <usize>outW * rowBytes; // this output row in dout and y
+      let dz = dout + rowAt;
+      if (y != 0) {
+        const yRow = y + rowAt;
+        let i = 0;
+        for (; i + 4 <= rowFloats; i += 4) {
+          const o = <usize>i << 2;
+          v128.store(scratch + o, v128.and(v128.load(dz + o), f32x4.gt(v128.load(yRow + o), zero)));
+        }
+        for (; i < rowFloats; i++) {
+          const o = <usize>i << 2;
+          store<f32>(scratch + o, load<f32>(yRow + o) > 0 ? load<f32>(dz + o) : 0);
+        }
+        dz = scratch;
+      }
+      if (dbias != 0) for (let ox = 0; ox < outW; ox++) addFloats(dbias, dz + <usize>ox * rowBytes, filters);
+      const iy0 = oy * strideH - padTop;
+      for (let ky = 0; ky < windowH; ky++) {
+        const iy = iy0 + ky;
+        if (iy < 0 || iy >= height) continue;
+        const inputRow = image + <usize>iy * <usize>width * pixelBytes;
+        for (let kx = 0; kx < windowW; kx++) {
+          // The output columns whose tap kx lands inside the input: ix = ox·strideW - padLeft + kx in [0, width).
+          let oxBegin = 0, oxEnd = outW;
+          while (oxBegin < outW && oxBegin * strideW - padLeft + kx < 0) oxBegin++;
+          while (oxEnd > oxBegin && (oxEnd - 1) * strideW - padLeft + kx >= width) oxEnd--;
+          const step = <usize>strideW * pixelBytes; // from one output column's input pixel to the next
+          for (let c = 0; c < channels; c++) {
+            const dw = dkernel + <usize>((ky * windowW + kx) * channels + c) * rowBytes;
+            const first = inputRow + <usize>(oxBegin * strideW - padLeft + kx) * pixelBytes + (<usize>c << 2);
+            for (let f = 0; f < blocked; f += 32) {
+              const p = dw + (<usize>f << 2);
+              let a0 = v128.load(p), a1 = v128.load(p, 16), a2 = v128.load(p, 32), a3 = v128.load(p, 48);
+              let a4 = v128.load(p, 64), a5 = v128.load(p, 80), a6 = v128.load(p, 96), a7 = v128.load(p, 112);
+              let pixel = first;
+              let d = dz + <usize>oxBegin * rowBytes + (<usize>f << 2);
+              for (let ox = oxBegin; ox < oxEnd; ox++) {
+                const v = f32x4.splat(load<f32>(pixel));
+                a0 = f32x4.add(a0, f32x4.mul(v, v128.load(d)));
+                a1 = f32x4.add(a1, f32x4.mul(v, v128.load(d, 16)));
+                a2 = f32x4.add(a2, f32x4.mul(v, v128.load(d, 32)));
+                a3 = f32x4.add(a3, f32x4.mul(v, v128.load(d, 48)));
+                a4 = f32x4.add(a4, f32x4.mul(v, v128.load(d, 64)));
+                a5 = f32x4.add(a5, f32x4.mul(v, v128.load(d, 80)));
+                a6 = f32x4.add(a6, f32x4.mul(v, v128.load(d, 96)));
+                a7 = f32x4.add(a7, f32x4.mul(v, v128.load(d, 112)));
+                pixel += step;
+                d += rowBytes;
+              }
+              v128.store(p, a0); v128.store(p, a1, 16); v128.store(p, a2, 32); v128.store(p, a3, 48);
+              v128.store(p, a4, 64); v128.store(p, a5, 80); v128.store(p, a6, 96); v128.store(p, a7, 112);
+            }
+            if (blocked < filters) {
+              const tail = <usize>blocked << 2;
+              let pixel = first;
+              for (let ox = oxBegin; ox < oxEnd; ox++) {
+                multiplyAddFloats(dw + tail, load<f32>(pixel), dz + <usize>ox * rowBytes + tail, filters - blocked);
+                pixel += step;
+              }
+            }
+          }
         }
       }
     }

@@ -1,5 +1,5 @@
-// tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, max and average
-// pooling, the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against
+// tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, the direct
+// convolution and its kernel gradient, max and average pooling, the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against
 // the TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
 // strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
 // Both compute the same float32 (and float64) operations in the same order, so the results must be
@@ -55,6 +55,26 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     it('im2col and col2imInto', () => {
       compare([randomArray(inputSize, seed), new Float32Array(colsSize).fill(NaN)], (k, [x, cols]) => k.im2col(g, x!, cols!), 'im2col');
       compare([randomArray(colsSize, seed + 1), randomArray(inputSize, seed + 2)], (k, [dcols, dx]) => k.col2imInto(g, dcols!, dx!), 'col2imInto');
+    });
+
+    it.each([4, 32, 37, 70])('conv2dForward and conv2dKernelGradInto (direct), %i filters', (filters) => {
+      // 32 filters: one block in registers; 37 and 70: blocks and a tail of 5 / 6; 4: the tail alone.
+      const kernelSize = g.windowH * g.windowW * channels * filters;
+      const ySize = batch * g.outH * g.outW * filters;
+      const kernel = randomArray(kernelSize, seed + 10), bias = randomArray(filters, seed + 11);
+      for (const relu of [false, true]) {
+        compare([randomArray(inputSize, seed + 12), kernel, bias, new Float32Array(ySize).fill(NaN)],
+          (k, [x, w, b, y]) => k.conv2dForward(g, filters, relu, x!, w!, b!, y!), `conv2dForward relu=${relu}`);
+      }
+      compare([randomArray(inputSize, seed + 13), kernel, new Float32Array(ySize).fill(NaN)],
+        (k, [x, w, y]) => k.conv2dForward(g, filters, false, x!, w!, 0, y!), 'conv2dForward without bias');
+      const y = randomArray(ySize, seed + 14, 2, -1); // half of it <= 0: the ReLU mask
+      for (const masked of [false, true]) {
+        compare([randomArray(inputSize, seed + 15), randomArray(ySize, seed + 16), y, randomArray(kernelSize, seed + 17), randomArray(filters, seed + 18)],
+          (k, [x, dout, yp, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, masked ? yp! : 0, dw!, db!), `conv2dKernelGradInto masked=${masked}`);
+      }
+      compare([randomArray(inputSize, seed + 19), randomArray(ySize, seed + 20), randomArray(kernelSize, seed + 21)],
+        (k, [x, dout, dw]) => k.conv2dKernelGradInto(g, filters, x!, dout!, 0, dw!, 0), 'conv2dKernelGradInto without dbias');
     });
 
     it('max pooling forward and backward (with ties)', () => {
