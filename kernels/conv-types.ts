@@ -48,6 +48,19 @@ export interface ConvKernels {
    * adding to dbias first and then to the taps in (ky, kx, c) order, float32 multiply then add.
    */
   conv2dKernelGradInto(g: WindowGeometry, filters: number, x: number, dout: number, y: number, dkernel: number, dbias: number): void;
+  /**
+   * conv2dForward with its ReLU, then max pooling over pool.h x pool.w windows side by side (strides
+   * = pool size, 'valid'), the convolution's output never stored: pooled [batch, outH / poolH,
+   * outW / poolW, filters] (rounded down) = maxPoolForward(conv2dForward(x)) to the bit, and argmax
+   * (int32, same shape) = dy·poolW + dx of the first window pixel holding the max. scratch: [batch, filters].
+   */
+  conv2dMaxPoolForward(g: WindowGeometry, filters: number, poolH: number, poolW: number, x: number, kernel: number, bias: number, pooled: number, argmax: number, scratch: number): void;
+  /**
+   * conv2dMaxPoolForward's kernel and bias gradients from dpooled: dz = (pooled > 0 ? 0 + dpooled : 0)
+   * at each window's argmax pixel, 0 elsewhere, then conv2dKernelGradInto's sums (dbias skipped when
+   * 0) over the output rows the windows cover.
+   */
+  conv2dMaxPoolKernelGradInto(g: WindowGeometry, filters: number, poolH: number, poolW: number, x: number, dpooled: number, pooled: number, argmax: number, dkernel: number, dbias: number): void;
   /** y [batch, outH, outW, channels] = the max of x over each window (padding takes no part). */
   maxPoolForward(g: WindowGeometry, x: number, y: number): void;
   /** dx += dy at the first pixel (row order) of each window where x equals the window's max y. */
@@ -85,6 +98,10 @@ export interface WasmConvExports {
   conv2dForward(...args: [...Geometry12, number, number, number, number, number, number]): void;
   /** Geometry, filters, then x, dout, y, dkernel, dbias, and a scratch of 4·outW·filters bytes. */
   conv2dKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number]): void;
+  /** Geometry, filters, poolH, poolW, then x, kernel, bias, pooled, argmax, scratch. */
+  conv2dMaxPoolForward(...args: [...Geometry12, number, number, number, number, number, number, number, number, number]): void;
+  /** Geometry, filters, poolH, poolW, then x, dpooled, pooled, argmax, dkernel, dbias, and a scratch of 4·outW·filters bytes. */
+  conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number]): void;
   maxPoolForward(...args: [...Geometry12, number, number]): void;
   maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
   avgPoolForward(...args: [...Geometry12, number, number]): void;

@@ -39,14 +39,22 @@ function checkCounts(rows: number, cols: number, kernel: string): void {
 }
 
 /** The window kernels that take a geometry: im2col, col2im and pooling. */
-export type WindowKernelName = 'im2col' | 'col2imInto' | 'maxPoolForward' | 'maxPoolBackwardInto' | 'avgPoolForward' | 'avgPoolBackwardInto' | 'conv2dForward';
+export type WindowKernelName =
+  | 'im2col' | 'col2imInto' | 'maxPoolForward' | 'maxPoolBackwardInto' | 'avgPoolForward' | 'avgPoolBackwardInto' | 'conv2dForward' | 'conv2dMaxPoolForward';
 
 /**
- * Runs window kernel `name` on its checked geometry `g` (12 integers), the two integers
- * conv2dForward takes next (filters, relu; 0 for the others) and 2 or 4 pointers (the unused ones
- * 0): kernels/thread-pool.ts' runWindow, which may split it across threads.
+ * Runs window kernel `name` on `ints`, its checked geometry (12 integers) followed by the integers
+ * it takes next, and its `pointers`: kernels/thread-pool.ts' runWindow, which may split it across threads.
  */
-export type RunWindow = (name: WindowKernelName, g: Geometry12, extra0: number, extra1: number, p0: number, p1: number, p2: number, p3: number) => void;
+export type RunWindow = (name: WindowKernelName, ints: readonly number[], pointers: readonly number[]) => void;
+
+/** Refuses a filter count or a pooling window that is not a positive integer. */
+function checkPool(filters: number, poolH: number, poolW: number, kernel: string): void {
+  checkCounts(filters, 0, kernel);
+  for (const [what, v] of [['poolH', poolH], ['poolW', poolW]] as const) {
+    if (!(Number.isInteger(v) && v >= 1 && v <= 0x7fffffff)) throw new RangeError(`wasmgrad: ${kernel} expected ${what} to be a positive integer, got ${v}`);
+  }
+}
 
 /**
  * Wraps one instance's convnet exports, with a grow-only float64 scratch for the batch-norm sums;
@@ -64,21 +72,32 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     return scratch;
   };
   return {
-    im2col: (g, x, cols) => runWindow('im2col', geometryArgs(g, 'im2col'), 0, 0, x, cols, 0, 0),
-    col2imInto: (g, dcols, dx) => runWindow('col2imInto', geometryArgs(g, 'col2imInto'), 0, 0, dcols, dx, 0, 0),
+    im2col: (g, x, cols) => runWindow('im2col', geometryArgs(g, 'im2col'), [x, cols]),
+    col2imInto: (g, dcols, dx) => runWindow('col2imInto', geometryArgs(g, 'col2imInto'), [dcols, dx]),
     conv2dForward(g, filters, relu, x, kernel, bias, y) {
       checkCounts(filters, 0, 'conv2dForward');
-      runWindow('conv2dForward', geometryArgs(g, 'conv2dForward'), filters, relu ? 1 : 0, x, kernel, bias, y);
+      runWindow('conv2dForward', [...geometryArgs(g, 'conv2dForward'), filters, relu ? 1 : 0], [x, kernel, bias, y]);
     },
     conv2dKernelGradInto(g, filters, x, dout, y, dkernel, dbias) {
       checkCounts(filters, 0, 'conv2dKernelGradInto');
       // The scratch holds one output row of dz: outW·filters floats.
       exports.conv2dKernelGradInto(...geometryArgs(g, 'conv2dKernelGradInto'), filters, x, dout, y, dkernel, dbias, scratchFor(Math.ceil((g.outW * filters) / 4)));
     },
-    maxPoolForward: (g, x, y) => runWindow('maxPoolForward', geometryArgs(g, 'maxPoolForward'), 0, 0, x, y, 0, 0),
-    maxPoolBackwardInto: (g, x, y, dy, dx) => runWindow('maxPoolBackwardInto', geometryArgs(g, 'maxPoolBackwardInto'), 0, 0, x, y, dy, dx),
-    avgPoolForward: (g, x, y) => runWindow('avgPoolForward', geometryArgs(g, 'avgPoolForward'), 0, 0, x, y, 0, 0),
-    avgPoolBackwardInto: (g, dy, dx) => runWindow('avgPoolBackwardInto', geometryArgs(g, 'avgPoolBackwardInto'), 0, 0, dy, dx, 0, 0),
+    conv2dMaxPoolForward(g, filters, poolH, poolW, x, kernel, bias, pooled, argmax, scratch) {
+      checkPool(filters, poolH, poolW, 'conv2dMaxPoolForward');
+      runWindow('conv2dMaxPoolForward', [...geometryArgs(g, 'conv2dMaxPoolForward'), filters, poolH, poolW], [x, kernel, bias, pooled, argmax, scratch]);
+    },
+    conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias) {
+      checkPool(filters, poolH, poolW, 'conv2dMaxPoolKernelGradInto');
+      exports.conv2dMaxPoolKernelGradInto(
+        ...geometryArgs(g, 'conv2dMaxPoolKernelGradInto'), filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias,
+        scratchFor(Math.ceil((g.outW * filters) / 4)),
+      );
+    },
+    maxPoolForward: (g, x, y) => runWindow('maxPoolForward', geometryArgs(g, 'maxPoolForward'), [x, y]),
+    maxPoolBackwardInto: (g, x, y, dy, dx) => runWindow('maxPoolBackwardInto', geometryArgs(g, 'maxPoolBackwardInto'), [x, y, dy, dx]),
+    avgPoolForward: (g, x, y) => runWindow('avgPoolForward', geometryArgs(g, 'avgPoolForward'), [x, y]),
+    avgPoolBackwardInto: (g, dy, dx) => runWindow('avgPoolBackwardInto', geometryArgs(g, 'avgPoolBackwardInto'), [dy, dx]),
     columnMeanVariance(rows, cols, x, mean, variance) {
       checkCounts(rows, cols, 'columnMeanVariance');
       exports.columnMeanVariance(rows, cols, x, mean, variance, scratchFor(cols));

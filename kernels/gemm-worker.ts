@@ -35,8 +35,8 @@
  *                A piece [begin, end) of elements runs the export on end - begin floats from
  *                `begin` on: n, each non-zero pointer + 4·begin, the scalars.
  *                window: update is which export of `windows`, args its 12 geometry integers (the
- *                whole batch) and its windowExtras integers, windowPointers its pointers (words
- *                28..31). A piece [begin, end) of
+ *                whole batch), windowExtras (words 120..125) the integers it takes next,
+ *                windowPointers (words 114..119) its pointers. A piece [begin, end) of
  *                images runs the export on a geometry of end - begin images, each pointer moved on
  *                by `begin` images of what it points to (`windowPointers` in the protocol).
  *   pieces       how many pieces; piece k is rows (or elements) [boundaries[k], boundaries[k + 1]).
@@ -58,7 +58,7 @@
 export const CONTROL_PROTOCOL = {
   job: {
     jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20,
-    args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192, windowPointers: 28,
+    args: 32, pieces: 46, boundaries: 48, windowPointers: 114, windowExtras: 120, pieceState: 128, pieceOwner: 192,
   },
   /**
    * What a job computes (job.kind): a GEMM cut into row ranges, an optimizer update cut into
@@ -69,15 +69,18 @@ export const CONTROL_PROTOCOL = {
   updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'],
   /**
    * The window kernels a job can split by images (job.update is an index into this list); how many
-   * integers each takes after its geometry (conv2dForward: filters, relu); and what each of their
-   * pointers points to: 'in' an image of the input [height, width, channels], 'out' one of the
-   * output [outH, outW, channels], 'cols' one image's im2col rows [outH·outW, windowH·windowW·channels],
-   * 'y' one of a convolution's output [outH, outW, filters], 'fixed' the same array for every image.
+   * integers each takes after its geometry (conv2dForward: filters, relu; conv2dMaxPoolForward:
+   * filters, poolH, poolW); and what each of their pointers points to: 'in' an image of the input
+   * [height, width, channels], 'out' one of the output [outH, outW, channels], 'cols' one image's
+   * im2col rows [outH·outW, windowH·windowW·channels], 'y' one of a convolution's output [outH, outW,
+   * filters], 'pooled' one of its max-pooled output [outH / poolH, outW / poolW, filters] (rounded
+   * down), 'filterRow' a row of filters floats (a scratch), 'fixed' the same array for every image.
    */
-  windows: ['im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward'],
-  windowExtras: [0, 0, 0, 0, 0, 0, 2],
+  windows: ['im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward', 'conv2dMaxPoolForward'],
+  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3],
   windowPointers: [
-    ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'], ['in', 'fixed', 'fixed', 'y'],
+    ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'],
+    ['in', 'fixed', 'fixed', 'y'], ['in', 'fixed', 'fixed', 'pooled', 'pooled', 'filterRow'],
   ],
   /** Int32 words of the job block. */
   jobWords: 256,
@@ -220,21 +223,21 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
           );
         } else if (job[J.kind] === protocol.kind.window) {
           // Images [begin, end): args[0..11] is the geometry (batch, height, width, channels,
-          // windowH, windowW, strideH, strideW, padTop, padLeft, outH, outW) of the whole batch.
-          // args[12] is conv2dForward's filters.
-          const pixels = args[1]! * args[2]!, outPixels = args[10]! * args[11]!, channelBytes = args[3]! * 4;
-          const imageBytes = {
-            in: pixels * channelBytes, out: outPixels * channelBytes, cols: outPixels * args[4]! * args[5]! * channelBytes,
-            y: outPixels * args[12]! * 4, fixed: 0,
-          };
+          // windowH, windowW, strideH, strideW, padTop, padLeft, outH, outW) of the whole batch,
+          // then come the kernel's extra integers (filters first, then poolH, poolW) and pointers.
           const which = job[J.update]!;
+          const ints = args.slice(0, 12);
+          for (let i = 0; i < protocol.windowExtras[which]!; i++) ints.push(job[J.windowExtras + i]!);
+          const outPixels = ints[10]! * ints[11]!, channelBytes = ints[3]! * 4, filterBytes = (ints[12] ?? 0) * 4;
+          const imageBytes = {
+            in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
+            y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
+            filterRow: filterBytes, fixed: 0,
+          };
+          ints[0] = end - begin;
           const roles = protocol.windowPointers[which]!;
-          const p = (k: number) => (job[J.windowPointers + k]! >>> 0) + begin * imageBytes[roles[k]!];
-          const kernel = windows[which]!;
-          const g = args.slice(0, 12 + protocol.windowExtras[which]!);
-          g[0] = end - begin;
-          if (roles.length === 4) kernel(...g, p(0), p(1), p(2), p(3));
-          else kernel(...g, p(0), p(1));
+          for (let k = 0; k < roles.length; k++) ints.push((job[J.windowPointers + k]! >>> 0) + begin * imageBytes[roles[k]!]);
+          windows[which]!(...ints);
         } else {
           // Elements [begin, end): every array moves on by `begin` floats; a 0 pointer (no array) stays 0.
           const offset = begin * 4;

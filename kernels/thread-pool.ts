@@ -191,8 +191,8 @@ export class GemmThreadPool implements ThreadUser {
   private scalarView = new Float64Array(0);
   /** The window kernel being split: its index in CONTROL_PROTOCOL.windows, geometry and pointers. */
   private window = 0;
-  private readonly windowGeometry = new Array<number>(14).fill(0);
-  private readonly windowPointers = [0, 0, 0, 0];
+  private windowInts: readonly number[] = [];
+  private windowPointers: readonly number[] = [];
   /** Adaptive splitting: GEMMs left to run alone, and how many the next lost split will cost. */
   private aloneFor = 0;
   private backoff = 1;
@@ -281,26 +281,19 @@ export class GemmThreadPool implements ThreadUser {
   }
 
   /**
-   * A window kernel (kernels/conv-types.ts' contract for `name`) on the 12 integers of its
-   * geometry `g` (batch first: WasmConvExports' order), the integers it takes next (conv2dForward:
-   * filters, relu as 0/1; else ignored) and its 2 or 4 pointers (p2, p3 ignored for a kernel of 2).
-   * Large ones are cut into ranges of images: every image is computed by the same code from its
-   * own pixels, so the bits do not depend on the cut.
+   * A window kernel (kernels/conv-types.ts' contract for `name`) on `ints`, the 12 integers of its
+   * geometry (batch first: WasmConvExports' order) and the ones it takes next (windowExtras in
+   * gemm-worker.ts), and its `pointers`. Large ones are cut into ranges of images: every image is
+   * computed by the same code from its own pixels, so the bits do not depend on the cut.
    */
-  runWindow(name: WindowName, g: readonly number[], extra0: number, extra1: number, p0: number, p1: number, p2: number, p3: number): void {
+  runWindow(name: WindowName, ints: readonly number[], pointers: readonly number[]): void {
     this.checkHelpersAlive();
     this.window = CONTROL_PROTOCOL.windows.indexOf(name);
-    for (let i = 0; i < 12; i++) this.windowGeometry[i] = g[i]!;
-    this.windowGeometry[12] = extra0;
-    this.windowGeometry[13] = extra1;
-    const pointers = this.windowPointers;
-    pointers[0] = p0;
-    pointers[1] = p1;
-    pointers[2] = p2;
-    pointers[3] = p3;
-    const batch = g[0]!;
-    const outPixels = g[10]! * g[11]!;
-    const floats = batch * Math.max(g[3]! * g[1]! * g[2]!, g[3]! * outPixels * g[4]! * g[5]!, outPixels * extra0);
+    this.windowInts = ints;
+    this.windowPointers = pointers;
+    const batch = ints[0]!;
+    const outPixels = ints[10]! * ints[11]!;
+    const floats = batch * Math.max(ints[3]! * ints[1]! * ints[2]!, ints[3]! * outPixels * ints[4]! * ints[5]!, outPixels * (ints[12] ?? 0));
     const threadCount = getThreads();
     const large = threadCount > 1 && batch >= 2 && floats >= MINIMUM_SPLIT_WINDOW && this.startThread !== null;
     if (large && this.aloneFor > 0 && getAdaptiveSplitting()) this.aloneFor--;
@@ -319,21 +312,17 @@ export class GemmThreadPool implements ThreadUser {
 
   /** Images [begin, end) of the current window kernel on the main thread (as gemm-worker.ts does). */
   private runWindowPiece(begin: number, end: number): void {
-    const g = this.windowGeometry;
-    const outPixels = g[10]! * g[11]!, channelBytes = g[3]! * 4;
+    const ints = this.windowInts.slice();
+    const outPixels = ints[10]! * ints[11]!, channelBytes = ints[3]! * 4, filterBytes = (ints[12] ?? 0) * 4;
     const imageBytes = {
-      in: g[1]! * g[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * g[4]! * g[5]! * channelBytes,
-      y: outPixels * g[12]! * 4, fixed: 0,
+      in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
+      y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
+      filterRow: filterBytes, fixed: 0,
     };
+    ints[0] = end - begin;
     const roles = CONTROL_PROTOCOL.windowPointers[this.window]!;
-    const p = (k: number) => this.windowPointers[k]! + begin * imageBytes[roles[k]!];
-    const name = CONTROL_PROTOCOL.windows[this.window]!;
-    const main = this.mainThread;
-    const n = end - begin;
-    const [, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, filters, relu] = g as [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
-    if (name === 'maxPoolBackwardInto') main.maxPoolBackwardInto(n, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, p(0), p(1), p(2), p(3));
-    else if (name === 'conv2dForward') main.conv2dForward(n, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, filters, relu, p(0), p(1), p(2), p(3));
-    else main[name](n, h, w, c, wh, ww, sh, sw, pt, pl, oh, ow, p(0), p(1));
+    for (let k = 0; k < roles.length; k++) ints.push(this.windowPointers[k]! + begin * imageBytes[roles[k]!]);
+    (this.mainThread[CONTROL_PROTOCOL.windows[this.window]!] as (...args: number[]) => void)(...ints);
   }
 
   /** Elements [begin, end) of the current update on the main thread. */
@@ -571,8 +560,9 @@ export class GemmThreadPool implements ThreadUser {
       job[args + 13] = p.accumulate ? 1 : 0;
     } else if (kind === KIND.window) {
       job[JOB.update] = this.window;
-      for (let i = 0; i < 14; i++) job[args + i] = this.windowGeometry[i]!;
-      for (let i = 0; i < 4; i++) job[JOB.windowPointers + i] = this.windowPointers[i]!;
+      for (let i = 0; i < 12; i++) job[args + i] = this.windowInts[i]!;
+      for (let i = 12; i < this.windowInts.length; i++) job[JOB.windowExtras + i - 12] = this.windowInts[i]!;
+      this.windowPointers.forEach((pointer, k) => (job[JOB.windowPointers + k] = pointer));
     } else {
       job[JOB.update] = CONTROL_PROTOCOL.updates.indexOf(this.update);
       job[JOB.pointerCount] = UPDATE_POINTERS[this.update];

@@ -173,7 +173,7 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkCount(n, 'fill');
       exports.fill(n, ptr, value);
     },
-    ...convKernelsFromExports(exports, (name, g, e0, e1, p0, p1, p2, p3) => threads.runWindow(name, g, e0, e1, p0, p1, p2, p3)),
+    ...convKernelsFromExports(exports, (name, ints, pointers) => threads.runWindow(name, ints, pointers)),
   } satisfies Kernels;
 }
 

@@ -1,6 +1,7 @@
 // tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, the direct
-// convolution and its kernel gradient, max and average pooling, the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against
-// the TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
+// convolution and its kernel gradient, alone and fused with max pooling, max and average pooling,
+// the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against the
+// TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
 // strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
 // Both compute the same float32 (and float64) operations in the same order, so the results must be
 // bit-identical. Guards around every array catch stray writes.
@@ -75,6 +76,21 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
       }
       compare([randomArray(inputSize, seed + 19), randomArray(ySize, seed + 20), randomArray(kernelSize, seed + 21)],
         (k, [x, dout, dw]) => k.conv2dKernelGradInto(g, filters, x!, dout!, 0, dw!, 0), 'conv2dKernelGradInto without dbias');
+    });
+
+    it.each([[[2, 2], 32], [[3, 2], 37], [[1, 3], 4]] as const)('conv2dMaxPoolForward and its kernel gradient, pool %j, %i filters', (pool, filters) => {
+      const [poolH, poolW] = pool;
+      if (g.outH < poolH || g.outW < poolW) return; // no whole window
+      const kernelSize = g.windowH * g.windowW * channels * filters;
+      const pooledSize = batch * Math.floor(g.outH / poolH) * Math.floor(g.outW / poolW) * filters;
+      // Inputs from few values, so that windows hold ties (the first maximum takes the gradient).
+      const x = tiedArray(inputSize, seed + 22), kernel = tiedArray(kernelSize, seed + 23), bias = randomArray(filters, seed + 24, 1, -0.5);
+      const forward = runBoth(kernels, [x, kernel, bias, new Float32Array(pooledSize).fill(NaN), new Float32Array(pooledSize), new Float32Array(batch * filters)],
+        shiftsFor(phase++, 6), (k, [xp, w, b, pooled, argmax, scratch]) => k.conv2dMaxPoolForward(g, filters, poolH, poolW, xp!, w!, b!, pooled!, argmax!, scratch!), 'conv2dMaxPoolForward');
+      for (const i of [3, 4]) expectBitIdentical(forward.got[i]!, forward.expected[i]!, `conv2dMaxPoolForward, array ${i}`);
+      const [, , , pooled, argmax] = forward.expected;
+      compare([x, randomArray(pooledSize, seed + 25), pooled!, argmax!, randomArray(kernelSize, seed + 26), randomArray(filters, seed + 27)],
+        (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
     });
 
     it('max pooling forward and backward (with ties)', () => {

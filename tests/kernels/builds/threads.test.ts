@@ -147,6 +147,12 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
     const filters = 37, kernelSize = g.windowH * g.windowW * 5 * filters, ySize = 9 * g.outH * g.outW * filters;
     checkWindow([input, kernelSize, filters, ySize], 7, (k, [x, w, b, y]) => (k ? k.conv2dForward(g, filters, true, x!, w!, b!, y!)
       : oneThread.conv2dForward(...args, filters, 1, x!, w!, b!, y!)), `conv2dForward ${what}`);
+    const pooledSize = 9 * Math.floor(g.outH / 2) * Math.floor(g.outW / 2) * filters;
+    checkWindow([input, kernelSize, filters, pooledSize, pooledSize], 8, (k, [x, w, b, pooled, argmax]) => {
+      const scratch = block(9 * filters, 0); // each thread's own row (its first image's)
+      if (k) k.conv2dMaxPoolForward(g, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
+      else oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
+    }, `conv2dMaxPoolForward ${what}`);
     checkWindow([input, output], 5, (k, [x, y]) => (k ? k.avgPoolForward(g, x!, y!) : oneThread.avgPoolForward(...args, x!, y!)), `avgPoolForward ${what}`);
     checkWindow([output, input], 6, (k, [dy, dx]) => (k ? k.avgPoolBackwardInto(g, dy!, dx!) : oneThread.avgPoolBackwardInto(...args, dy!, dx!)), `avgPoolBackwardInto ${what}`);
   });
