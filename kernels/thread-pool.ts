@@ -310,7 +310,10 @@ export class GemmThreadPool implements ThreadUser {
     this.runWindowPiece(0, batch);
   }
 
-  /** Images [begin, end) of the current window kernel on the main thread (as gemm-worker.ts does). */
+  /**
+   * Images [begin, end) of the current window kernel on the main thread: the same offsets as
+   * gemm-worker.ts computes (it must stay self-contained, so it cannot share this code).
+   */
   private runWindowPiece(begin: number, end: number): void {
     const ints = this.windowInts.slice();
     const outPixels = ints[10]! * ints[11]!, channelBytes = ints[3]! * 4, filterBytes = (ints[12] ?? 0) * 4;
