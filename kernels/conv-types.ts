@@ -100,8 +100,11 @@ export interface WasmConvExports {
   conv2dKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number]): void;
   /** Geometry, filters, poolH, poolW, then x, kernel, bias, pooled, argmax, scratch. */
   conv2dMaxPoolForward(...args: [...Geometry12, number, number, number, number, number, number, number, number, number]): void;
-  /** Geometry, filters, poolH, poolW, then x, dpooled, pooled, argmax, dkernel, dbias, and a scratch of 4·outW·filters bytes. */
-  conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number]): void;
+  /**
+   * Geometry, filters, poolH, poolW, the taps [tapBegin, tapEnd) (ky·windowW + kx) to compute (dbias
+   * only with tapBegin 0), then x, dpooled, pooled, argmax, dkernel, dbias, and a scratch of 4·outW·filters bytes.
+   */
+  conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number, number, number]): void;
   maxPoolForward(...args: [...Geometry12, number, number]): void;
   maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
   avgPoolForward(...args: [...Geometry12, number, number]): void;

@@ -40,7 +40,8 @@ function checkCounts(rows: number, cols: number, kernel: string): void {
 
 /** The window kernels that take a geometry: im2col, col2im and pooling. */
 export type WindowKernelName =
-  | 'im2col' | 'col2imInto' | 'maxPoolForward' | 'maxPoolBackwardInto' | 'avgPoolForward' | 'avgPoolBackwardInto' | 'conv2dForward' | 'conv2dMaxPoolForward';
+  | 'im2col' | 'col2imInto' | 'maxPoolForward' | 'maxPoolBackwardInto' | 'avgPoolForward' | 'avgPoolBackwardInto' | 'conv2dForward'
+  | 'conv2dMaxPoolForward' | 'conv2dMaxPoolKernelGradInto';
 
 /**
  * Runs window kernel `name` on `ints`, its checked geometry (12 integers) followed by the integers
@@ -89,10 +90,9 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     },
     conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias) {
       checkPool(filters, poolH, poolW, 'conv2dMaxPoolKernelGradInto');
-      exports.conv2dMaxPoolKernelGradInto(
-        ...geometryArgs(g, 'conv2dMaxPoolKernelGradInto'), filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias,
-        scratchFor(Math.ceil((g.outW * filters) / 4)),
-      );
+      // Cut by taps across threads: each piece has its own dz row, at its first tap's place.
+      const scratch = scratchFor(Math.ceil((g.windowH * g.windowW * g.outW * filters) / 4));
+      runWindow('conv2dMaxPoolKernelGradInto', [...geometryArgs(g, 'conv2dMaxPoolKernelGradInto'), filters, poolH, poolW], [x, dpooled, pooled, argmax, dkernel, dbias, scratch]);
     },
     maxPoolForward: (g, x, y) => runWindow('maxPoolForward', geometryArgs(g, 'maxPoolForward'), [x, y]),
     maxPoolBackwardInto: (g, x, y, dy, dx) => runWindow('maxPoolBackwardInto', geometryArgs(g, 'maxPoolBackwardInto'), [x, y, dy, dx]),

@@ -35,8 +35,8 @@
  *                A piece [begin, end) of elements runs the export on end - begin floats from
  *                `begin` on: n, each non-zero pointer + 4·begin, the scalars.
  *                window: update is which export of `windows`, args its 12 geometry integers (the
- *                whole batch), windowExtras (words 120..125) the integers it takes next,
- *                windowPointers (words 114..119) its pointers. A piece [begin, end) of
+ *                whole batch), windowExtras (words 121..126) the integers it takes next,
+ *                windowPointers (words 114..120) its pointers. A piece [begin, end) of
  *                images runs the export on a geometry of end - begin images, each pointer moved on
  *                by `begin` images of what it points to (`windowPointers` in the protocol).
  *   pieces       how many pieces; piece k is rows (or elements) [boundaries[k], boundaries[k + 1]).
@@ -58,7 +58,7 @@
 export const CONTROL_PROTOCOL = {
   job: {
     jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20,
-    args: 32, pieces: 46, boundaries: 48, windowPointers: 114, windowExtras: 120, pieceState: 128, pieceOwner: 192,
+    args: 32, pieces: 46, boundaries: 48, windowPointers: 114, windowExtras: 121, pieceState: 128, pieceOwner: 192,
   },
   /**
    * What a job computes (job.kind): a GEMM cut into row ranges, an optimizer update cut into
@@ -74,13 +74,23 @@ export const CONTROL_PROTOCOL = {
    * [height, width, channels], 'out' one of the output [outH, outW, channels], 'cols' one image's
    * im2col rows [outH·outW, windowH·windowW·channels], 'y' one of a convolution's output [outH, outW,
    * filters], 'pooled' one of its max-pooled output [outH / poolH, outW / poolW, filters] (rounded
-   * down), 'filterRow' a row of filters floats (a scratch), 'fixed' the same array for every image.
+   * down), 'filterRow' a row of filters floats and 'dzRow' one of outW·filters (scratches), 'fixed'
+   * the same array for every piece.
    */
-  windows: ['im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward', 'conv2dMaxPoolForward'],
-  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3],
+  windows: [
+    'im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward',
+    'conv2dMaxPoolForward', 'conv2dMaxPoolKernelGradInto',
+  ],
+  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3, 3],
+  /**
+   * What a piece is: a range of images, or (a kernel gradient, which sums over every image) a range
+   * of the window's taps ky·windowW + kx, passed after the extras as two more integers.
+   */
+  windowSplit: ['images', 'images', 'images', 'images', 'images', 'images', 'images', 'images', 'taps'],
   windowPointers: [
     ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'],
     ['in', 'fixed', 'fixed', 'y'], ['in', 'fixed', 'fixed', 'pooled', 'pooled', 'filterRow'],
+    ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'],
   ],
   /** Int32 words of the job block. */
   jobWords: 256,
@@ -232,9 +242,10 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
           const imageBytes = {
             in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
             y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
-            filterRow: filterBytes, fixed: 0,
+            filterRow: filterBytes, dzRow: ints[11]! * filterBytes, fixed: 0,
           };
-          ints[0] = end - begin;
+          if (protocol.windowSplit[which] === 'taps') ints.push(begin, end);
+          else ints[0] = end - begin;
           const roles = protocol.windowPointers[which]!;
           for (let k = 0; k < roles.length; k++) ints.push((job[J.windowPointers + k]! >>> 0) + begin * imageBytes[roles[k]!]);
           windows[which]!(...ints);

@@ -107,12 +107,12 @@ export function lastGemmDispatch(): GemmDispatch {
 const splits = new Map<number, number[]>();
 
 /** splitRows(M, pieces), computed once (the arrays returned are shared: never modify them). */
-function cachedSplit(M: number, pieces: number): number[] {
-  const key = M * 128 + pieces;
+function cachedSplit(M: number, pieces: number, granule = ROWS_PER_TILE): number[] {
+  const key = (M * 128 + pieces) * 8 + granule;
   let boundaries = splits.get(key);
   if (boundaries === undefined) {
     if (splits.size >= 256) splits.clear(); // many shapes: keep the cache bounded
-    boundaries = splitRows(M, pieces);
+    boundaries = splitRows(M, pieces, granule);
     splits.set(key, boundaries);
   }
   return boundaries;
@@ -123,11 +123,11 @@ function cachedSplit(M: number, pieces: number): number[] {
  * tiles allow. M = 128 in 2 pieces is 64 + 64; M = 785 is 396 + 389; M = 12 is 8 + 4 (3 tiles
  * cannot split evenly: the larger piece takes 2/3 of the time, still a 1.5x gain).
  */
-export function splitRows(M: number, pieces: number): number[] {
-  const tiles = Math.ceil(M / ROWS_PER_TILE);
+export function splitRows(M: number, pieces: number, granule = ROWS_PER_TILE): number[] {
+  const tiles = Math.ceil(M / granule);
   const boundaries: number[] = [];
   for (let piece = 0; piece <= pieces; piece++) {
-    boundaries.push(Math.min(M, Math.round((tiles * piece) / pieces) * ROWS_PER_TILE));
+    boundaries.push(Math.min(M, Math.round((tiles * piece) / pieces) * granule));
   }
   return boundaries;
 }
@@ -294,20 +294,22 @@ export class GemmThreadPool implements ThreadUser {
     const batch = ints[0]!;
     const outPixels = ints[10]! * ints[11]!;
     const floats = batch * Math.max(ints[3]! * ints[1]! * ints[2]!, ints[3]! * outPixels * ints[4]! * ints[5]!, outPixels * (ints[12] ?? 0));
+    // What is cut: images, or the window's taps (kernel gradients, which sum over the images).
+    const units = CONTROL_PROTOCOL.windowSplit[this.window] === 'taps' ? ints[4]! * ints[5]! : batch;
     const threadCount = getThreads();
-    const large = threadCount > 1 && batch >= 2 && floats >= MINIMUM_SPLIT_WINDOW && this.startThread !== null;
+    const large = threadCount > 1 && units >= 2 && floats >= MINIMUM_SPLIT_WINDOW && this.startThread !== null;
     if (large && this.aloneFor > 0 && getAdaptiveSplitting()) this.aloneFor--;
     else if (large) {
       this.startHelpers(threadCount - 1);
-      const threads = Math.min(this.countReady() + 1, batch, CONTROL_PROTOCOL.maxPieces);
+      const threads = Math.min(this.countReady() + 1, units, CONTROL_PROTOCOL.maxPieces);
       if (threads > 1) {
-        this.split(KIND.window, batch, threads, 0);
+        this.split(KIND.window, units, threads, 0);
         return;
       }
     }
-    last.M = batch;
+    last.M = units;
     last.boundaries = null;
-    this.runWindowPiece(0, batch);
+    this.runWindowPiece(0, units);
   }
 
   /**
@@ -320,9 +322,10 @@ export class GemmThreadPool implements ThreadUser {
     const imageBytes = {
       in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
       y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
-      filterRow: filterBytes, fixed: 0,
+      filterRow: filterBytes, dzRow: ints[11]! * filterBytes, fixed: 0,
     };
-    ints[0] = end - begin;
+    if (CONTROL_PROTOCOL.windowSplit[this.window] === 'taps') ints.push(begin, end);
+    else ints[0] = end - begin;
     const roles = CONTROL_PROTOCOL.windowPointers[this.window]!;
     for (let k = 0; k < roles.length; k++) ints.push(this.windowPointers[k]! + begin * imageBytes[roles[k]!]);
     (this.mainThread[CONTROL_PROTOCOL.windows[this.window]!] as (...args: number[]) => void)(...ints);
@@ -357,7 +360,8 @@ export class GemmThreadPool implements ThreadUser {
    * job, computes pieces on the main thread like any worker, waits for the rest, and reports.
    */
   private split(kind: number, units: number, pieces: number, workspaceBytes: number): void {
-    const boundaries = cachedSplit(units, pieces);
+    // Window kernels cut images (or taps) one by one; GEMMs and updates on 4-row (4-float) boundaries.
+    const boundaries = cachedSplit(units, pieces, kind === KIND.window ? 1 : ROWS_PER_TILE);
     const posted = performance.now();
     const sequence = this.post(kind, workspaceBytes, boundaries, this.readyHelpers);
 

@@ -356,7 +356,7 @@ export function conv2dMaxPoolForward(
 @inline
 function kernelGradRow(
   height: i32, width: i32, channels: i32, windowH: i32, windowW: i32, strideW: i32, padLeft: i32, outW: i32,
-  iy0: i32, filters: i32, image: usize, dz: usize, dkernel: usize, dbias: usize,
+  iy0: i32, filters: i32, image: usize, dz: usize, dkernel: usize, dbias: usize, tapBegin: i32, tapEnd: i32,
 ): void {
   const pixelBytes = <usize>channels << 2;
   const rowBytes = <usize>filters << 2;
@@ -367,6 +367,8 @@ function kernelGradRow(
     if (iy < 0 || iy >= height) continue;
     const inputRow = image + <usize>iy * <usize>width * pixelBytes;
     for (let kx = 0; kx < windowW; kx++) {
+      const tap = ky * windowW + kx;
+      if (tap < tapBegin || tap >= tapEnd) continue;
       // The output columns whose tap kx lands inside the input: ix = ox·strideW - padLeft + kx in [0, width).
       let oxBegin = 0, oxEnd = outW;
       while (oxBegin < outW && oxBegin * strideW - padLeft + kx < 0) oxBegin++;
@@ -445,7 +447,7 @@ export function conv2dKernelGradInto(
         }
         dz = scratch;
       }
-      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, dz, dkernel, dbias);
+      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, dz, dkernel, dbias, 0, windowH * windowW);
     }
   }
 }
@@ -458,12 +460,13 @@ export function conv2dKernelGradInto(
  *   x [batch, height, width, channels]; dpooled, pooled, argmax [batch, outH / poolH, outW / poolW, filters]
  * The same sums in the same order as maxPoolBackwardInto, ReLU's backward and conv2dKernelGradInto
  * one after the other, for the rows and columns that a pooling window covers (the others add zeros
- * there). `scratch`: outW·filters floats, one output row of dz.
+ * there). Only the taps ky·windowW + kx in [tapBegin, tapEnd), and dbias only with tapBegin 0: threads
+ * split the taps (each dkernel row is its own sum). `scratch`: outW·filters floats, one output row of dz.
  */
 export function conv2dMaxPoolKernelGradInto(
   batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
-  filters: i32, poolH: i32, poolW: i32, x: usize, dpooled: usize, pooled: usize, argmax: usize,
+  filters: i32, poolH: i32, poolW: i32, tapBegin: i32, tapEnd: i32, x: usize, dpooled: usize, pooled: usize, argmax: usize,
   dkernel: usize, dbias: usize, scratch: usize,
 ): void {
   const rowBytes = <usize>filters << 2;
@@ -496,7 +499,7 @@ export function conv2dMaxPoolKernelGradInto(
         }
         at += rowBytes;
       }
-      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, scratch, dkernel, dbias);
+      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, scratch, dkernel, tapBegin == 0 ? dbias : 0, tapBegin, tapEnd);
     }
   }
 }

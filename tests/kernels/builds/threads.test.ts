@@ -153,6 +153,13 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
       if (k) k.conv2dMaxPoolForward(g, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
       else oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
     }, `conv2dMaxPoolForward ${what}`);
+    // Its kernel gradient is cut by the window's taps (each dkernel row is its own sum over the images).
+    const grad = (k: Kernels | null, [x, dp, pooled, argmax, dw, db]: number[]) => {
+      oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, block(kernelSize, 0.25).ptr, 0, pooled!, argmax!, block(9 * filters, 0).ptr);
+      if (k) k.conv2dMaxPoolKernelGradInto(g, filters, 2, 2, x!, dp!, pooled!, argmax!, dw!, db!);
+      else oneThread.conv2dMaxPoolKernelGradInto(...args, filters, 2, 2, 0, g.windowH * g.windowW, x!, dp!, pooled!, argmax!, dw!, db!, block(g.outW * filters, 0).ptr);
+    };
+    checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], 9, grad, `conv2dMaxPoolKernelGradInto ${what}`);
     checkWindow([input, output], 5, (k, [x, y]) => (k ? k.avgPoolForward(g, x!, y!) : oneThread.avgPoolForward(...args, x!, y!)), `avgPoolForward ${what}`);
     checkWindow([output, input], 6, (k, [dy, dx]) => (k ? k.avgPoolBackwardInto(g, dy!, dx!) : oneThread.avgPoolBackwardInto(...args, dy!, dx!)), `avgPoolBackwardInto ${what}`);
   });
