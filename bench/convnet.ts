@@ -1,7 +1,8 @@
 // bench/convnet.ts — Keras' Simple MNIST convnet, measured: training throughput through model.fit of
 // wasmgrad (1 and 2 threads) beside TensorFlow.js 4.22 (cpu: a short run; wasm: it is tried, and the
 // error it stops with is reported) and PyTorch's figure; then the convolution's GEMM shapes in
-// GFLOP/s on 1 and 2 threads, and what im2col / col2im / pooling cost beside them. Nothing asserted.
+// GFLOP/s on 1 and 2 threads, what the loops around them cost, and one training step broken down by
+// kernel call (every kernel timed as fit calls it). Nothing asserted.
 //
 // `npm run bench:convnet`. The model: Conv2D 32 3x3 relu, MaxPooling2D 2, Conv2D 64 3x3 relu,
 // MaxPooling2D 2, Flatten, Dropout 0.5, Dense 10 softmax; Adam, categorical cross-entropy, batch 128.
@@ -15,8 +16,11 @@ import { printTable } from './table.js';
 
 const EPOCH_SAMPLES = 60_000;
 const BATCH = 128;
-/** PyTorch 1.13 (Debian's, native) on this machine, Keras' MNIST convnet, 2 threads / 1 thread, s per 60,000 samples. */
-const PYTORCH_SECONDS_PER_EPOCH = { twoThreads: 13.0, oneThread: 18.7 };
+/**
+ * PyTorch 1.13 (Debian's, native), Keras' MNIST convnet, 2 threads / 1 thread, s per 60,000
+ * samples: measured idle on this machine (2-core AMD EPYC Zen 4, 2.6 GHz) on 2026-12-03.
+ */
+const PYTORCH_SECONDS_PER_EPOCH = { twoThreads: 18.8, oneThread: 25.3 };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -113,7 +117,7 @@ async function trainingRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]>
   }
   kernels.setThreads(1); // no worker of ours spins beside TensorFlow.js
 
-  rows.push(['PyTorch 1.13, 2 threads (figure measured earlier on this machine)', '-', (EPOCH_SAMPLES / PYTORCH_SECONDS_PER_EPOCH.twoThreads).toFixed(0), PYTORCH_SECONDS_PER_EPOCH.twoThreads.toFixed(1), '-', '-', 'not installed here']);
+  rows.push(['PyTorch 1.13, 2 threads (figure measured idle on this machine, 2026-12-03)', '-', (EPOCH_SAMPLES / PYTORCH_SECONDS_PER_EPOCH.twoThreads).toFixed(0), PYTORCH_SECONDS_PER_EPOCH.twoThreads.toFixed(1), '-', '-', 'not run by this bench']);
   rows.push(['PyTorch 1.13, 1 thread (same)', '-', (EPOCH_SAMPLES / PYTORCH_SECONDS_PER_EPOCH.oneThread).toFixed(0), PYTORCH_SECONDS_PER_EPOCH.oneThread.toFixed(1), '-', '-', '']);
 
   let tf: TfCore, tfl: TfLayers;
@@ -165,8 +169,7 @@ async function trainingRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]>
 async function gemmRows(): Promise<string[][]> {
   const B = BATCH;
   const shapes: [string, boolean, boolean, number, number, number][] = [
-    ['conv1 forward: cols · kernel', false, false, B * 26 * 26, 32, 9],
-    ['conv1 dkernel: colsᵀ · dz', true, false, 9, 32, B * 26 * 26],
+    ['conv1 forward as a GEMM (not used: direct loops)', false, false, B * 26 * 26, 32, 9],
     ['conv2 forward: cols · kernel', false, false, B * 11 * 11, 64, 288],
     ['conv2 dkernel: colsᵀ · dz', true, false, 288, 64, B * 11 * 11],
     ['conv2 dcols: dz · kernelᵀ', false, true, B * 11 * 11, 288, 64],
@@ -201,18 +204,20 @@ async function gemmRows(): Promise<string[][]> {
   return rows;
 }
 
-/** The convnet's other loops at batch 128, one thread: im2col, col2im and pooling, median ms of 15. */
+/** The convnet's other loops at batch 128, one thread: the fused first layer, im2col, col2im, pooling; median ms of 15. */
 function loopRows(): string[][] {
   const B = BATCH;
   const geometry = (height: number, channels: number, out: number): WindowGeometry => ({
     batch: B, height, width: height, channels, windowH: 3, windowW: 3, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: out, outW: out,
   });
   const g1 = geometry(28, 1, 26), g2 = geometry(13, 32, 11);
-  const x1 = kernels.alloc(B * 784 * 4), x2 = kernels.alloc(B * 13 * 13 * 32 * 4);
-  const cols1 = kernels.alloc(B * 676 * 9 * 4), cols2 = kernels.alloc(B * 121 * 288 * 4);
-  kernels.fill(B * 784, x1, 1);
-  kernels.fill(B * 13 * 13 * 32, x2, 1);
-  const y1 = tensor(new Float32Array(B * 26 * 26 * 32), [B, 26, 26, 32]);
+  const pool2: WindowGeometry = { ...geometry(11, 64, 5), windowH: 2, windowW: 2, strideH: 2, strideW: 2 };
+  const sizes = {
+    x1: B * 784, kernel1: 9 * 32, bias1: 32, pooled1: B * 13 * 13 * 32, scratch1: B * 32,
+    x2: B * 13 * 13 * 32, cols2: B * 121 * 288, y2: B * 11 * 11 * 64, pooled2: B * 5 * 5 * 64,
+  };
+  const p = Object.fromEntries(Object.entries(sizes).map(([name, floats]) => [name, kernels.alloc(floats * 4)])) as Record<keyof typeof sizes, number>;
+  for (const [name, floats] of Object.entries(sizes)) kernels.fill(floats, p[name as keyof typeof sizes], 0.5);
   const time = (fn: () => void) => {
     const times: number[] = [];
     for (let i = 0; i < 15; i++) {
@@ -222,16 +227,79 @@ function loopRows(): string[][] {
     }
     return median(times).toFixed(2);
   };
+  const argmax1 = kernels.alloc(sizes.pooled1 * 4);
   const rows = [
-    ['im2col conv1 (28x28x1 → 86,528 x 9)', time(() => kernels.im2col(g1, x1, cols1))],
-    ['im2col conv2 (13x13x32 → 15,488 x 288)', time(() => kernels.im2col(g2, x2, cols2))],
-    ['col2im conv2 (15,488 x 288 → 13x13x32)', time(() => kernels.col2imInto(g2, cols2, x2))],
-    ['max pooling 26x26x32 → 13x13x32', time(() => scoped(() => maxPool2d(y1, { poolSize: [2, 2] })))],
+    ['conv1 + ReLU + max pooling, forward (28x28x1 → 13x13x32)', time(() => kernels.conv2dMaxPoolForward(g1, 32, 2, 2, p.x1, p.kernel1, p.bias1, p.pooled1, argmax1, p.scratch1))],
+    ['conv1 + ReLU + max pooling, dkernel and dbias', time(() => kernels.conv2dMaxPoolKernelGradInto(g1, 32, 2, 2, p.x1, p.pooled1, p.pooled1, argmax1, p.kernel1, p.bias1))],
+    ['im2col conv2 (13x13x32 → 15,488 x 288)', time(() => kernels.im2col(g2, p.x2, p.cols2))],
+    ['col2im conv2 (15,488 x 288 → 13x13x32)', time(() => kernels.col2imInto(g2, p.cols2, p.x2))],
+    ['max pooling 11x11x64 → 5x5x64', time(() => kernels.maxPoolForward(pool2, p.y2, p.pooled2))],
+    ['max pooling 11x11x64, backward', time(() => kernels.maxPoolBackwardInto(pool2, p.y2, p.pooled2, p.pooled2, p.y2))],
   ];
-  kernels.free(x1, B * 784 * 4);
-  kernels.free(x2, B * 13 * 13 * 32 * 4);
-  kernels.free(cols1, B * 676 * 9 * 4);
-  kernels.free(cols2, B * 121 * 288 * 4);
+  for (const [name, floats] of Object.entries(sizes)) kernels.free(p[name as keyof typeof sizes], floats * 4);
+  kernels.free(argmax1, sizes.pooled1 * 4);
+  return rows;
+}
+
+/**
+ * One training step broken down by kernel call: every kernel of the backend is wrapped with a timer
+ * for a short fit (then unwrapped), on 1 and 2 threads. What the kernels do not account for is
+ * JavaScript: autograd, the batch gather, argument checks, the arena.
+ */
+async function stepBreakdownRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]> {
+  const backend = kernels.backend() as unknown as Record<string, unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+  const spent = new Map<string, number>();
+  let timing = false;
+  for (const [name, value] of Object.entries(backend)) {
+    if (typeof value !== 'function') continue;
+    const kernel = value as (...args: unknown[]) => unknown;
+    originals.set(name, kernel);
+    backend[name] = (...args: unknown[]) => {
+      if (!timing) return kernel(...args);
+      const started = performance.now();
+      const result = kernel(...args);
+      const first = args[0] as { M?: number; N?: number; K?: number; transA?: boolean; transB?: boolean; height?: number; width?: number; channels?: number } | number;
+      const key = typeof first === 'number' ? `${name} (${first}${name.startsWith('column') ? ` x ${args[1]}` : ''})`
+        : name === 'gemm' ? `gemm ${first.transA ? 'T' : 'N'}${first.transB ? 'T' : 'N'} ${first.M} x ${first.N} x ${first.K}`
+        : `${name} (${first.height}x${first.width}x${first.channels})`;
+      spent.set(key, (spent.get(key) ?? 0) + performance.now() - started);
+      return result;
+    };
+  }
+  kernels.setBackend('wasm'); // rebinds the engine's kernels to the wrapped ones
+  const initialThreads = kernels.getThreads();
+  const perThreads: { steps: number; stepMs: number; spent: Map<string, number> }[] = [];
+  try {
+    for (const threads of [1, 2]) {
+      kernels.setThreads(threads);
+      await kernels.threadsReady();
+      const model = wasmgradModel();
+      const steps = 30;
+      await model.fit(pixels.sliceRows(0, 3 * BATCH), oneHot.sliceRows(0, 3 * BATCH), { batchSize: BATCH, epochs: 1, verbose: 0 });
+      spent.clear();
+      timing = true;
+      const started = performance.now();
+      await model.fit(pixels.sliceRows(0, steps * BATCH), oneHot.sliceRows(0, steps * BATCH), { batchSize: BATCH, epochs: 1, verbose: 0 });
+      timing = false;
+      perThreads.push({ steps, stepMs: (performance.now() - started) / steps, spent: new Map(spent) });
+    }
+  } finally {
+    timing = false;
+    for (const [name, kernel] of originals) backend[name] = kernel;
+    kernels.setBackend('wasm');
+    kernels.setThreads(initialThreads);
+  }
+  const [one, two] = perThreads as [typeof perThreads[0], typeof perThreads[0]];
+  const keys = [...one.spent.keys()].sort((a, b) => one.spent.get(b)! - one.spent.get(a)!);
+  const shown = keys.filter((key) => one.spent.get(key)! / one.steps >= 0.1);
+  const perStep = (run: typeof one, key: string) => (run.spent.get(key) ?? 0) / run.steps;
+  const rows = shown.map((key) => [key, perStep(one, key).toFixed(2), perStep(two, key).toFixed(2)]);
+  const rest = (run: typeof one) => [...run.spent.keys()].filter((key) => !shown.includes(key)).reduce((sum, key) => sum + perStep(run, key), 0);
+  const inKernels = (run: typeof one) => [...run.spent.keys()].reduce((sum, key) => sum + perStep(run, key), 0);
+  rows.push(['the other kernel calls (under 0.1 ms each)', rest(one).toFixed(2), rest(two).toFixed(2)]);
+  rows.push(['outside the kernels (JavaScript: autograd, batch gather, checks)', (one.stepMs - inKernels(one)).toFixed(2), (two.stepMs - inKernels(two)).toFixed(2)]);
+  rows.push(['the whole step (wall clock, timers included)', one.stepMs.toFixed(2), two.stepMs.toFixed(2)]);
   return rows;
 }
 
@@ -253,6 +321,9 @@ export async function runConvnetBench(): Promise<void> {
 
   console.log('\nThe loops around them (one thread, median of 15), ms');
   printTable(['loop', 'ms'], loopRows());
+
+  console.log('\nOne training step by kernel call (a 30-step fit, every kernel call timed), ms a step');
+  printTable(['kernel call', '1 thread', '2 threads'], await stepBreakdownRows(pixels, oneHot));
 
   console.log(`\n1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (this bench adds ~1-2: more means neighbours).`);
   console.log('cpu/wall = CPU seconds of the process (all threads) per second: under 1 (one thread) or 2 means the cores were shared.');

@@ -35,6 +35,57 @@ function windowPixels(g: WindowGeometry, oy: number, ox: number): [number, numbe
   return pixels;
 }
 
+/**
+ * The direct convolution's value at output (b, oy, ox) for filter f: bias, then each tap inside the
+ * input in (ky, kx, c) order, float32 multiply then add; relu: max(0, ·), NaN → 0.
+ */
+function convolved(g: WindowGeometry, filters: number, relu: boolean, xPtr: number, kernelPtr: number, biasPtr: number, b: number, oy: number, ox: number, f: number): number {
+  const heap = heapF32();
+  let sum = biasPtr === 0 ? 0 : heap[(biasPtr >> 2) + f]!;
+  for (let ky = 0; ky < g.windowH; ky++) {
+    for (let kx = 0; kx < g.windowW; kx++) {
+      const iy = oy * g.strideH - g.padTop + ky, ix = ox * g.strideW - g.padLeft + kx;
+      if (!(iy >= 0 && iy < g.height && ix >= 0 && ix < g.width)) continue; // padding: skipped
+      for (let c = 0; c < g.channels; c++) {
+        const w = heap[(kernelPtr >> 2) + ((ky * g.windowW + kx) * g.channels + c) * filters + f]!;
+        sum = f32(sum + f32(heap[pixelIndex(xPtr >> 2, g, b, iy, ix) + c]! * w));
+      }
+    }
+  }
+  return relu && !(sum > 0) ? 0 : sum;
+}
+
+/**
+ * dkernel[ky, kx, c, f] += x·dz(b, oy, ox, f) and dbias[f] += dz (dbiasPtr 0: skipped) over the
+ * output pixels of rows [0, rows) in order (b, oy, ox), each adding to dbias first, then to the taps.
+ */
+function kernelGradSums(
+  g: WindowGeometry, filters: number, xPtr: number, dz: (b: number, oy: number, ox: number, f: number) => number,
+  rows: number, dkernelPtr: number, dbiasPtr: number,
+): void {
+  const heap = heapF32();
+  const dkernel = dkernelPtr >> 2, dbias = dbiasPtr >> 2;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < rows; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        for (let f = 0; f < filters; f++) {
+          const d = dz(b, oy, ox, f);
+          if (dbiasPtr !== 0) heap[dbias + f] += d;
+          for (let ky = 0; ky < g.windowH; ky++) {
+            for (let kx = 0; kx < g.windowW; kx++) {
+              const iy = oy * g.strideH - g.padTop + ky, ix = ox * g.strideW - g.padLeft + kx;
+              if (!(iy >= 0 && iy < g.height && ix >= 0 && ix < g.width)) continue;
+              for (let c = 0; c < g.channels; c++) {
+                heap[dkernel + ((ky * g.windowW + kx) * g.channels + c) * filters + f] += f32(heap[pixelIndex(xPtr >> 2, g, b, iy, ix) + c]! * d);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 export const convReferenceKernels: ConvKernels = {
   im2col(g, xPtr, colsPtr) {
     const heap = heapF32();
@@ -68,6 +119,68 @@ export const convReferenceKernels: ConvKernels = {
         }
       }
     });
+  },
+
+  conv2dForward(g, filters, relu, xPtr, kernelPtr, biasPtr, yPtr) {
+    const heap = heapF32();
+    forEachOutput(g, (b, oy, ox, out) => {
+      for (let f = 0; f < filters; f++) heap[(yPtr >> 2) + out * filters + f] = convolved(g, filters, relu, xPtr, kernelPtr, biasPtr, b, oy, ox, f);
+    });
+  },
+
+  conv2dMaxPoolForward(g, filters, poolH, poolW, xPtr, kernelPtr, biasPtr, pooledPtr, argmaxPtr) {
+    const heap = heapF32();
+    const indices = new Int32Array(heap.buffer);
+    const pooledH = Math.floor(g.outH / poolH), pooledW = Math.floor(g.outW / poolW);
+    let out = 0;
+    for (let b = 0; b < g.batch; b++) {
+      for (let py = 0; py < pooledH; py++) {
+        for (let px = 0; px < pooledW; px++, out++) {
+          for (let f = 0; f < filters; f++) {
+            let m = -Infinity, k = 0;
+            for (let dy = 0; dy < poolH; dy++) {
+              for (let dx = 0; dx < poolW; dx++) {
+                const v = convolved(g, filters, true, xPtr, kernelPtr, biasPtr, b, py * poolH + dy, px * poolW + dx, f);
+                if (m < v) [m, k] = [v, dy * poolW + dx];
+              }
+            }
+            heap[(pooledPtr >> 2) + out * filters + f] = m;
+            indices[(argmaxPtr >> 2) + out * filters + f] = k;
+          }
+        }
+      }
+    }
+  },
+
+  conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, xPtr, dpooledPtr, pooledPtr, argmaxPtr, dkernelPtr, dbiasPtr) {
+    // dz as maxPoolBackwardInto and ReLU's backward would leave it (zeros outside the windows), then
+    // the kernel gradient's sums over the rows the windows cover: the unfused ops, one after the other.
+    const heap = heapF32();
+    const indices = new Int32Array(heap.buffer);
+    const pooledH = Math.floor(g.outH / poolH), pooledW = Math.floor(g.outW / poolW);
+    const dz = new Float32Array(g.batch * g.outH * g.outW * filters);
+    for (let b = 0; b < g.batch; b++) {
+      for (let py = 0; py < pooledH; py++) {
+        for (let px = 0; px < pooledW; px++) {
+          for (let f = 0; f < filters; f++) {
+            const at = ((b * pooledH + py) * pooledW + px) * filters + f;
+            const k = indices[(argmaxPtr >> 2) + at]!;
+            const oy = py * poolH + Math.floor(k / poolW), ox = px * poolW + (k % poolW);
+            if (heap[(pooledPtr >> 2) + at]! > 0) dz[((b * g.outH + oy) * g.outW + ox) * filters + f] = 0 + heap[(dpooledPtr >> 2) + at]!;
+          }
+        }
+      }
+    }
+    kernelGradSums(g, filters, xPtr, (b, oy, ox, f) => dz[((b * g.outH + oy) * g.outW + ox) * filters + f]!, pooledH * poolH, dkernelPtr, dbiasPtr);
+  },
+
+  conv2dKernelGradInto(g, filters, xPtr, doutPtr, yPtr, dkernelPtr, dbiasPtr) {
+    const heap = heapF32();
+    const dz = (b: number, oy: number, ox: number, f: number) => {
+      const at = ((b * g.outH + oy) * g.outW + ox) * filters + f;
+      return yPtr !== 0 && !(heap[(yPtr >> 2) + at]! > 0) ? 0 : heap[(doutPtr >> 2) + at]!;
+    };
+    kernelGradSums(g, filters, xPtr, dz, g.outH, dkernelPtr, dbiasPtr);
   },
 
   maxPoolForward(g, xPtr, yPtr) {

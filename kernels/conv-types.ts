@@ -34,6 +34,33 @@ export interface ConvKernels {
   im2col(g: WindowGeometry, x: number, cols: number): void;
   /** The adjoint of im2col: dx [batch, height, width, channels] += each dcols entry at its source pixel. */
   col2imInto(g: WindowGeometry, dcols: number, dx: number): void;
+  /**
+   * A convolution without im2col, for inputs with few channels: y[b, oy, ox, f] = relu?(bias[f] +
+   * Σ_(ky, kx, c) x[b, iy, ix, c]·kernel[ky, kx, c, f]), taps in the padding skipped, summed from the
+   * bias (0 when bias is 0) in (ky, kx, c) order, float32 multiply then add; relu: max(0, ·), NaN → 0.
+   * x [batch, height, width, channels], kernel [windowH, windowW, channels, filters], y [batch, outH, outW, filters].
+   */
+  conv2dForward(g: WindowGeometry, filters: number, relu: boolean, x: number, kernel: number, bias: number, y: number): void;
+  /**
+   * conv2dForward's kernel and bias gradients, ReLU's backward folded in: dz = y > 0 ? dout : 0
+   * (dz = dout when y is 0); dkernel[ky, kx, c, f] += Σ_(b, oy, ox) x[b, iy, ix, c]·dz[b, oy, ox, f]
+   * and dbias[f] += Σ dz[b, oy, ox, f] (skipped when dbias is 0), output pixels in order, each
+   * adding to dbias first and then to the taps in (ky, kx, c) order, float32 multiply then add.
+   */
+  conv2dKernelGradInto(g: WindowGeometry, filters: number, x: number, dout: number, y: number, dkernel: number, dbias: number): void;
+  /**
+   * conv2dForward with its ReLU, then max pooling over pool.h x pool.w windows side by side (strides
+   * = pool size, 'valid'), the convolution's output never stored: pooled [batch, outH / poolH,
+   * outW / poolW, filters] (rounded down) = maxPoolForward(conv2dForward(x)) to the bit, and argmax
+   * (int32, same shape) = dy·poolW + dx of the first window pixel holding the max. scratch: [batch, filters].
+   */
+  conv2dMaxPoolForward(g: WindowGeometry, filters: number, poolH: number, poolW: number, x: number, kernel: number, bias: number, pooled: number, argmax: number, scratch: number): void;
+  /**
+   * conv2dMaxPoolForward's kernel and bias gradients from dpooled: dz = (pooled > 0 ? 0 + dpooled : 0)
+   * at each window's argmax pixel, 0 elsewhere, then conv2dKernelGradInto's sums (dbias skipped when
+   * 0) over the output rows the windows cover.
+   */
+  conv2dMaxPoolKernelGradInto(g: WindowGeometry, filters: number, poolH: number, poolW: number, x: number, dpooled: number, pooled: number, argmax: number, dkernel: number, dbias: number): void;
   /** y [batch, outH, outW, channels] = the max of x over each window (padding takes no part). */
   maxPoolForward(g: WindowGeometry, x: number, y: number): void;
   /** dx += dy at the first pixel (row order) of each window where x equals the window's max y. */
@@ -67,6 +94,17 @@ type Geometry12 = [number, number, number, number, number, number, number, numbe
 export interface WasmConvExports {
   im2col(...args: [...Geometry12, number, number]): void;
   col2imInto(...args: [...Geometry12, number, number]): void;
+  /** Geometry, filters, relu (0/1), then x, kernel, bias, y. */
+  conv2dForward(...args: [...Geometry12, number, number, number, number, number, number]): void;
+  /** Geometry, filters, then x, dout, y, dkernel, dbias, and a scratch of 4·outW·filters bytes. */
+  conv2dKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number]): void;
+  /** Geometry, filters, poolH, poolW, then x, kernel, bias, pooled, argmax, scratch. */
+  conv2dMaxPoolForward(...args: [...Geometry12, number, number, number, number, number, number, number, number, number]): void;
+  /**
+   * Geometry, filters, poolH, poolW, the taps [tapBegin, tapEnd) (ky·windowW + kx) to compute (dbias
+   * only with tapBegin 0), then x, dpooled, pooled, argmax, dkernel, dbias, and a scratch of 4·outW·filters bytes.
+   */
+  conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number, number, number]): void;
   maxPoolForward(...args: [...Geometry12, number, number]): void;
   maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
   avgPoolForward(...args: [...Geometry12, number, number]): void;

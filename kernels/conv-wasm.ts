@@ -1,7 +1,8 @@
 // kernels/conv-wasm.ts — the WebAssembly convnet kernels (kernels/assembly/conv.ts) wrapped as the
 // ConvKernels part of the 'wasm' backend: arguments checked (the loops trust every number), the
 // geometry spelled out as the 12 integers the module takes, a float64 scratch for the batch-norm
-// sums. kernels/wasm.ts includes these in its Kernels. It computes nothing itself.
+// sums, the window kernels handed to the thread pool (which cuts large ones by images).
+// kernels/wasm.ts includes these in its Kernels. It computes nothing itself.
 
 import { alloc, free } from './memory.js';
 import type { ConvKernels, WasmConvExports, WindowGeometry } from './conv-types.js';
@@ -37,8 +38,30 @@ function checkCounts(rows: number, cols: number, kernel: string): void {
   }
 }
 
-/** Wraps one instance's convnet exports, with a grow-only float64 scratch for the batch-norm sums. */
-export function convKernelsFromExports(exports: WasmConvExports): ConvKernels {
+/** The window kernels that take a geometry: im2col, col2im and pooling. */
+export type WindowKernelName =
+  | 'im2col' | 'col2imInto' | 'maxPoolForward' | 'maxPoolBackwardInto' | 'avgPoolForward' | 'avgPoolBackwardInto' | 'conv2dForward'
+  | 'conv2dMaxPoolForward' | 'conv2dMaxPoolKernelGradInto';
+
+/**
+ * Runs window kernel `name` on `ints`, its checked geometry (12 integers) followed by the integers
+ * it takes next, and its `pointers`: kernels/thread-pool.ts' runWindow, which may split it across threads.
+ */
+export type RunWindow = (name: WindowKernelName, ints: readonly number[], pointers: readonly number[]) => void;
+
+/** Refuses a filter count or a pooling window that is not a positive integer. */
+function checkPool(filters: number, poolH: number, poolW: number, kernel: string): void {
+  checkCounts(filters, 0, kernel);
+  for (const [what, v] of [['poolH', poolH], ['poolW', poolW]] as const) {
+    if (!(Number.isInteger(v) && v >= 1 && v <= 0x7fffffff)) throw new RangeError(`wasmgrad: ${kernel} expected ${what} to be a positive integer, got ${v}`);
+  }
+}
+
+/**
+ * Wraps one instance's convnet exports, with a grow-only float64 scratch for the batch-norm sums;
+ * the window kernels go through `runWindow`.
+ */
+export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunWindow): ConvKernels {
   let scratch = 0, scratchBytes = 0;
   const scratchFor = (cols: number): number => {
     const needed = Math.max(16 * cols, 64);
@@ -50,12 +73,31 @@ export function convKernelsFromExports(exports: WasmConvExports): ConvKernels {
     return scratch;
   };
   return {
-    im2col: (g, x, cols) => exports.im2col(...geometryArgs(g, 'im2col'), x, cols),
-    col2imInto: (g, dcols, dx) => exports.col2imInto(...geometryArgs(g, 'col2imInto'), dcols, dx),
-    maxPoolForward: (g, x, y) => exports.maxPoolForward(...geometryArgs(g, 'maxPoolForward'), x, y),
-    maxPoolBackwardInto: (g, x, y, dy, dx) => exports.maxPoolBackwardInto(...geometryArgs(g, 'maxPoolBackwardInto'), x, y, dy, dx),
-    avgPoolForward: (g, x, y) => exports.avgPoolForward(...geometryArgs(g, 'avgPoolForward'), x, y),
-    avgPoolBackwardInto: (g, dy, dx) => exports.avgPoolBackwardInto(...geometryArgs(g, 'avgPoolBackwardInto'), dy, dx),
+    im2col: (g, x, cols) => runWindow('im2col', geometryArgs(g, 'im2col'), [x, cols]),
+    col2imInto: (g, dcols, dx) => runWindow('col2imInto', geometryArgs(g, 'col2imInto'), [dcols, dx]),
+    conv2dForward(g, filters, relu, x, kernel, bias, y) {
+      checkCounts(filters, 0, 'conv2dForward');
+      runWindow('conv2dForward', [...geometryArgs(g, 'conv2dForward'), filters, relu ? 1 : 0], [x, kernel, bias, y]);
+    },
+    conv2dKernelGradInto(g, filters, x, dout, y, dkernel, dbias) {
+      checkCounts(filters, 0, 'conv2dKernelGradInto');
+      // The scratch holds one output row of dz: outW·filters floats.
+      exports.conv2dKernelGradInto(...geometryArgs(g, 'conv2dKernelGradInto'), filters, x, dout, y, dkernel, dbias, scratchFor(Math.ceil((g.outW * filters) / 4)));
+    },
+    conv2dMaxPoolForward(g, filters, poolH, poolW, x, kernel, bias, pooled, argmax, scratch) {
+      checkPool(filters, poolH, poolW, 'conv2dMaxPoolForward');
+      runWindow('conv2dMaxPoolForward', [...geometryArgs(g, 'conv2dMaxPoolForward'), filters, poolH, poolW], [x, kernel, bias, pooled, argmax, scratch]);
+    },
+    conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias) {
+      checkPool(filters, poolH, poolW, 'conv2dMaxPoolKernelGradInto');
+      // Cut by taps across threads: each piece has its own dz row, at its first tap's place.
+      const scratch = scratchFor(Math.ceil((g.windowH * g.windowW * g.outW * filters) / 4));
+      runWindow('conv2dMaxPoolKernelGradInto', [...geometryArgs(g, 'conv2dMaxPoolKernelGradInto'), filters, poolH, poolW], [x, dpooled, pooled, argmax, dkernel, dbias, scratch]);
+    },
+    maxPoolForward: (g, x, y) => runWindow('maxPoolForward', geometryArgs(g, 'maxPoolForward'), [x, y]),
+    maxPoolBackwardInto: (g, x, y, dy, dx) => runWindow('maxPoolBackwardInto', geometryArgs(g, 'maxPoolBackwardInto'), [x, y, dy, dx]),
+    avgPoolForward: (g, x, y) => runWindow('avgPoolForward', geometryArgs(g, 'avgPoolForward'), [x, y]),
+    avgPoolBackwardInto: (g, dy, dx) => runWindow('avgPoolBackwardInto', geometryArgs(g, 'avgPoolBackwardInto'), [dy, dx]),
     columnMeanVariance(rows, cols, x, mean, variance) {
       checkCounts(rows, cols, 'columnMeanVariance');
       exports.columnMeanVariance(rows, cols, x, mean, variance, scratchFor(cols));

@@ -34,6 +34,11 @@
  *   scalars      update: its (up to 4) number arguments, as Float64 (words 20..27, 8-byte aligned).
  *                A piece [begin, end) of elements runs the export on end - begin floats from
  *                `begin` on: n, each non-zero pointer + 4·begin, the scalars.
+ *                window: update is which export of `windows`, args its 12 geometry integers (the
+ *                whole batch), windowExtras (words 121..126) the integers it takes next,
+ *                windowPointers (words 114..120) its pointers. A piece [begin, end) of
+ *                images runs the export on a geometry of end - begin images, each pointer moved on
+ *                by `begin` images of what it points to (`windowPointers` in the protocol).
  *   pieces       how many pieces; piece k is rows (or elements) [boundaries[k], boundaries[k + 1]).
  *   pieceState   per piece: the job's sequence number while the piece is open, its bitwise NOT
  *                once a thread has claimed it. Claiming is Atomics.compareExchange(open -> claimed):
@@ -53,14 +58,42 @@
 export const CONTROL_PROTOCOL = {
   job: {
     jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20, cut: 28, spinMicroseconds: 29,
-    args: 32, pieces: 46, boundaries: 48, pieceState: 128, pieceOwner: 192,
+    args: 32, pieces: 46, boundaries: 48, windowPointers: 114, windowExtras: 121, pieceState: 128, pieceOwner: 192,
   },
-  /** What a job computes (job.kind): a GEMM cut into row or column ranges, or an optimizer update cut into element ranges. */
-  kind: { gemm: 0, update: 1 },
+  /**
+   * What a job computes (job.kind): a GEMM cut into row or column ranges, an optimizer update cut
+   * into element ranges, or a window kernel (kernels/assembly/conv.ts) cut into ranges of images.
+   */
+  kind: { gemm: 0, update: 1, window: 2 },
   /** How a GEMM job is cut (job.cut): pieces are ranges of C's rows, or of its columns. */
   cut: { rows: 0, columns: 1 },
   /** The optimizer updates a job can split (job.update is an index into this list). */
   updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'],
+  /**
+   * The window kernels a job can split by images (job.update is an index into this list); how many
+   * integers each takes after its geometry (conv2dForward: filters, relu; conv2dMaxPoolForward:
+   * filters, poolH, poolW); and what each of their pointers points to: 'in' an image of the input
+   * [height, width, channels], 'out' one of the output [outH, outW, channels], 'cols' one image's
+   * im2col rows [outH·outW, windowH·windowW·channels], 'y' one of a convolution's output [outH, outW,
+   * filters], 'pooled' one of its max-pooled output [outH / poolH, outW / poolW, filters] (rounded
+   * down), 'filterRow' a row of filters floats and 'dzRow' one of outW·filters (scratches), 'fixed'
+   * the same array for every piece.
+   */
+  windows: [
+    'im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward',
+    'conv2dMaxPoolForward', 'conv2dMaxPoolKernelGradInto',
+  ],
+  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3, 3],
+  /**
+   * What a piece is: a range of images, or (a kernel gradient, which sums over every image) a range
+   * of the window's taps ky·windowW + kx, passed after the extras as two more integers.
+   */
+  windowSplit: ['images', 'images', 'images', 'images', 'images', 'images', 'images', 'images', 'taps'],
+  windowPointers: [
+    ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'],
+    ['in', 'fixed', 'fixed', 'y'], ['in', 'fixed', 'fixed', 'pooled', 'pooled', 'filterRow'],
+    ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'],
+  ],
   /** Int32 words of the job block. */
   jobWords: 256,
   worker: { state: 0, stop: 1, workspace: 2, firstPiece: 3, failedJob: 4, failedPiece: 5, messageLength: 6, message: 16 },
@@ -133,6 +166,7 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
 
   let gemm: RawKernel;
   let updates: RawKernel[];
+  let windows: RawKernel[];
   try {
     const instance = await WebAssembly.instantiate(module, {
       env: {
@@ -144,6 +178,7 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
     });
     gemm = instance.exports['gemm'] as RawKernel;
     updates = protocol.updates.map((name) => instance.exports[name] as RawKernel);
+    windows = protocol.windows.map((name) => instance.exports[name] as RawKernel);
   } catch (error) {
     leaveMessage(error);
     Atomics.store(self, W.state, state.failedToStart); // publishes the message
@@ -205,6 +240,24 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
             args[0]!, args[1]!, args[2]!, end - begin, args[4]!, args[5]!, args[6]!, b, args[8]!, c,
             args[10]!, bias, args[12]!, args[13]!, self[W.workspace]!, 0, args[2]!,
           );
+        } else if (job[J.kind] === protocol.kind.window) {
+          // Images [begin, end): args[0..11] is the geometry (batch, height, width, channels,
+          // windowH, windowW, strideH, strideW, padTop, padLeft, outH, outW) of the whole batch,
+          // then come the kernel's extra integers (filters first, then poolH, poolW) and pointers.
+          const which = job[J.update]!;
+          const ints = args.slice(0, 12);
+          for (let i = 0; i < protocol.windowExtras[which]!; i++) ints.push(job[J.windowExtras + i]!);
+          const outPixels = ints[10]! * ints[11]!, channelBytes = ints[3]! * 4, filterBytes = (ints[12] ?? 0) * 4;
+          const imageBytes = {
+            in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
+            y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
+            filterRow: filterBytes, dzRow: ints[11]! * filterBytes, fixed: 0,
+          };
+          if (protocol.windowSplit[which] === 'taps') ints.push(begin, end);
+          else ints[0] = end - begin;
+          const roles = protocol.windowPointers[which]!;
+          for (let k = 0; k < roles.length; k++) ints.push((job[J.windowPointers + k]! >>> 0) + begin * imageBytes[roles[k]!]);
+          windows[which]!(...ints);
         } else {
           // Elements [begin, end): every array moves on by `begin` floats; a 0 pointer (no array) stays 0.
           const offset = begin * 4;

@@ -47,6 +47,10 @@ export let columnSumsInto: Kernels['columnSumsInto'];
 export let fill: Kernels['fill'];
 export let im2col: Kernels['im2col'];
 export let col2imInto: Kernels['col2imInto'];
+export let conv2dForward: Kernels['conv2dForward'];
+export let conv2dKernelGradInto: Kernels['conv2dKernelGradInto'];
+export let conv2dMaxPoolForward: Kernels['conv2dMaxPoolForward'];
+export let conv2dMaxPoolKernelGradInto: Kernels['conv2dMaxPoolKernelGradInto'];
 export let maxPoolForward: Kernels['maxPoolForward'];
 export let maxPoolBackwardInto: Kernels['maxPoolBackwardInto'];
 export let avgPoolForward: Kernels['avgPoolForward'];
@@ -66,7 +70,7 @@ function bind(kernels: Kernels | null): void {
   current = kernels;
   ({
     gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
-    im2col, col2imInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
+    im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
     columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
   } = kernels ?? stillLoading);
 }

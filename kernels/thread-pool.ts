@@ -24,15 +24,18 @@ import {
   fallBackToOneThread, getAdaptiveSplitting, getGemmCut, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
   type StartThread, type ThreadHandle, type ThreadUser,
 } from './threads.js';
-import type { GemmArgs, WasmElementwiseExports, WasmGemmExports } from './types.js';
+import type { GemmArgs, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
 
 const { job: JOB, worker: WORKER, state: STATE, kind: KIND, cut: CUT } = CONTROL_PROTOCOL;
 
 /** The optimizer updates a pool can split across threads (element-wise: any cut gives the same bits). */
 export type UpdateName = (typeof CONTROL_PROTOCOL.updates)[number];
 
+/** The window kernels (im2col, col2im, pooling) a pool can split across threads by images. */
+export type WindowName = (typeof CONTROL_PROTOCOL.windows)[number];
+
 /** What the pool calls on the main thread: its own instance of the module. */
-export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName>;
+export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName> & Pick<WasmConvExports, WindowName>;
 
 /** Arrays (pointers) each update takes, before its number arguments. */
 const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4 };
@@ -43,6 +46,12 @@ const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3
  * spinning worker costs a few us.
  */
 const MINIMUM_SPLIT_UPDATE = 2 ** 15;
+
+/**
+ * Window kernels whose largest array (input, output or columns) holds fewer floats than this run
+ * on the main thread alone: like the updates, they move memory, a few floats per ns.
+ */
+const MINIMUM_SPLIT_WINDOW = 2 ** 15;
 
 /** Rows of C per microkernel tile (MR in kernels/assembly/gemm.ts): row pieces start on multiples of it. */
 const ROWS_PER_TILE = 4;
@@ -262,6 +271,10 @@ export class GemmThreadPool implements ThreadUser {
   private readonly updatePointers = [0, 0, 0, 0];
   private readonly updateScalars = [0, 0, 0, 0];
   private scalarView = new Float64Array(0);
+  /** The window kernel being split: its index in CONTROL_PROTOCOL.windows, geometry and pointers. */
+  private window = 0;
+  private windowInts: readonly number[] = [];
+  private windowPointers: readonly number[] = [];
   /** Adaptive splitting: GEMMs left to run alone, and how many the next lost split will cost. */
   private aloneFor = 0;
   private backoff = 1;
@@ -355,6 +368,57 @@ export class GemmThreadPool implements ThreadUser {
     this.runUpdatePiece(0, n);
   }
 
+  /**
+   * A window kernel (kernels/conv-types.ts' contract for `name`) on `ints`, the 12 integers of its
+   * geometry (batch first: WasmConvExports' order) and the ones it takes next (windowExtras in
+   * gemm-worker.ts), and its `pointers`. Large ones are cut into ranges of images: every image is
+   * computed by the same code from its own pixels, so the bits do not depend on the cut.
+   */
+  runWindow(name: WindowName, ints: readonly number[], pointers: readonly number[]): void {
+    this.checkHelpersAlive();
+    this.window = CONTROL_PROTOCOL.windows.indexOf(name);
+    this.windowInts = ints;
+    this.windowPointers = pointers;
+    const batch = ints[0]!;
+    const outPixels = ints[10]! * ints[11]!;
+    const floats = batch * Math.max(ints[3]! * ints[1]! * ints[2]!, ints[3]! * outPixels * ints[4]! * ints[5]!, outPixels * (ints[12] ?? 0));
+    // What is cut: images, or the window's taps (kernel gradients, which sum over the images).
+    const units = CONTROL_PROTOCOL.windowSplit[this.window] === 'taps' ? ints[4]! * ints[5]! : batch;
+    const threadCount = getThreads();
+    const large = threadCount > 1 && units >= 2 && floats >= MINIMUM_SPLIT_WINDOW && this.startThread !== null;
+    if (large && this.aloneFor > 0 && getAdaptiveSplitting()) this.aloneFor--;
+    else if (large) {
+      this.startHelpers(threadCount - 1);
+      const threads = Math.min(this.countReady() + 1, units, CONTROL_PROTOCOL.maxPieces);
+      if (threads > 1) {
+        this.split(KIND.window, units, threads, 1, 0); // images (or taps) one by one
+        return;
+      }
+    }
+    last.M = units;
+    last.boundaries = null;
+    this.runWindowPiece(0, units);
+  }
+
+  /**
+   * Images [begin, end) of the current window kernel on the main thread: the same offsets as
+   * gemm-worker.ts computes (it must stay self-contained, so it cannot share this code).
+   */
+  private runWindowPiece(begin: number, end: number): void {
+    const ints = this.windowInts.slice();
+    const outPixels = ints[10]! * ints[11]!, channelBytes = ints[3]! * 4, filterBytes = (ints[12] ?? 0) * 4;
+    const imageBytes = {
+      in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
+      y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
+      filterRow: filterBytes, dzRow: ints[11]! * filterBytes, fixed: 0,
+    };
+    if (CONTROL_PROTOCOL.windowSplit[this.window] === 'taps') ints.push(begin, end);
+    else ints[0] = end - begin;
+    const roles = CONTROL_PROTOCOL.windowPointers[this.window]!;
+    for (let k = 0; k < roles.length; k++) ints.push(this.windowPointers[k]! + begin * imageBytes[roles[k]!]);
+    (this.mainThread[CONTROL_PROTOCOL.windows[this.window]!] as (...args: number[]) => void)(...ints);
+  }
+
   /** Elements [begin, end) of the current update on the main thread. */
   private runUpdatePiece(begin: number, end: number): void {
     const pointers = this.updatePointers;
@@ -400,6 +464,7 @@ export class GemmThreadPool implements ThreadUser {
       const started = performance.now();
       try {
         if (kind === KIND.gemm) this.runPiece(this.gemmArgs!, this.gemmCut, boundaries[piece]!, boundaries[piece + 1]!);
+        else if (kind === KIND.window) this.runWindowPiece(boundaries[piece]!, boundaries[piece + 1]!);
         else this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
       } catch (error) {
         mainError ??= error;
@@ -425,7 +490,9 @@ export class GemmThreadPool implements ThreadUser {
       if (Atomics.load(helper.words, WORKER.failedJob) === sequence) {
         const piece = helper.words[WORKER.failedPiece]!;
         const unit = this.gemmCut === CUT.columns ? 'columns' : 'rows';
-        const what = kind === KIND.gemm ? `the GEMM failed in worker thread ${helper.id} (${unit}` : `${this.update} failed in worker thread ${helper.id} (elements`;
+        const what = kind === KIND.gemm ? `the GEMM failed in worker thread ${helper.id} (${unit}`
+          : kind === KIND.window ? `${CONTROL_PROTOCOL.windows[this.window]} failed in worker thread ${helper.id} (images`
+          : `${this.update} failed in worker thread ${helper.id} (elements`;
         throw new Error(`wasmgrad: ${what} ${boundaries[piece]}..${boundaries[piece + 1]}): ${this.message(helper)}`);
       }
     }
@@ -603,6 +670,11 @@ export class GemmThreadPool implements ThreadUser {
       job[args + 12] = p.relu ? 1 : 0;
       job[args + 13] = p.accumulate ? 1 : 0;
       job[JOB.cut] = this.gemmCut;
+    } else if (kind === KIND.window) {
+      job[JOB.update] = this.window;
+      for (let i = 0; i < 12; i++) job[args + i] = this.windowInts[i]!;
+      for (let i = 12; i < this.windowInts.length; i++) job[JOB.windowExtras + i - 12] = this.windowInts[i]!;
+      this.windowPointers.forEach((pointer, k) => (job[JOB.windowPointers + k] = pointer));
     } else {
       job[JOB.update] = CONTROL_PROTOCOL.updates.indexOf(this.update);
       job[JOB.pointerCount] = UPDATE_POINTERS[this.update];

@@ -173,7 +173,7 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkCount(n, 'fill');
       exports.fill(n, ptr, value);
     },
-    ...convKernelsFromExports(exports),
+    ...convKernelsFromExports(exports, (name, ints, pointers) => threads.runWindow(name, ints, pointers)),
   } satisfies Kernels;
 }
 

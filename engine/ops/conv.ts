@@ -8,11 +8,45 @@
 // Backward, from dout [B, oh, ow, F] (dz = dout through the ReLU mask):
 //   dkernel [kh·kw·C, F] += colsᵀ · dz        dbias [F] += Σ_rows dz
 //   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx.
-// A 1x1 kernel with stride 1 and no padding needs no im2col: cols is x itself.
+// A 1x1 kernel with stride 1 and no padding needs no im2col: cols is x itself. An input with few
+// channels (a first layer: K = kh·kw·C of 9 for MNIST, 27 for RGB) makes a GEMM too shallow to pay
+// for its packing: there the forward pass and the kernel gradient are direct loops instead
+// (conv2dForward, conv2dKernelGradInto: no im2col, the ReLU's backward folded in), and only dx,
+// when something needs it, goes through dz · kernelᵀ and col2im.
 
-import { col2imInto, columnSumsInto, gemm, im2col, reluBackward } from '../../kernels/index.js';
+import {
+  col2imInto, columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
+  gemm, im2col, reluBackward,
+} from '../../kernels/index.js';
+import { maxPool2d } from './pooling.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
 import { windowGeometry, type Padding } from './window.js';
+
+/**
+ * Up to this GEMM depth K = kh·kw·inChannels the convolution runs as direct loops, not as a GEMM.
+ * Measured with bench/convnet.ts on Keras' MNIST convnet's first layer (K = 9).
+ */
+const DIRECT_MAX_DEPTH = 32;
+
+/** The checked geometry of a convolution, and whether it runs as direct loops (a shallow K). */
+function convGeometry(x: Tensor, kernel: Tensor, bias: Tensor | null, strides: readonly [number, number], padding: Padding, op: string) {
+  if (kernel.rank !== 4) throw new Error(`wasmgrad: ${op} expected a kernel of shape [kh, kw, inChannels, filters], got ${formatShape(kernel.shape)}`);
+  const [kh, kw, kernelChannels, filters] = kernel.shape;
+  const g = windowGeometry(x.shape, { window: [kh, kw], strides, padding }, op);
+  if (g.channels !== kernelChannels) {
+    throw new Error(`wasmgrad: ${op} expected an input with ${kernelChannels} channels for a kernel of shape ${formatShape(kernel.shape)}, got input ${formatShape(x.shape)}`);
+  }
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== filters)) {
+    throw new Error(`wasmgrad: ${op} expected a bias of shape [${filters}], got ${formatShape(bias.shape)}`);
+  }
+  const K = kh * kw * g.channels; // the GEMM's depth: one column per kernel weight of a filter
+  return { g, kh, kw, filters, K, direct: conv2dRunsDirect(kh, kw, g.channels) };
+}
+
+/** Whether a kh x kw convolution over `channels` input channels runs as direct loops (not im2col + GEMM). */
+export function conv2dRunsDirect(kh: number, kw: number, channels: number): boolean {
+  return kh * kw * channels <= DIRECT_MAX_DEPTH && !(kh === 1 && kw === 1);
+}
 
 export interface Conv2dOptions {
   /** [strideH, strideW]. Default [1, 1]. */
@@ -26,27 +60,35 @@ export interface Conv2dOptions {
 /** y = relu?(conv2d(x, kernel) + bias): x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → y [B, oh, ow, F]. */
 export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const { strides = [1, 1], padding = 'valid', relu = false } = options;
-  if (kernel.rank !== 4) throw new Error(`wasmgrad: conv2d expected a kernel of shape [kh, kw, inChannels, filters], got ${formatShape(kernel.shape)}`);
-  const [kh, kw, kernelChannels, filters] = kernel.shape;
-  const g = windowGeometry(x.shape, { window: [kh, kw], strides, padding }, 'conv2d');
-  if (g.channels !== kernelChannels) {
-    throw new Error(`wasmgrad: conv2d expected an input with ${kernelChannels} channels for a kernel of shape ${formatShape(kernel.shape)}, got input ${formatShape(x.shape)}`);
-  }
-  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== filters)) {
-    throw new Error(`wasmgrad: conv2d expected a bias of shape [${filters}], got ${formatShape(bias.shape)}`);
-  }
+  const { g, kh, kw, filters, K, direct: directLoops } = convGeometry(x, kernel, bias, strides, padding, 'conv2d');
   const M = g.batch * g.outH * g.outW; // one row per output pixel
-  const K = kh * kw * g.channels; // one column per kernel weight of a filter
+  const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
+  const y = empty([g.batch, g.outH, g.outW, filters]);
+  if (directLoops) {
+    conv2dForward(g, filters, relu, x.ptr, kernel.ptr, bias === null ? 0 : bias.ptr, y.ptr);
+    return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (dout) => {
+      // dkernel and dbias straight from dout (masked by y > 0 when the ReLU is fused).
+      const dbias = bias !== null && bias.requiresGrad ? bias.gradBuffer().ptr : 0;
+      if (kernel.requiresGrad) conv2dKernelGradInto(g, filters, x.ptr, dout.ptr, relu ? y.ptr : 0, kernel.gradBuffer().ptr, dbias);
+      else if (dbias !== 0) columnSumsOfDz(dout, y, relu, M, filters, dbias);
+      if (x.requiresGrad) {
+        const dz = relu ? empty(dout.shape) : dout;
+        if (relu) reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
+        const dcols = empty([M, K]); // dcols [M, K] = dz · kernelᵀ, then back to the pixels
+        gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: false });
+        col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
+      }
+    });
+  }
+
   const direct = kh === 1 && kw === 1 && strides[0] === 1 && strides[1] === 1; // cols = x
   let cols = x;
   if (!direct) {
     cols = empty([M, K]);
     im2col(g, x.ptr, cols.ptr);
   }
-  const y = empty([g.batch, g.outH, g.outW, filters]);
   gemm({ transA: false, transB: false, M, N: filters, K, a: cols.ptr, lda: K, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false });
 
-  const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
   return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (dout) => {
     let dz = dout;
     if (relu) {
@@ -64,5 +106,54 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
       gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: direct });
       if (!direct) col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
     }
+  });
+}
+
+/** dbias += Σ_rows dz, dz = dout through the ReLU mask when `relu` (the kernel itself needs no gradient). */
+function columnSumsOfDz(dout: Tensor, y: Tensor, relu: boolean, M: number, filters: number, dbias: number): void {
+  let dz = dout;
+  if (relu) {
+    dz = empty(dout.shape);
+    reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
+  }
+  columnSumsInto(M, filters, dbias, dz.ptr);
+}
+
+export interface Conv2dReluMaxPoolOptions {
+  /** The convolution's [strideH, strideW]. Default [1, 1]. */
+  strides?: readonly [number, number];
+  /** The convolution's padding. Default 'valid'. */
+  padding?: Padding;
+  /** The max pooling's window [poolH, poolW]; its strides are the same, its padding 'valid'. */
+  poolSize: readonly [number, number];
+}
+
+/**
+ * maxPool2d(conv2d(x, kernel, bias, { relu: true }), { poolSize }) with the same values and
+ * gradients, bit for bit. Where the convolution runs as direct loops and nothing needs dx (a
+ * model's first layer: Conv2D with ReLU, then MaxPooling2D), the pooled output is computed without
+ * the convolution's output ever being stored, and the backward pass goes from dout straight to
+ * dkernel and dbias (conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto): the [B, oh, ow, F] arrays,
+ * 4x larger than the pooled one, are never written or read. Elsewhere it is the two ops.
+ *   x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → [B, floor(oh / poolH), floor(ow / poolW), F]
+ */
+export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null, options: Conv2dReluMaxPoolOptions): Tensor {
+  const { strides = [1, 1], padding = 'valid', poolSize } = options;
+  const { g, filters, direct } = convGeometry(x, kernel, bias, strides, padding, 'conv2dReluMaxPool');
+  const [poolH, poolW] = poolSize;
+  if (!direct || x.requiresGrad || g.outH < poolH || g.outW < poolW) {
+    return maxPool2d(conv2d(x, kernel, bias, { strides, padding, relu: true }), { poolSize });
+  }
+  const shape = [g.batch, Math.floor(g.outH / poolH), Math.floor(g.outW / poolW), filters];
+  const pooled = empty(shape);
+  const argmax = empty(shape); // int32 window positions, in float32 storage
+  const scratch = empty([g.batch, filters]);
+  conv2dMaxPoolForward(g, filters, poolH, poolW, x.ptr, kernel.ptr, bias === null ? 0 : bias.ptr, pooled.ptr, argmax.ptr, scratch.ptr);
+  const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
+  return record(pooled, 'conv2d+relu+maxPool2d', inputs, (dout) => {
+    const dbias = bias !== null && bias.requiresGrad ? bias.gradBuffer().ptr : 0;
+    if (!kernel.requiresGrad && dbias === 0) return;
+    const dkernel = kernel.requiresGrad ? kernel.gradBuffer().ptr : empty(kernel.shape).ptr; // a bias alone: dkernel thrown away
+    conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, x.ptr, dout.ptr, pooled.ptr, argmax.ptr, dkernel, dbias);
   });
 }

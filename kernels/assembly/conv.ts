@@ -1,6 +1,7 @@
 // kernels/assembly/conv.ts — the convnet loops in WebAssembly SIMD128: im2col and col2im (which turn
-// a convolution into one GEMM and back), max and average pooling forward and backward, and the
-// per-channel sums of batch normalization. Not the GEMM itself (gemm.ts multiplies the columns).
+// a convolution into one GEMM and back), a direct convolution and its kernel gradient for inputs
+// with few channels, max and average pooling forward and backward, and the per-channel sums of
+// batch normalization. Not the GEMM itself (gemm.ts multiplies the columns).
 //
 // Contract, for every kernel here (kernels/conv-reference.ts is the plain TypeScript twin and the
 // test oracle; kernels/conv-types.ts states the same contract to the engine):
@@ -144,6 +145,361 @@ export function col2imInto(
           src += <usize>span << 2;
         }
       }
+    }
+  }
+}
+
+// ---- direct convolution, for few input channels --------------------------------------------------
+// A first layer (1 channel, or 3) has a GEMM depth K = windowH·windowW·channels of 9 or 27: too
+// shallow for the GEMM (its packing costs as much as its multiply-adds), and its im2col writes K
+// floats per output pixel. These two loops skip both. Filters go 32 at a time in eight f32x4
+// accumulators held in registers (eight independent add chains hide the add's latency); the tail
+// of filters % 32 adds into memory instead, 4 and then 1 at a time: the same operations in the same
+// order. A window row's taps (kx, c) are contiguous in x and in the kernel, so the inner loop walks
+// both with one pointer each. Plain f32 multiply, then add.
+
+/** dst[0..n) = dst[0..n) + v·src[0..n) (f32 multiply, then add). */
+// @ts-ignore: decorator
+@inline
+function multiplyAddFloats(dst: usize, v: f32, src: usize, n: i32): void {
+  const vx4 = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), f32x4.mul(vx4, v128.load(src + at))));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dst + at, load<f32>(dst + at) + v * load<f32>(src + at));
+  }
+}
+
+/**
+ * One output pixel of the direct convolution: out[f] = relu?(bias[f] + Σ_(ky, kx, c) x·kernel) for
+ * every filter f, where `image` is the batch image and (iy0, ix0) the window's top-left corner in
+ * it (possibly in the padding). See conv2dForward for the contract.
+ */
+// @ts-ignore: decorator
+@inline
+function convolvePixel(
+  height: i32, width: i32, channels: i32, windowH: i32, windowW: i32, iy0: i32, ix0: i32,
+  filters: i32, relu: bool, image: usize, kernel: usize, bias: usize, out: usize,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const rowBytes = <usize>filters << 2; // one kernel row (a tap, a channel), one output pixel
+  const zero = f32x4.splat(0);
+  const blocked = filters & ~31; // filters [0, blocked) in registers, 32 at a time
+  const kyBegin = max(0, -iy0), kyEnd = min(windowH, height - iy0);
+  const kxBegin = max(0, -ix0), kxEnd = min(windowW, width - ix0);
+  // Window row ky's taps inside the input: `span` floats from x's pixel (iy0 + ky, ix0 + kxBegin),
+  // matching `span` kernel rows from (ky, kxBegin, 0).
+  const span = (kxEnd - kxBegin) * channels;
+  const firstPixel = image + <usize>(iy0 * width + ix0 + kxBegin) * pixelBytes;
+  const firstRow = kernel + <usize>(kxBegin * channels) * rowBytes;
+  const pixelStep = <usize>width * pixelBytes, rowStep = <usize>(windowW * channels) * rowBytes;
+  for (let f = 0; f < blocked; f += 32) {
+    const fo = <usize>f << 2;
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    if (bias != 0) {
+      const p = bias + fo;
+      a0 = v128.load(p); a1 = v128.load(p, 16); a2 = v128.load(p, 32); a3 = v128.load(p, 48);
+      a4 = v128.load(p, 64); a5 = v128.load(p, 80); a6 = v128.load(p, 96); a7 = v128.load(p, 112);
+    }
+    for (let ky = kyBegin; ky < kyEnd; ky++) {
+      let pixel = firstPixel + <usize>ky * pixelStep;
+      let w = firstRow + <usize>ky * rowStep + fo;
+      for (let t = 0; t < span; t++) {
+        const v = f32x4.splat(load<f32>(pixel));
+        a0 = f32x4.add(a0, f32x4.mul(v, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(v, v128.load(w, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(v, v128.load(w, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
+        a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
+        a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
+        a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
+        a7 = f32x4.add(a7, f32x4.mul(v, v128.load(w, 112)));
+        pixel += 4;
+        w += rowBytes;
+      }
+    }
+    if (relu) {
+      a0 = f32x4.pmax(zero, a0); a1 = f32x4.pmax(zero, a1); a2 = f32x4.pmax(zero, a2); a3 = f32x4.pmax(zero, a3);
+      a4 = f32x4.pmax(zero, a4); a5 = f32x4.pmax(zero, a5); a6 = f32x4.pmax(zero, a6); a7 = f32x4.pmax(zero, a7);
+    }
+    const o = out + fo;
+    v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+    v128.store(o, a4, 64); v128.store(o, a5, 80); v128.store(o, a6, 96); v128.store(o, a7, 112);
+  }
+  if (blocked < filters) {
+    // The last filters % 32, accumulated in the output row itself.
+    const rest = filters - blocked;
+    const tail = out + (<usize>blocked << 2);
+    if (bias != 0) copyFloats(tail, bias + (<usize>blocked << 2), rest);
+    else zeroFloats(tail, rest);
+    for (let ky = kyBegin; ky < kyEnd; ky++) {
+      let pixel = firstPixel + <usize>ky * pixelStep;
+      let w = firstRow + <usize>ky * rowStep + (<usize>blocked << 2);
+      for (let t = 0; t < span; t++) {
+        multiplyAddFloats(tail, load<f32>(pixel), w, rest);
+        pixel += 4;
+        w += rowBytes;
+      }
+    }
+    if (relu) {
+      let f = 0;
+      for (; f + 4 <= rest; f += 4) v128.store(tail + (<usize>f << 2), f32x4.pmax(zero, v128.load(tail + (<usize>f << 2))));
+      for (; f < rest; f++) {
+        const v = load<f32>(tail + (<usize>f << 2));
+        store<f32>(tail + (<usize>f << 2), v > 0 ? v : 0);
+      }
+    }
+  }
+}
+
+/**
+ * y[b, oy, ox, f] = relu?(bias[f] + Σ_(ky, kx, c) x[b, iy, ix, c]·kernel[ky, kx, c, f])
+ *   with iy = oy·strideH - padTop + ky, ix = ox·strideW - padLeft + kx; taps in the padding are skipped.
+ *   x [batch, height, width, channels], kernel [windowH, windowW, channels, filters], bias [filters]
+ *   (0: none), y [batch, outH, outW, filters]
+ * Each y value starts from its bias (or 0) and adds the taps in (ky, kx, c) order; relu last, as
+ * max(0, ·) that maps NaN to 0 (f32x4.pmax(0, v)), as the GEMM's epilogue does.
+ */
+export function conv2dForward(
+  batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  filters: i32, relu: bool, x: usize, kernel: usize, bias: usize, y: usize,
+): void {
+  const rowBytes = <usize>filters << 2;
+  let out = y;
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        convolvePixel(height, width, channels, windowH, windowW, oy * strideH - padTop, ox * strideW - padLeft, filters, relu, image, kernel, bias, out);
+        out += rowBytes;
+      }
+    }
+  }
+}
+
+/**
+ * The direct convolution with its ReLU, then max pooling over poolH x poolW windows side by side
+ * (strides = pool size, 'valid'), without the convolution's output ever being stored:
+ *   pooled[b, py, px, f] = max over (dy, dx) of relu(conv)[b, py·poolH + dy, px·poolW + dx, f]
+ *   argmax[b, py, px, f] = dy·poolW + dx of the first (row order) window pixel holding that max
+ *   x, kernel, bias as conv2dForward (geometry = the convolution's); pooled [batch, outH / poolH,
+ *   outW / poolW, filters] (rounded down), argmax the same shape, int32
+ * The values are conv2dForward's bits (relu included) and the max is maxPoolForward's (`m < v ? v : m`
+ * from -Infinity), so pooled equals maxPoolForward(conv2dForward(x)). `scratch`: filters floats (a
+ * thread's own: split by images, each thread is given its first image's row of a [batch, filters] array).
+ */
+export function conv2dMaxPoolForward(
+  batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  filters: i32, poolH: i32, poolW: i32, x: usize, kernel: usize, bias: usize, pooled: usize, argmax: usize, scratch: usize,
+): void {
+  const rowBytes = <usize>filters << 2;
+  const pooledH = outH / poolH, pooledW = outW / poolW;
+  const convolved = scratch; // one convolved pixel's filters
+  let out = pooled, index = argmax;
+  const minusInfinity = f32x4.splat(-Infinity);
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
+    for (let py = 0; py < pooledH; py++) {
+      for (let px = 0; px < pooledW; px++) {
+        let f = 0;
+        for (; f + 4 <= filters; f += 4) {
+          v128.store(out + (<usize>f << 2), minusInfinity);
+          v128.store(index + (<usize>f << 2), i32x4.splat(0));
+        }
+        for (; f < filters; f++) {
+          store<f32>(out + (<usize>f << 2), -Infinity);
+          store<i32>(index + (<usize>f << 2), 0);
+        }
+        for (let dy = 0; dy < poolH; dy++) {
+          for (let dx = 0; dx < poolW; dx++) {
+            const oy = py * poolH + dy, ox = px * poolW + dx;
+            convolvePixel(height, width, channels, windowH, windowW, oy * strideH - padTop, ox * strideW - padLeft, filters, true, image, kernel, bias, convolved);
+            const k = i32x4.splat(dy * poolW + dx);
+            f = 0;
+            for (; f + 4 <= filters; f += 4) {
+              const at = <usize>f << 2;
+              const m = v128.load(out + at), v = v128.load(convolved + at);
+              const greater = f32x4.lt(m, v);
+              v128.store(out + at, v128.bitselect(v, m, greater));
+              v128.store(index + at, v128.bitselect(k, v128.load(index + at), greater));
+            }
+            for (; f < filters; f++) {
+              const at = <usize>f << 2;
+              const m = load<f32>(out + at), v = load<f32>(convolved + at);
+              if (m < v) {
+                store<f32>(out + at, v);
+                store<i32>(index + at, dy * poolW + dx);
+              }
+            }
+          }
+        }
+        out += rowBytes;
+        index += rowBytes;
+      }
+    }
+  }
+}
+
+/**
+ * One output row's share of the kernel and bias gradients: for the row oy of image `image`, with
+ * its dz row (outW·filters floats), dbias += Σ_ox dz and dkernel[ky, kx, c, f] += Σ_ox x·dz, the
+ * columns in order. For each tap and 32 filters, the products are added in eight registers loaded
+ * from and stored to dkernel.
+ */
+// @ts-ignore: decorator
+@inline
+function kernelGradRow(
+  height: i32, width: i32, channels: i32, windowH: i32, windowW: i32, strideW: i32, padLeft: i32, outW: i32,
+  iy0: i32, filters: i32, image: usize, dz: usize, dkernel: usize, dbias: usize, tapBegin: i32, tapEnd: i32,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const rowBytes = <usize>filters << 2;
+  const blocked = filters & ~31;
+  if (dbias != 0) for (let ox = 0; ox < outW; ox++) addFloats(dbias, dz + <usize>ox * rowBytes, filters);
+  for (let ky = 0; ky < windowH; ky++) {
+    const iy = iy0 + ky;
+    if (iy < 0 || iy >= height) continue;
+    const inputRow = image + <usize>iy * <usize>width * pixelBytes;
+    for (let kx = 0; kx < windowW; kx++) {
+      const tap = ky * windowW + kx;
+      if (tap < tapBegin || tap >= tapEnd) continue;
+      // The output columns whose tap kx lands inside the input: ix = ox·strideW - padLeft + kx in [0, width).
+      let oxBegin = 0, oxEnd = outW;
+      while (oxBegin < outW && oxBegin * strideW - padLeft + kx < 0) oxBegin++;
+      while (oxEnd > oxBegin && (oxEnd - 1) * strideW - padLeft + kx >= width) oxEnd--;
+      const step = <usize>strideW * pixelBytes; // from one output column's input pixel to the next
+      for (let c = 0; c < channels; c++) {
+        const dw = dkernel + <usize>((ky * windowW + kx) * channels + c) * rowBytes;
+        const first = inputRow + <usize>(oxBegin * strideW - padLeft + kx) * pixelBytes + (<usize>c << 2);
+        for (let f = 0; f < blocked; f += 32) {
+          const p = dw + (<usize>f << 2);
+          let a0 = v128.load(p), a1 = v128.load(p, 16), a2 = v128.load(p, 32), a3 = v128.load(p, 48);
+          let a4 = v128.load(p, 64), a5 = v128.load(p, 80), a6 = v128.load(p, 96), a7 = v128.load(p, 112);
+          let pixel = first;
+          let d = dz + <usize>oxBegin * rowBytes + (<usize>f << 2);
+          for (let ox = oxBegin; ox < oxEnd; ox++) {
+            const v = f32x4.splat(load<f32>(pixel));
+            a0 = f32x4.add(a0, f32x4.mul(v, v128.load(d)));
+            a1 = f32x4.add(a1, f32x4.mul(v, v128.load(d, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(v, v128.load(d, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(v, v128.load(d, 48)));
+            a4 = f32x4.add(a4, f32x4.mul(v, v128.load(d, 64)));
+            a5 = f32x4.add(a5, f32x4.mul(v, v128.load(d, 80)));
+            a6 = f32x4.add(a6, f32x4.mul(v, v128.load(d, 96)));
+            a7 = f32x4.add(a7, f32x4.mul(v, v128.load(d, 112)));
+            pixel += step;
+            d += rowBytes;
+          }
+          v128.store(p, a0); v128.store(p, a1, 16); v128.store(p, a2, 32); v128.store(p, a3, 48);
+          v128.store(p, a4, 64); v128.store(p, a5, 80); v128.store(p, a6, 96); v128.store(p, a7, 112);
+        }
+        if (blocked < filters) {
+          const tail = <usize>blocked << 2;
+          let pixel = first;
+          for (let ox = oxBegin; ox < oxEnd; ox++) {
+            multiplyAddFloats(dw + tail, load<f32>(pixel), dz + <usize>ox * rowBytes + tail, filters - blocked);
+            pixel += step;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The kernel and bias gradients of conv2dForward, with ReLU's backward folded in:
+ *   dz[b, oy, ox, f] = y == 0 ? dout : (y[b, oy, ox, f] > 0 ? dout[b, oy, ox, f] : 0)
+ *   dkernel[ky, kx, c, f] += Σ_(b, oy, ox) x[b, iy, ix, c]·dz[b, oy, ox, f]   (taps in the padding add nothing)
+ *   dbias[f] += Σ_(b, oy, ox) dz[b, oy, ox, f]                               (dbias == 0: not wanted)
+ *   x [batch, height, width, channels], dout and y [batch, outH, outW, filters]
+ * Every sum runs over the output pixels in order (b, oy, ox), from the value already there, one
+ * output row at a time (its dz in `scratch`, outW·filters floats, when y masks it).
+ */
+export function conv2dKernelGradInto(
+  batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  filters: i32, x: usize, dout: usize, y: usize, dkernel: usize, dbias: usize, scratch: usize,
+): void {
+  const rowBytes = <usize>filters << 2;
+  const zero = f32x4.splat(0);
+  const rowFloats = outW * filters;
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      const rowAt = <usize>(b * outH + oy) * <usize>outW * rowBytes; // this output row in dout and y
+      let dz = dout + rowAt;
+      if (y != 0) {
+        const yRow = y + rowAt;
+        let i = 0;
+        for (; i + 4 <= rowFloats; i += 4) {
+          const o = <usize>i << 2;
+          v128.store(scratch + o, v128.and(v128.load(dz + o), f32x4.gt(v128.load(yRow + o), zero)));
+        }
+        for (; i < rowFloats; i++) {
+          const o = <usize>i << 2;
+          store<f32>(scratch + o, load<f32>(yRow + o) > 0 ? load<f32>(dz + o) : 0);
+        }
+        dz = scratch;
+      }
+      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, dz, dkernel, dbias, 0, windowH * windowW);
+    }
+  }
+}
+
+/**
+ * The kernel and bias gradients of conv2dMaxPoolForward, from dpooled (the pooled output's gradient):
+ * max pooling's backward (dpooled to its window's argmax pixel) and ReLU's (only where pooled > 0)
+ * give dz, then conv2dKernelGradInto's sums, over the output rows the pooling windows cover:
+ *   dz[b, py·poolH + dy, px·poolW + dx, f] = pooled > 0 ? 0 + dpooled[b, py, px, f] : 0 at the argmax, 0 elsewhere
+ *   x [batch, height, width, channels]; dpooled, pooled, argmax [batch, outH / poolH, outW / poolW, filters]
+ * The same sums in the same order as maxPoolBackwardInto, ReLU's backward and conv2dKernelGradInto
+ * one after the other, for the rows and columns that a pooling window covers (the others add zeros
+ * there). Only the taps ky·windowW + kx in [tapBegin, tapEnd), and dbias only with tapBegin 0: threads
+ * split the taps (each dkernel row is its own sum). `scratch`: outW·filters floats, one output row of dz.
+ */
+export function conv2dMaxPoolKernelGradInto(
+  batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  filters: i32, poolH: i32, poolW: i32, tapBegin: i32, tapEnd: i32, x: usize, dpooled: usize, pooled: usize, argmax: usize,
+  dkernel: usize, dbias: usize, scratch: usize,
+): void {
+  const rowBytes = <usize>filters << 2;
+  const pooledH = outH / poolH, pooledW = outW / poolW;
+  const zero = f32x4.splat(0);
+  // Every column a window covers is written for every row below; the others stay 0.
+  zeroFloats(scratch, outW * filters);
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
+    for (let oy = 0; oy < pooledH * poolH; oy++) {
+      const py = oy / poolH;
+      const kBegin = (oy - py * poolH) * poolW; // argmax values that lie on this row: kBegin + dx
+      let at = <usize>((b * pooledH + py) * pooledW) * rowBytes; // pooled pixel (b, py, 0)
+      for (let px = 0; px < pooledW; px++) {
+        const column = scratch + <usize>(px * poolW) * rowBytes; // dz at (oy, px·poolW)
+        let f = 0;
+        for (; f + 4 <= filters; f += 4) {
+          const o = at + (<usize>f << 2);
+          const k = v128.load(argmax + o);
+          const grad = v128.and(f32x4.add(zero, v128.load(dpooled + o)), f32x4.gt(v128.load(pooled + o), zero));
+          for (let dx = 0; dx < poolW; dx++) {
+            v128.store(column + <usize>dx * rowBytes + (<usize>f << 2), v128.and(grad, i32x4.eq(k, i32x4.splat(kBegin + dx))));
+          }
+        }
+        for (; f < filters; f++) {
+          const o = at + (<usize>f << 2);
+          const k = load<i32>(argmax + o);
+          const grad: f32 = load<f32>(pooled + o) > 0 ? <f32>0 + load<f32>(dpooled + o) : 0;
+          for (let dx = 0; dx < poolW; dx++) store<f32>(column + <usize>dx * rowBytes + (<usize>f << 2), k == kBegin + dx ? grad : 0);
+        }
+        at += rowBytes;
+      }
+      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, scratch, dkernel, tapBegin == 0 ? dbias : 0, tapBegin, tapEnd);
     }
   }
 }

@@ -5,9 +5,12 @@
 
 import { resolveActivation, type ActivationIdentifier, type ActivationName } from '../activations.js';
 import { resolveInitializer, type InitializerIdentifier } from '../initializers.js';
-import { conv2d, describeValue, parameter, persistent, type Padding, type Tensor } from '../../engine/index.js';
+import {
+  conv2d, conv2dReluMaxPool, conv2dRunsDirect, describeValue, parameter, persistent, type Padding, type Tensor,
+} from '../../engine/index.js';
 import { GemmLayer } from './gemm-layer.js';
-import type { LayerOptions } from './layer.js';
+import type { Layer, LayerOptions, ForwardStep } from './layer.js';
+import { MaxPooling2D } from './pooling.js';
 import { checkDataFormat, checkImageShape, readPadding, readPair, windowOutputSize } from './window-options.js';
 
 export interface Conv2DOptions extends LayerOptions {
@@ -89,6 +92,29 @@ export class Conv2D extends GemmLayer {
   /** y = conv2d(x, kernel) + bias: im2col and one GEMM (the ReLU in its epilogue when `relu`). */
   protected gemm(x: Tensor, relu: boolean): Tensor {
     return conv2d(x, this.kernel!, this.bias, { strides: this.strides, padding: this.padding, relu });
+  }
+
+  /**
+   * With activation 'relu' and few input channels (a first layer), a following MaxPooling2D with
+   * windows side by side ('valid', strides = poolSize) runs in the same loop: the convolution's
+   * output, 4x larger than the pooled one, is never stored (engine's conv2dReluMaxPool).
+   * Otherwise what GemmLayer absorbs (a ReLU layer).
+   */
+  override fuseWith(next: Layer): ForwardStep | null {
+    const channels = this.inputShape?.[2];
+    const sideBySide = next instanceof MaxPooling2D && next.padding === 'valid'
+      && next.strides[0] === next.poolSize[0] && next.strides[1] === next.poolSize[1];
+    if (this.activation !== 'relu' || !sideBySide || channels === undefined || !conv2dRunsDirect(...this.kernelSize, channels)) {
+      return super.fuseWith(next);
+    }
+    return {
+      layers: [this, next],
+      fused: 'ReLU and max pooling in one loop',
+      run: (x) => {
+        this.checkInput(x);
+        return conv2dReluMaxPool(x, this.kernel!, this.bias, { strides: this.strides, padding: this.padding, poolSize: next.poolSize });
+      },
+    };
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {

@@ -1,11 +1,11 @@
-// tests/engine/conv.test.ts — the convnet ops (conv2d, max/average pooling and their global forms,
+// tests/engine/conv.test.ts — the convnet ops (conv2d, conv2dReluMaxPool, max/average pooling and their global forms,
 // batch normalization): a central-difference gradient check of each (tests/engine/gradcheck.ts) over
 // strides 1 and 2, both paddings, odd sizes and several channel counts, on both backends; conv2d
 // against a naive direct convolution written here as an independent oracle; and the clear errors.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Random, avgPool2d, batchNormInference, batchNormTraining, conv2d, getBackend, globalAvgPool2d, globalMaxPool2d,
+  Random, avgPool2d, batchNormInference, batchNormTraining, conv2d, conv2dReluMaxPool, getBackend, globalAvgPool2d, globalMaxPool2d,
   maxPool2d, noGrad, relu, scoped, setBackend, tensor, windowAxis, type Padding, type Shape, type Tensor,
 } from '../../engine/index.js';
 import { expectGradientsMatch } from './gradcheck.js';
@@ -117,6 +117,45 @@ describe.each(['js', 'wasm'] as const)('on the %s backend', (backend) => {
       use();
       check((x) => avgPool2d(x, { poolSize, strides, padding }), [normal(shape, seed + 1)]);
     });
+  });
+
+  // Conv2D + ReLU + MaxPooling2D in one op: few channels (the direct loops), 32 and 37 filters (a
+  // register block, and one with a tail), strides 1 and 2, both paddings, windows that leave a row
+  // or a column of the convolution out.
+  describe.each([
+    [[2, 7, 6, 1], [3, 3], 32, [1, 1], 'valid', [2, 2]],
+    [[1, 8, 7, 3], [3, 3], 37, [2, 1], 'same', [2, 3]],
+    [[2, 9, 9, 2], [2, 3], 5, [1, 2], 'same', [3, 2]],
+  ] as [Shape, [number, number], number, [number, number], Padding, [number, number]][])('conv2dReluMaxPool, input %j, kernel %j, %i filters, strides %j, %s, pool %j', (shape, window, filters, strides, padding, poolSize) => {
+    const seed = shape.reduce((a, b) => a * 10 + b, 5) + filters;
+    const kernelShape = [window[0], window[1], shape[3], filters];
+
+    it('equals maxPool2d(conv2d(relu)) in value and in the kernel and bias gradients, bit for bit', () => {
+      use();
+      const x = normal(shape, seed), kernel = normal(kernelShape, seed + 1), bias = normal([filters], seed + 2, 0.1);
+      const run = (fused: boolean) => scoped(() => {
+        for (const t of [kernel, bias]) { t.requiresGrad = true; t.grad = null; }
+        const y = fused ? conv2dReluMaxPool(x, kernel, bias, { strides, padding, poolSize })
+          : maxPool2d(conv2d(x, kernel, bias, { strides, padding, relu: true }), { poolSize });
+        y.backward(normal(y.shape, seed + 3));
+        return [y, kernel.grad!, bias.grad!].map((t) => Array.from(t.data));
+      });
+      expect(run(true)).toEqual(run(false));
+    });
+
+  });
+
+  // The gradient check on small problems: a kernel weight moves every convolution output, so on a
+  // large one some window's maximum or some ReLU is always within a step of switching (a kink).
+  it.each([
+    [[1, 5, 5, 1], [3, 3], 2, [1, 1], 'valid', [2, 2]],
+    [[1, 6, 5, 2], [2, 3], 3, [2, 1], 'same', [2, 2]],
+    [[1, 4, 5, 1], [3, 2], 33, [1, 2], 'same', [2, 1]],
+  ] as [Shape, [number, number], number, [number, number], Padding, [number, number]][])('conv2dReluMaxPool has the gradients of the kernel and bias, input %j, kernel %j, %i filters, strides %j, %s, pool %j', (shape, window, filters, strides, padding, poolSize) => {
+    use();
+    const seed = shape.reduce((a, b) => a * 10 + b, 9) + filters;
+    const x = normal(shape, seed);
+    check((k, b) => conv2dReluMaxPool(x, k, b, { strides, padding, poolSize }), [normal([window[0], window[1], shape[3], filters], seed + 1), normal([filters], seed + 2, 0.1)]);
   });
 
   it('global pooling: [B, H, W, C] → [B, C], with gradients', () => {

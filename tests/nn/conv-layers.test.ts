@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, Input,
-  MaxPooling2D, Reshape, Sequential, clearSession, loadModelFromArtifacts, setSeed, tensor, type Tensor,
+  MaxPooling2D, Reshape, Sequential, clearSession, loadModelFromArtifacts, setSeed, tensor, toCategorical, type Tensor,
 } from '../../index.js';
 import { memoryStats } from '../../engine/index.js';
 
@@ -81,6 +81,31 @@ describe('fusion', () => {
       'conv2d_1',
       'flatten',
     ]);
+  });
+});
+
+describe('fusion with max pooling', () => {
+  it("Keras' MNIST convnet: the first Conv2D (1 channel) runs with its ReLU and MaxPooling2D in one loop, the second (32 channels) as a GEMM", async () => {
+    clearSession();
+    const tail = () => [new Conv2D(4, 3, { activation: 'relu' }), new MaxPooling2D(2), new Flatten(), new Dense(3, { activation: 'softmax' })];
+    const model = new Sequential([new Conv2D(8, 3, { activation: 'relu', inputShape: [12, 11, 1] }), new MaxPooling2D(2), ...tail()]);
+    // The same network with the ReLU as a layer of its own: Conv2D absorbs it, MaxPooling2D runs apart.
+    const apart = new Sequential([new Conv2D(8, 3, { inputShape: [12, 11, 1] }), new Activation('relu'), new MaxPooling2D(2), ...tail()]);
+    for (const m of [model, apart]) m.compile({ optimizer: 'sgd', loss: 'categorical_crossentropy' });
+    expect(model.plan().split('\n').slice(0, 3)).toEqual([
+      'conv2d + max_pooling2d  ReLU and max pooling in one loop',
+      'conv2d_1',
+      'max_pooling2d_1',
+    ]);
+    expect(apart.plan().split('\n')[0]).toMatch(/^conv2d_2 \+ activation\s+ReLU in the GEMM epilogue$/);
+    apart.setWeights(model.getWeights());
+    // Both train to the same bits (the fused op's own test: tests/engine/conv.test.ts).
+    const x = tensor(Float32Array.from({ length: 4 * 132 }, (_, i) => Math.sin(i * 0.37)), [4, 12, 11, 1]);
+    const y = toCategorical(tensor([0, 1, 2, 1]), 3);
+    const fused = await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0, shuffle: false });
+    const separate = await apart.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0, shuffle: false });
+    expect(fused.history['loss']).toEqual(separate.history['loss']);
+    expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(apart.getWeights().map((w) => Array.from(w.data)));
   });
 });
 

@@ -1,6 +1,7 @@
-// tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, max and average
-// pooling, the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against
-// the TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
+// tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, the direct
+// convolution and its kernel gradient, alone and fused with max pooling, max and average pooling,
+// the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against the
+// TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
 // strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
 // Both compute the same float32 (and float64) operations in the same order, so the results must be
 // bit-identical. Guards around every array catch stray writes.
@@ -55,6 +56,41 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     it('im2col and col2imInto', () => {
       compare([randomArray(inputSize, seed), new Float32Array(colsSize).fill(NaN)], (k, [x, cols]) => k.im2col(g, x!, cols!), 'im2col');
       compare([randomArray(colsSize, seed + 1), randomArray(inputSize, seed + 2)], (k, [dcols, dx]) => k.col2imInto(g, dcols!, dx!), 'col2imInto');
+    });
+
+    it.each([4, 32, 37, 70])('conv2dForward and conv2dKernelGradInto (direct), %i filters', (filters) => {
+      // 32 filters: one block in registers; 37 and 70: blocks and a tail of 5 / 6; 4: the tail alone.
+      const kernelSize = g.windowH * g.windowW * channels * filters;
+      const ySize = batch * g.outH * g.outW * filters;
+      const kernel = randomArray(kernelSize, seed + 10), bias = randomArray(filters, seed + 11);
+      for (const relu of [false, true]) {
+        compare([randomArray(inputSize, seed + 12), kernel, bias, new Float32Array(ySize).fill(NaN)],
+          (k, [x, w, b, y]) => k.conv2dForward(g, filters, relu, x!, w!, b!, y!), `conv2dForward relu=${relu}`);
+      }
+      compare([randomArray(inputSize, seed + 13), kernel, new Float32Array(ySize).fill(NaN)],
+        (k, [x, w, y]) => k.conv2dForward(g, filters, false, x!, w!, 0, y!), 'conv2dForward without bias');
+      const y = randomArray(ySize, seed + 14, 2, -1); // half of it <= 0: the ReLU mask
+      for (const masked of [false, true]) {
+        compare([randomArray(inputSize, seed + 15), randomArray(ySize, seed + 16), y, randomArray(kernelSize, seed + 17), randomArray(filters, seed + 18)],
+          (k, [x, dout, yp, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, masked ? yp! : 0, dw!, db!), `conv2dKernelGradInto masked=${masked}`);
+      }
+      compare([randomArray(inputSize, seed + 19), randomArray(ySize, seed + 20), randomArray(kernelSize, seed + 21)],
+        (k, [x, dout, dw]) => k.conv2dKernelGradInto(g, filters, x!, dout!, 0, dw!, 0), 'conv2dKernelGradInto without dbias');
+    });
+
+    it.each([[[2, 2], 32], [[3, 2], 37], [[1, 3], 4]] as const)('conv2dMaxPoolForward and its kernel gradient, pool %j, %i filters', (pool, filters) => {
+      const [poolH, poolW] = pool;
+      if (g.outH < poolH || g.outW < poolW) return; // no whole window
+      const kernelSize = g.windowH * g.windowW * channels * filters;
+      const pooledSize = batch * Math.floor(g.outH / poolH) * Math.floor(g.outW / poolW) * filters;
+      // Inputs from few values, so that windows hold ties (the first maximum takes the gradient).
+      const x = tiedArray(inputSize, seed + 22), kernel = tiedArray(kernelSize, seed + 23), bias = randomArray(filters, seed + 24, 1, -0.5);
+      const forward = runBoth(kernels, [x, kernel, bias, new Float32Array(pooledSize).fill(NaN), new Float32Array(pooledSize), new Float32Array(batch * filters)],
+        shiftsFor(phase++, 6), (k, [xp, w, b, pooled, argmax, scratch]) => k.conv2dMaxPoolForward(g, filters, poolH, poolW, xp!, w!, b!, pooled!, argmax!, scratch!), 'conv2dMaxPoolForward');
+      for (const i of [3, 4]) expectBitIdentical(forward.got[i]!, forward.expected[i]!, `conv2dMaxPoolForward, array ${i}`);
+      const [, , , pooled, argmax] = forward.expected;
+      compare([x, randomArray(pooledSize, seed + 25), pooled!, argmax!, randomArray(kernelSize, seed + 26), randomArray(filters, seed + 27)],
+        (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
     });
 
     it('max pooling forward and backward (with ties)', () => {

@@ -1,7 +1,7 @@
 // tests/kernels/builds/threads.test.ts — the threaded GEMM of each compiled build under test
 // (tests/kernels/builds.ts) gives the same bits on 1 and N threads, on ragged sizes, every layout
 // and every epilogue, and its workers really take part; so do the optimizer updates split across
-// threads. No timings are asserted.
+// threads, and the window kernels (im2col, col2im, direct convolution, pooling) split by images. No timings are asserted.
 //
 // The files in tests/kernels/builds/ are the ones that depend on the build: vitest.config.ts runs
 // them again in the relaxed-SIMD project, for the relaxed build only.
@@ -12,6 +12,7 @@ import { setGemmCut } from '../../../kernels/threads.js';
 import { instantiateGemm, wasmBytes, type WasmExports } from '../../../kernels/wasm.js';
 import { randomUniform } from '../../seeded.js';
 import { builds, kernelsByBuild } from '../builds.js';
+import { geometry } from '../windows.js';
 import { ALL_FLAGS } from '../flags.js';
 import { block, checkSplitIsExact, contents, expectSameBits, TRANSPOSES, useTwoThreads } from '../threaded.js';
 
@@ -111,5 +112,67 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
     checkUpdate(n, 3, n + 4, (k, [w, g, v]) => k.sgdUpdate(n, w!, g!, v!, 0.01, 0.9, true), 'sgd nesterov');
     checkUpdate(n, 3, n + 5, (k, [w, g, ms]) => k.rmspropUpdate(n, w!, g!, ms!, 0, 0.001, 0.9, 0, 1e-7), 'rmsprop');
     checkUpdate(n, 4, n + 6, (k, [w, g, ms, mom]) => k.rmspropUpdate(n, w!, g!, ms!, mom!, 0.001, 0.9, 0.5, 1e-7), 'rmsprop momentum');
+  });
+});
+
+describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolution, pooling) on 1 and N threads give the same bits', (build) => {
+  const kernels = kernelsByBuild.get(build)!;
+  let oneThread: WasmExports;
+  beforeAll(async () => {
+    oneThread = await instantiateGemm(await WebAssembly.compile(wasmBytes(build)));
+  });
+
+  /**
+   * Runs a window kernel on two identical sets of arrays: once by the raw export (one thread), once
+   * through the pool, which cuts the batch into ranges of images; every array must match.
+   */
+  function checkWindow(sizes: number[], seed: number, run: (k: Kernels | null, p: number[]) => void, what: string): void {
+    const random = randomUniform(seed);
+    const one = sizes.map((n) => block(n, () => Math.round(4 * random()) / 4)); // ties for max pooling
+    const many = one.map((b) => {
+      const copy = block(b.floats, 0);
+      heapF32().copyWithin(copy.ptr >> 2, b.ptr >> 2, (b.ptr >> 2) + b.floats);
+      return copy;
+    });
+    run(null, one.map((b) => b.ptr));
+    run(kernels, many.map((b) => b.ptr));
+    expect(lastGemmDispatch().threads, `${what}: split`).toBe(2);
+    one.forEach((b, i) => expectSameBits(contents(many[i]!), contents(b), `${what}, array ${i}`));
+  }
+
+  // A batch of 9 (cut 8 + 1 on 4-image granules), ragged sizes and channels, both paddings and strides.
+  it.each([
+    [[3, 3], [1, 1], 'valid'], [[3, 3], [2, 2], 'same'], [[2, 2], [2, 2], 'valid'], [[3, 2], [2, 1], 'same'],
+  ] as const)('window %j, strides %j, padding %s', (window, strides, padding) => {
+    const g = geometry(9, 30, 29, 5, [...window], [...strides], padding);
+    const args = [g.batch, g.height, g.width, g.channels, g.windowH, g.windowW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW] as const;
+    const input = 9 * 30 * 29 * 5, output = 9 * g.outH * g.outW * 5, cols = output * g.windowH * g.windowW;
+    const what = `${JSON.stringify(window)} ${JSON.stringify(strides)} ${padding}`;
+    checkWindow([input, cols], 1, (k, [x, c]) => (k ? k.im2col(g, x!, c!) : oneThread.im2col(...args, x!, c!)), `im2col ${what}`);
+    checkWindow([cols, input], 2, (k, [c, dx]) => (k ? k.col2imInto(g, c!, dx!) : oneThread.col2imInto(...args, c!, dx!)), `col2imInto ${what}`);
+    checkWindow([input, output], 3, (k, [x, y]) => (k ? k.maxPoolForward(g, x!, y!) : oneThread.maxPoolForward(...args, x!, y!)), `maxPoolForward ${what}`);
+    checkWindow([input, output, output, input], 4, (k, [x, y, dy, dx]) => {
+      oneThread.maxPoolForward(...args, x!, y!); // y must be the window maxima of x
+      if (k) k.maxPoolBackwardInto(g, x!, y!, dy!, dx!);
+      else oneThread.maxPoolBackwardInto(...args, x!, y!, dy!, dx!);
+    }, `maxPoolBackwardInto ${what}`);
+    const filters = 37, kernelSize = g.windowH * g.windowW * 5 * filters, ySize = 9 * g.outH * g.outW * filters;
+    checkWindow([input, kernelSize, filters, ySize], 7, (k, [x, w, b, y]) => (k ? k.conv2dForward(g, filters, true, x!, w!, b!, y!)
+      : oneThread.conv2dForward(...args, filters, 1, x!, w!, b!, y!)), `conv2dForward ${what}`);
+    const pooledSize = 9 * Math.floor(g.outH / 2) * Math.floor(g.outW / 2) * filters;
+    checkWindow([input, kernelSize, filters, pooledSize, pooledSize], 8, (k, [x, w, b, pooled, argmax]) => {
+      const scratch = block(9 * filters, 0); // each thread's own row (its first image's)
+      if (k) k.conv2dMaxPoolForward(g, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
+      else oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
+    }, `conv2dMaxPoolForward ${what}`);
+    // Its kernel gradient is cut by the window's taps (each dkernel row is its own sum over the images).
+    const grad = (k: Kernels | null, [x, dp, pooled, argmax, dw, db]: number[]) => {
+      oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, block(kernelSize, 0.25).ptr, 0, pooled!, argmax!, block(9 * filters, 0).ptr);
+      if (k) k.conv2dMaxPoolKernelGradInto(g, filters, 2, 2, x!, dp!, pooled!, argmax!, dw!, db!);
+      else oneThread.conv2dMaxPoolKernelGradInto(...args, filters, 2, 2, 0, g.windowH * g.windowW, x!, dp!, pooled!, argmax!, dw!, db!, block(g.outW * filters, 0).ptr);
+    };
+    checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], 9, grad, `conv2dMaxPoolKernelGradInto ${what}`);
+    checkWindow([input, output], 5, (k, [x, y]) => (k ? k.avgPoolForward(g, x!, y!) : oneThread.avgPoolForward(...args, x!, y!)), `avgPoolForward ${what}`);
+    checkWindow([output, input], 6, (k, [dy, dx]) => (k ? k.avgPoolBackwardInto(g, dy!, dx!) : oneThread.avgPoolBackwardInto(...args, dy!, dx!)), `avgPoolBackwardInto ${what}`);
   });
 });
