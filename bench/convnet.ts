@@ -1,6 +1,6 @@
 // bench/convnet.ts — Keras' Simple MNIST convnet, measured: training throughput through model.fit of
 // wasmgrad (1 and 2 threads) beside TensorFlow.js 4.22 (cpu: a short run; wasm: it is tried, and the
-// error it stops with is reported) and PyTorch's figure; then the convolution's GEMM shapes in
+// error it stops with is reported) and PyTorch (bench/pytorch.ts, same run); then the convolution's GEMM shapes in
 // GFLOP/s on 1 and 2 threads, what the loops around them cost, and one training step broken down by
 // kernel call (every kernel timed as fit calls it). Nothing asserted.
 //
@@ -12,15 +12,11 @@ import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, datasets, to
 import { maxPool2d, scoped, tensor, type Tensor } from '../engine/index.js';
 import * as kernels from '../kernels/index.js';
 import type { WindowGeometry } from '../kernels/index.js';
+import { PYTORCH_ONE_THREAD, runPytorch, runPytorchTwoThreads } from './pytorch.js';
 import { printTable } from './table.js';
 
 const EPOCH_SAMPLES = 60_000;
 const BATCH = 128;
-/**
- * PyTorch 1.13 (Debian's, native), Keras' MNIST convnet, 2 threads / 1 thread, s per 60,000
- * samples: measured idle on this machine (2-core AMD EPYC Zen 4, 2.6 GHz) on 2026-12-03.
- */
-const PYTORCH_SECONDS_PER_EPOCH = { twoThreads: 18.8, oneThread: 25.3 };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -117,8 +113,16 @@ async function trainingRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]>
   }
   kernels.setThreads(1); // no worker of ours spins beside TensorFlow.js
 
-  rows.push(['PyTorch 1.13, 2 threads (figure measured idle on this machine, 2026-12-03)', '-', (EPOCH_SAMPLES / PYTORCH_SECONDS_PER_EPOCH.twoThreads).toFixed(0), PYTORCH_SECONDS_PER_EPOCH.twoThreads.toFixed(1), '-', '-', 'not run by this bench']);
-  rows.push(['PyTorch 1.13, 1 thread (same)', '-', (EPOCH_SAMPLES / PYTORCH_SECONDS_PER_EPOCH.oneThread).toFixed(0), PYTORCH_SECONDS_PER_EPOCH.oneThread.toFixed(1), '-', '-', '']);
+  // PyTorch (bench/pytorch.py, its own loop on random pixels) in a child process, no worker of ours running.
+  for (const measured of [runPytorchTwoThreads(['convnet']), runPytorch(['convnet'], PYTORCH_ONE_THREAD)]) {
+    if (typeof measured === 'string') {
+      rows.push(['PyTorch', '-', '-', '-', '-', '-', measured]);
+      break;
+    }
+    const result = measured.get('convnet')!;
+    const note = result.setting === PYTORCH_ONE_THREAD ? '' : 'the faster 2-thread setting (bench/pytorch.ts)';
+    rows.push([`PyTorch ${result.version}, ${result.setting.label}`, String(result.steps), (EPOCH_SAMPLES / result.secondsPerEpoch).toFixed(1), result.secondsPerEpoch.toFixed(1), result.cpuPerWall.toFixed(2), '-', note]);
+  }
 
   let tf: TfCore, tfl: TfLayers;
   try {
