@@ -1,16 +1,22 @@
 // examples/fashion-cnn.ts — a Fashion-MNIST convnet with BatchNormalization, in the pattern Keras
 // tutorials use (convolution without activation, then BatchNormalization, then the ReLU):
 //
-//   Conv2D 32 3x3 → BatchNormalization → ReLU → MaxPooling2D 2
-//   Conv2D 64 3x3 → BatchNormalization → ReLU → MaxPooling2D 2
-//   Flatten → Dense 128 relu → Dropout 0.3 → Dense 10 softmax;   Adam, batch 128, 10 epochs,
-//   validationSplit 0.1. (BatchNormalization absorbs the ReLU after it: one pass over the data.)
+//   Conv2D 32 3x3 'same' → BatchNormalization → ReLU → MaxPooling2D 2
+//   Conv2D 64 3x3 'same' → BatchNormalization → ReLU → MaxPooling2D 2
+//   Flatten → Dense 128 relu → Dropout 0.3 → Dense 10 softmax;   batch 128, 10 epochs,
+//   validationSplit 0.1, Adam whose learning rate follows optimizers.schedules.CosineDecay from
+//   1e-3 down to 0 over the run. (BatchNormalization absorbs the ReLU after it: one pass over the data.)
+//
+// Why these choices: with 'valid' padding and a constant learning rate the same layers reach about
+// 91% (PyTorch trains that model to the same figure: it is the model, not the library), and the
+// validation accuracy wobbles by a point from epoch to epoch. 'same' padding keeps the border pixels
+// (7x7 maps into Flatten instead of 5x5), and the decaying learning rate lets the last epochs settle.
 //
 // This is `npm run fashion:cnn` (Fashion-MNIST from Debian's dataset-fashion-mnist, installed by
 // scripts/install-datasets.sh). Options: `-- --seed 3 --epochs 10`.
 
 import {
-  Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, Sequential, datasets, getThreads, setSeed,
+  Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, Sequential, datasets, getThreads, optimizers, setSeed,
 } from '../index.js';
 
 function option(name: string, fallback: number): number {
@@ -29,11 +35,11 @@ const xTest = testImages.reshape([10000, 28, 28, 1]).div(255);
 
 const model = new Sequential([
   new Input({ shape: [28, 28, 1] }),
-  new Conv2D(32, 3, { useBias: false }), // BatchNormalization's beta takes the bias' place
+  new Conv2D(32, 3, { padding: 'same', useBias: false }), // BatchNormalization's beta takes the bias' place
   new BatchNormalization(),
   new Activation('relu'),
   new MaxPooling2D(2),
-  new Conv2D(64, 3, { useBias: false }),
+  new Conv2D(64, 3, { padding: 'same', useBias: false }),
   new BatchNormalization(),
   new Activation('relu'),
   new MaxPooling2D(2),
@@ -43,10 +49,15 @@ const model = new Sequential([
   new Dense(10, { activation: 'softmax' }),
 ]);
 model.summary();
-model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+
+// 54,000 training samples (validationSplit holds out 6,000) in batches of 128: 422 steps an epoch.
+const batchSize = 128;
+const decaySteps = Math.ceil((60000 * 0.9) / batchSize) * epochs;
+const optimizer = new optimizers.Adam({ learningRate: new optimizers.schedules.CosineDecay({ initialLearningRate: 1e-3, decaySteps }) });
+model.compile({ optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
 
 const started = performance.now();
-await model.fit(xTrain, trainLabels, { batchSize: 128, epochs, validationSplit: 0.1 });
+await model.fit(xTrain, trainLabels, { batchSize, epochs, validationSplit: 0.1 });
 const seconds = (performance.now() - started) / 1000;
 
 const [testLoss, testAccuracy] = model.evaluate(xTest, testLabels, { verbose: 0 });
