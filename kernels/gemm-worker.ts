@@ -67,8 +67,12 @@ export const CONTROL_PROTOCOL = {
   kind: { gemm: 0, update: 1, window: 2 },
   /** How a GEMM job is cut (job.cut): pieces are ranges of C's rows, or of its columns. */
   cut: { rows: 0, columns: 1 },
-  /** The optimizer updates a job can split (job.update is an index into this list). */
-  updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'],
+  /**
+   * The element-wise kernels a job can split (job.update is an index into this list): the optimizer
+   * updates, and the backward passes of ReLU and dropout (3 arrays, no numbers: the scalars the
+   * worker passes them are ignored, as a WebAssembly export ignores extra arguments).
+   */
+  updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate', 'reluBackward', 'mulInto'],
   /**
    * The window kernels a job can split by images (job.update is an index into this list); how many
    * integers each takes after its geometry (conv2dForward: filters, relu; conv2dMaxPoolForward:

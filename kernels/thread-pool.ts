@@ -38,7 +38,7 @@ export type WindowName = (typeof CONTROL_PROTOCOL.windows)[number];
 export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName> & Pick<WasmConvExports, WindowName>;
 
 /** Arrays (pointers) each update takes, before its number arguments. */
-const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4 };
+const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4, reluBackward: 3, mulInto: 3 };
 
 /**
  * Updates of fewer floats than this run on the main thread alone. An update reads and writes each
@@ -432,7 +432,9 @@ export class GemmThreadPool implements ThreadUser {
     const main = this.mainThread;
     if (this.update === 'adamUpdate') main.adamUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
     else if (this.update === 'rmspropUpdate') main.rmspropUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
-    else main.sgdUpdate(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]!);
+    else if (this.update === 'sgdUpdate') main.sgdUpdate(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]!);
+    else if (this.update === 'reluBackward') main.reluBackward(n, q0, q1, q2);
+    else main.mulInto(n, q0, q1, q2);
   }
 
   /** Workers that have finished starting, into readyHelpers; returns how many. */

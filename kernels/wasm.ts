@@ -138,7 +138,8 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkGemmArgs(p);
       threads.gemm(p);
     },
-    // The optimizer updates of large parameters are split across the threads too.
+    // The optimizer updates of large parameters, and large ReLU and dropout backward passes, are
+    // split across the threads too (element ranges: the same bits on any number of threads).
     adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon) {
       checkCount(n, 'adamUpdate');
       threads.runUpdate('adamUpdate', n, w, g, m, v, lrT, beta1, beta2, epsilon);
@@ -158,11 +159,11 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
     },
     mulInto(n, dx, dout, mask) {
       checkCount(n, 'mulInto');
-      exports.mulInto(n, dx, dout, mask);
+      threads.runUpdate('mulInto', n, dx, dout, mask, 0, 0, 0, 0, 0);
     },
     reluBackward(n, dz, dout, y) {
       checkCount(n, 'reluBackward');
-      exports.reluBackward(n, dz, dout, y);
+      threads.runUpdate('reluBackward', n, dz, dout, y, 0, 0, 0, 0, 0);
     },
     columnSumsInto(rows, cols, db, dz) {
       checkCount(rows, 'columnSumsInto');

@@ -83,10 +83,12 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
     oneThread = await instantiateGemm(await WebAssembly.compile(wasmBytes(build)));
   });
 
-  /** Runs `update` on two identical sets of `arrays` random arrays: once by the raw export, once split. */
-  function checkUpdate(n: number, arrays: number, seed: number, update: (k: Pick<Kernels, 'adamUpdate' | 'sgdUpdate' | 'rmspropUpdate'>, p: number[]) => void, what: string): void {
+  /** Runs `update` on two identical sets of `arrays` random arrays (0.5·u + offset): once by the raw export, once split. */
+  function checkUpdate(
+    n: number, arrays: number, seed: number, update: (k: Pick<Kernels, 'adamUpdate' | 'sgdUpdate' | 'rmspropUpdate' | 'reluBackward' | 'mulInto'>, p: number[]) => void, what: string, offset = arrays > 2 ? 0.6 : 0,
+  ): void {
     const random = randomUniform(seed);
-    const one = Array.from({ length: arrays }, () => block(n, () => 0.5 * random() + (arrays > 2 ? 0.6 : 0)));
+    const one = Array.from({ length: arrays }, () => block(n, () => 0.5 * random() + offset));
     const many = one.map((b) => {
       const copy = block(n, 0);
       heapF32().copyWithin(copy.ptr >> 2, b.ptr >> 2, (b.ptr >> 2) + n);
@@ -97,6 +99,8 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
       rmspropUpdate: oneThread.rmspropUpdate,
       sgdUpdate: (n: number, w: number, g: number, v: number, lr: number, momentum: number, nesterov: boolean) =>
         oneThread.sgdUpdate(n, w, g, v, lr, momentum, nesterov ? 1 : 0),
+      reluBackward: oneThread.reluBackward,
+      mulInto: oneThread.mulInto,
     };
     update(oneThreadKernels, one.map((b) => b.ptr));
     update(kernels, many.map((b) => b.ptr));
@@ -112,6 +116,13 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
     checkUpdate(n, 3, n + 4, (k, [w, g, v]) => k.sgdUpdate(n, w!, g!, v!, 0.01, 0.9, true), 'sgd nesterov');
     checkUpdate(n, 3, n + 5, (k, [w, g, ms]) => k.rmspropUpdate(n, w!, g!, ms!, 0, 0.001, 0.9, 0, 1e-7), 'rmsprop');
     checkUpdate(n, 4, n + 6, (k, [w, g, ms, mom]) => k.rmspropUpdate(n, w!, g!, ms!, mom!, 0.001, 0.9, 0.5, 1e-7), 'rmsprop momentum');
+  });
+
+  // ReLU's and dropout's backward passes split the same way; y of both signs, so that the mask both keeps and zeroes.
+  it.each([2 ** 15 + 7, 100_001])('n=%i: ReLU backward (into another array and in place) and dropout backward', (n) => {
+    checkUpdate(n, 3, n + 7, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!), 'relu backward', 0);
+    checkUpdate(n, 2, n + 8, (k, [dout, y]) => k.reluBackward(n, dout!, dout!, y!), 'relu backward in place', 0);
+    checkUpdate(n, 3, n + 9, (k, [dx, dout, mask]) => k.mulInto(n, dx!, dout!, mask!), 'dropout backward', 0);
   });
 });
 
