@@ -619,8 +619,9 @@ export function maxPoolBackwardInto(
  *   x, dz [batch, height, width, channels]; y, dy [batch, outH, outW, channels]; dz overwritten.
  *
  * Bit for bit what maxPoolBackwardInto into zeros and then ReLU's backward (x > 0 ? · : 0) leave,
- * in one pass over dz instead of three (the zeros, the scatter, the mask). Each image's dz is
- * zeroed first (it is in L1 then): the windows do not cover its last row or column when the size is odd.
+ * in one pass over dz instead of three (the zeros, the scatter, the mask): every pixel of dz is
+ * written once, the windows' pixels by the windows, the rest (the last row or column of an odd
+ * size) with zeros.
  */
 export function maxPoolReluBackward(
   batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
@@ -634,7 +635,12 @@ export function maxPoolReluBackward(
   for (let b = 0; b < batch; b++) {
     const image = x + <usize>b * imageBytes;
     const dImage = dz + <usize>b * imageBytes;
-    zeroFloats(dImage, height * width * channels);
+    // What no window covers: the columns right of the last window on its rows, the rows below it.
+    const coveredW = outW * strideW, coveredH = outH * strideH;
+    for (let iy = 0; iy < coveredH; iy++) {
+      zeroFloats(dImage + (<usize>iy * <usize>width + <usize>coveredW) * pixelBytes, (width - coveredW) * channels);
+    }
+    zeroFloats(dImage + <usize>coveredH * <usize>width * pixelBytes, (height - coveredH) * width * channels);
     for (let oy = 0; oy < outH; oy++) {
       const yBegin = oy * strideH - padTop; // padTop is 0 and strideH is windowH: the window lies inside
       for (let ox = 0; ox < outW; ox++) {
@@ -659,15 +665,13 @@ export function maxPoolReluBackward(
           const at = <usize>c << 2;
           const target = load<f32>(y + outAt + at);
           let found = false;
-          for (let iy = yBegin; iy < yBegin + windowH && !found; iy++) {
+          for (let iy = yBegin; iy < yBegin + windowH; iy++) {
             for (let ix = xBegin; ix < xBegin + windowW; ix++) {
               const pixelAt = (<usize>iy * <usize>width + <usize>ix) * pixelBytes + at;
               const value = load<f32>(image + pixelAt);
-              if (value == target) {
-                if (value > 0) store<f32>(dImage + pixelAt, <f32>0 + load<f32>(dy + outAt + at));
-                found = true;
-                break;
-              }
+              const hit = !found && value == target;
+              found = found || hit;
+              store<f32>(dImage + pixelAt, hit && value > 0 ? <f32>0 + load<f32>(dy + outAt + at) : 0);
             }
           }
         }
