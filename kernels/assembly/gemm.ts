@@ -24,7 +24,7 @@
 // How it works (the Goto/BLIS scheme, as in XNNPACK and OpenBLAS):
 //
 //   for each block of NC columns of C                     (j0)
-//     for each block of at most KC steps of K             (k0)
+//     for each block of at most KC steps of K (all of K up to KC_SINGLE)  (k0)
 //       pack op(B)[k0:k0+kc, j0:j0+nc] into kc x 8 panels           -> lives in L2
 //       for each block of MC rows of C                    (i0)
 //         pack op(A)[i0:i0+mc, k0:k0+kc] into 4 x kc panels         -> lives in L2
@@ -50,7 +50,7 @@ const NR: i32 = 8;
 const KC: i32 = 256;
 /** Rows of op(A) packed at once: MC x KC floats = 128 KiB, comfortably inside Zen 4's 1 MiB L2. */
 const MC: i32 = 128;
-/** Columns of op(B) packed at once: KC x NC floats = 512 KiB, so the workspace stays bounded. */
+/** Columns of op(B) packed at once: KC x NC floats = 512 KiB (768 KiB for one KC_SINGLE-deep block), so the workspace stays bounded. */
 const NC: i32 = 512;
 
 // ---- the multiply-add ---------------------------------------------------------------------------
