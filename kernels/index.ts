@@ -71,8 +71,8 @@ function bind(kernels: Kernels | null): void {
   current = kernels;
   ({
     gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
-    im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, maxPoolReluBackward, avgPoolForward, avgPoolBackwardInto,
-    columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
+    im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
+    columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto, maxPoolReluBackward,
   } = kernels ?? stillLoading);
 }
 bind(wasm.wasmSettled ? (wasm.wasmKernels ?? referenceKernels) : null);
