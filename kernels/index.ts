@@ -53,6 +53,7 @@ export let conv2dMaxPoolForward: Kernels['conv2dMaxPoolForward'];
 export let conv2dMaxPoolKernelGradInto: Kernels['conv2dMaxPoolKernelGradInto'];
 export let maxPoolForward: Kernels['maxPoolForward'];
 export let maxPoolBackwardInto: Kernels['maxPoolBackwardInto'];
+export let maxPoolReluBackward: Kernels['maxPoolReluBackward'];
 export let avgPoolForward: Kernels['avgPoolForward'];
 export let avgPoolBackwardInto: Kernels['avgPoolBackwardInto'];
 export let columnMeanVariance: Kernels['columnMeanVariance'];
@@ -71,7 +72,7 @@ function bind(kernels: Kernels | null): void {
   ({
     gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
     im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
-    columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
+    columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto, maxPoolReluBackward,
   } = kernels ?? stillLoading);
 }
 bind(wasm.wasmSettled ? (wasm.wasmKernels ?? referenceKernels) : null);

@@ -183,6 +183,13 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
       else oneThread.conv2dMaxPoolKernelGradInto(...args, filters, 2, 2, 0, g.windowH * g.windowW, x!, dp!, pooled!, argmax!, dw!, db!, block(g.outW * filters, 0).ptr);
     };
     checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], 9, grad, `conv2dMaxPoolKernelGradInto ${what}`);
+    if (window[0] === strides[0] && window[1] === strides[1] && padding === 'valid') {
+      checkWindow([input, output, output, input], 10, (k, [x, y, dy, dz]) => {
+        oneThread.maxPoolForward(...args, x!, y!);
+        if (k) k.maxPoolReluBackward(g, x!, y!, dy!, dz!);
+        else oneThread.maxPoolReluBackward(...args, x!, y!, dy!, dz!);
+      }, `maxPoolReluBackward ${what}`);
+    }
     checkWindow([input, output], 5, (k, [x, y]) => (k ? k.avgPoolForward(g, x!, y!) : oneThread.avgPoolForward(...args, x!, y!)), `avgPoolForward ${what}`);
     checkWindow([output, input], 6, (k, [dy, dx]) => (k ? k.avgPoolBackwardInto(g, dy!, dx!) : oneThread.avgPoolBackwardInto(...args, dy!, dx!)), `avgPoolBackwardInto ${what}`);
   });
