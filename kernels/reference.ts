@@ -3,7 +3,8 @@
 // Written for clarity, not speed: the WASM kernels must agree with these on every shape and flag.
 // Same contract as kernels/types.ts (each function is typed by it, not retyped here); reads and
 // writes the shared memory through one Float32Array.
-// Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums).
+// Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums,
+// fill, the search for NaN and ±Infinity).
 
 import { heapF32 } from './memory.js';
 import { convReferenceKernels } from './conv-reference.js';
@@ -142,6 +143,14 @@ export const fillReference: Kernels['fill'] = (n, ptr, value) => {
   heapF32().fill(value, ptr >> 2, (ptr >> 2) + n);
 };
 
+/** The first i < n with x[i] NaN or ±Infinity, or -1. */
+export const findNonFiniteReference: Kernels['findNonFinite'] = (n, x) => {
+  const heap = heapF32();
+  const X = x >> 2;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(heap[X + i])) return i;
+  return -1;
+};
+
 export const referenceKernels: Kernels = {
   name: 'js',
   description: 'TypeScript reference',
@@ -154,5 +163,6 @@ export const referenceKernels: Kernels = {
   reluBackward: reluBackwardReference,
   columnSumsInto: columnSumsIntoReference,
   fill: fillReference,
+  findNonFinite: findNonFiniteReference,
   ...convReferenceKernels,
 };

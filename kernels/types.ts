@@ -86,6 +86,8 @@ export interface Kernels extends ConvKernels {
   columnSumsInto(rows: number, cols: number, db: number, dz: number): void;
   /** ptr[i] = value for i < n. */
   fill(n: number, ptr: number, value: number): void;
+  /** The index of the first NaN or ±Infinity among the n floats at x, or -1 when all are finite. */
+  findNonFinite(n: number, x: number): number;
 }
 
 /** The names of the kernels proper (every member of Kernels that computes). */

@@ -174,6 +174,10 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkCount(n, 'fill');
       exports.fill(n, ptr, value);
     },
+    findNonFinite(n, x) {
+      checkCount(n, 'findNonFinite');
+      return exports.findNonFinite(n, x);
+    },
     ...convKernelsFromExports(exports, (name, ints, pointers) => threads.runWindow(name, ints, pointers)),
   } satisfies Kernels;
 }

@@ -1,6 +1,7 @@
 // kernels/assembly/elementwise.ts — the element-wise loops of a training step in WebAssembly SIMD128:
 // the optimizer updates (Adam, SGD, RMSprop), dropout with a counter-based mask, the ReLU and
-// dropout backward multiplies, the bias gradient's column sums, and fill. Not the GEMM (gemm.ts).
+// dropout backward multiplies, the bias gradient's column sums, fill, and the search for NaN and
+// ±Infinity that guards every update. Not the GEMM (gemm.ts).
 //
 // Contract, for every kernel here (kernels/reference.ts is the plain TypeScript twin and the test
 // oracle; kernels/types.ts states the same contract to the engine; kernels/wasm.ts wraps these):
@@ -300,4 +301,45 @@ export function fill(n: i32, ptr: usize, value: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(ptr + (<usize>i << 2), valuex4);
   for (; i < n; i++) store<f32>(ptr + (<usize>i << 2), value);
+}
+
+// ---- finiteness -------------------------------------------------------------------------------------
+
+/** The exponent bits of a float32: all ones exactly for NaN and ±Infinity. */
+const EXPONENT_BITS: u32 = 0x7f800000;
+
+/** Floats per block of findNonFinite's fast loop: a branch every 256 bytes, an exact answer inside it. */
+const FINITE_BLOCK = 64;
+
+/**
+ * Index of the first NaN or ±Infinity among x[0..n), or -1 when all n floats are finite: what
+ * fit() runs on every gradient before the update (and on the data it is given), so it is a pure
+ * read at memory speed.
+ *
+ * A float is finite unless its exponent bits are all ones. The fast loop keeps, per lane, the
+ * largest (x & EXPONENT_BITS) as an unsigned integer in four independent accumulators; a block of
+ * 64 floats holds a bad one exactly when that maximum reaches EXPONENT_BITS (no finite float's
+ * masked bits are that large, and max, unlike or, cannot combine two finite ones into it). Only
+ * then is the block scanned float by float for the exact index.
+ */
+export function findNonFinite(n: i32, x: usize): i32 {
+  const exponent = i32x4.splat(EXPONENT_BITS);
+  let i = 0;
+  for (; i + FINITE_BLOCK <= n; i += FINITE_BLOCK) {
+    const at = x + (<usize>i << 2);
+    let a0 = v128.and(v128.load(at), exponent), a1 = v128.and(v128.load(at, 16), exponent);
+    let a2 = v128.and(v128.load(at, 32), exponent), a3 = v128.and(v128.load(at, 48), exponent);
+    for (let k: usize = 64; k < <usize>FINITE_BLOCK << 2; k += 64) {
+      a0 = i32x4.max_u(a0, v128.and(v128.load(at + k), exponent));
+      a1 = i32x4.max_u(a1, v128.and(v128.load(at + k, 16), exponent));
+      a2 = i32x4.max_u(a2, v128.and(v128.load(at + k, 32), exponent));
+      a3 = i32x4.max_u(a3, v128.and(v128.load(at + k, 48), exponent));
+    }
+    const largest = i32x4.max_u(i32x4.max_u(a0, a1), i32x4.max_u(a2, a3));
+    if (v128.any_true(i32x4.eq(largest, exponent))) break; // the scalar loop below finds it in this block
+  }
+  for (; i < n; i++) {
+    if ((load<u32>(x + (<usize>i << 2)) & EXPONENT_BITS) == EXPONENT_BITS) return i;
+  }
+  return -1;
 }
