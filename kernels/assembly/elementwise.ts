@@ -183,7 +183,8 @@ function lowbias32x4(x: v128): v128 {
  *
  * The mask of element i depends only on (seed, i): no generator state, any order, any split
  * between threads, and the TypeScript reference gives the same bits. x, out, mask: n floats each
- * (out may be x). rate in [0, 1), checked by the wrapper.
+ * (out may be x); mask 0: not written (a caller that tells kept elements by out > 0 needs none).
+ * rate in [0, 1), checked by the wrapper.
  */
 export function dropoutForward(n: i32, x: usize, out: usize, mask: usize, seed: u32, rate: f64): void {
   const threshold = <u32>(rate * 4294967296.0); // floor: rate·2^32 is exact, and >= 0
@@ -200,14 +201,14 @@ export function dropoutForward(n: i32, x: usize, out: usize, mask: usize, seed: 
     const hash = lowbias32x4(v128.xor(seedx4, counter));
     // All ones where kept: and-ing with the bits of `scale` gives scale or +0.0.
     const mi = v128.and(i32x4.ge_u(hash, thresholdx4), scalex4);
-    v128.store(mask + at, mi);
+    if (mask != 0) v128.store(mask + at, mi);
     v128.store(out + at, f32x4.mul(v128.load(x + at), mi));
     counter = i32x4.add(counter, counterStep);
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
     const mi: f32 = lowbias32(seed ^ (<u32>i * GOLDEN)) >= threshold ? scale : 0;
-    store<f32>(mask + at, mi);
+    if (mask != 0) store<f32>(mask + at, mi);
     store<f32>(out + at, load<f32>(x + at) * mi);
   }
 }
@@ -228,19 +229,24 @@ export function mulInto(n: i32, dx: usize, dout: usize, mask: usize): void {
 // ---- ReLU and bias gradients -----------------------------------------------------------------------
 
 /**
- * ReLU's backward through its output: dz[i] = y[i] > 0 ? dout[i] : 0, n floats each (dz may be dout).
- * A NaN in y gives 0, as `y > 0` is false.
+ * ReLU's backward through its output: dz[i] = y[i] > 0 ? dout[i]·scale : 0, n floats each (dz may
+ * be dout). scale is 1 for a ReLU alone (dout·1 is dout, bit for bit); after a dropout applied in
+ * place to the ReLU's output, y is the dropout's output (> 0 exactly where the ReLU passed and the
+ * mask kept) and scale its 1/(1 - rate), so one pass is both backward passes. A NaN in y gives 0,
+ * as `y > 0` is false.
  */
-export function reluBackward(n: i32, dz: usize, dout: usize, y: usize): void {
+export function reluBackward(n: i32, dz: usize, dout: usize, y: usize, scale: f64): void {
   const zero = f32x4.splat(0);
+  const factor = <f32>scale;
+  const factorx4 = f32x4.splat(factor);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const at = <usize>i << 2;
-    v128.store(dz + at, v128.and(f32x4.gt(v128.load(y + at), zero), v128.load(dout + at)));
+    v128.store(dz + at, v128.and(f32x4.gt(v128.load(y + at), zero), f32x4.mul(v128.load(dout + at), factorx4)));
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
-    store<f32>(dz + at, load<f32>(y + at) > 0 ? load<f32>(dout + at) : 0);
+    store<f32>(dz + at, load<f32>(y + at) > 0 ? load<f32>(dout + at) * factor : 0);
   }
 }
 

@@ -97,6 +97,10 @@ describe.each(builds)('wasm element-wise kernels, %s build, against the referenc
           expectBitIdentical(got[2]!, expected[2]!, `dropout mask, n=${n} seed=${seed} rate=${rate}`);
           expectBitIdentical(got[1]!, expected[1]!, `dropout out, n=${n} seed=${seed} rate=${rate}`);
           expectBitIdentical(got[0]!, x, `dropout x is read only, n=${n}`);
+          // Without a mask (pointer 0), in place: the same output, nothing else written.
+          const maskless = runBoth(kernels, [x], [phase], (k, [px]) => k.dropoutForward(n, px!, px!, 0, seed, rate), `dropout no mask n=${n}`);
+          expectBitIdentical(maskless.got[0]!, expected[1]!, `dropout without a mask, n=${n} seed=${seed} rate=${rate}`);
+          expectBitIdentical(maskless.expected[0]!, expected[1]!, `reference dropout without a mask, n=${n}`);
         }
       }
     });
@@ -159,6 +163,14 @@ describe.each(builds)('wasm element-wise kernels, %s build, against the referenc
       // In place (dz = dout) gives the same numbers.
       const inPlace = runBoth(kernels, [dout, y], shiftsFor(phase + 1, 2), (k, [pdout, py]) => k.reluBackward(n, pdout!, pdout!, py!), 'in place');
       expectBitIdentical(inPlace.got[0]!, expected[0]!, `reluBackward in place, n=${n}`);
+      // With a dropout's scale 1/(1 - rate) (rounded to float32 inside): dz = dout·scale where y > 0.
+      const scaled = runBoth(kernels, [dz, dout, y], shiftsFor(phase + 2, 3),
+        (k, [pdz, pdout, py]) => k.reluBackward(n, pdz!, pdout!, py!, 1 / (1 - 0.3)), `reluBackward scaled n=${n}`);
+      expectBitIdentical(scaled.got[0]!, scaled.expected[0]!, `reluBackward scaled dz, n=${n}`);
+      const scale = Math.fround(1 / 0.7);
+      scaled.got[0]!.forEach((v, i) => {
+        if (!Object.is(v, y[i]! > 0 ? Math.fround(dout[i]! * scale) : 0)) expect.fail(`reluBackward scaled, element ${i}: ${v}`);
+      });
     });
   });
 
