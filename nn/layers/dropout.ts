@@ -35,9 +35,12 @@ export class Dropout extends Layer {
     return 'Dropout';
   }
 
-  /** What a Dense + ReLU before it takes over, applying it in place on its GEMM's output. */
-  override get onlyDropout(): { rate: number; random: Random | undefined } {
-    return { rate: this.rate, random: this.random };
+  /**
+   * What a Dense + ReLU before it takes over, applying it in place on its GEMM's output; null for
+   * a subclass with a call() of its own, which must run as written.
+   */
+  override get onlyDropout(): { rate: number; random: Random | undefined } | null {
+    return this.call === Dropout.prototype.call ? { rate: this.rate, random: this.random } : null;
   }
 
   call(x: Tensor, options: CallOptions): Tensor {

@@ -165,6 +165,11 @@ describe('the fused plan: layers and the loss decide, the model only walks it', 
     apart.setWeights(fused.getWeights());
     expect(fused.plan().split('\n')[0]).toMatch(/^dense(_\d+)? \+ dropout(_\d+)?\s+ReLU in the GEMM epilogue, dropout in place after it$/);
     expect(apart.plan()).not.toMatch(/dropout in place/);
+    class NoisyDropout extends Dropout {
+      override call(x: Tensor) { return x.add(1); }
+    }
+    const custom = new Sequential([new Dense(4, { activation: 'relu', inputShape: [4] }), new NoisyDropout(0.5)]);
+    expect(custom.plan()).not.toMatch(/dropout in place/); // a subclass's own call() runs as written
     const { x, y } = blobs(96, 4);
     for (const model of [fused, apart]) {
       setSeed(2); // the same shuffles
