@@ -31,9 +31,9 @@ let current: Kernels | null = null;
 
 // The kernels, one export per member of the Kernels interface (kernels/types.ts holds their
 // contracts: C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) is `gemm`; the optimizer updates,
-// dropout's forward and backward (mulInto), ReLU's backward, the bias gradient (columnSumsInto)
-// and fill are the element-wise ones; im2col to batchNormBackwardInto are the convnet ones, stated
-// in kernels/conv-types.ts). Each is the chosen backend's own function, typed by the
+// dropout's forward and backward (mulInto), ReLU's backward, the bias gradient (columnSumsInto),
+// fill and findNonFinite (NaN and ±Infinity) are the element-wise ones; im2col to
+// batchNormBackwardInto are the convnet ones, stated in kernels/conv-types.ts). Each is the chosen backend's own function, typed by the
 // interface: `bind` rebinds them all at once (ES module exports are live bindings, so every
 // importer calls the new backend's), and a call costs nothing over calling the backend directly.
 export let gemm: Kernels['gemm'];
@@ -45,6 +45,7 @@ export let mulInto: Kernels['mulInto'];
 export let reluBackward: Kernels['reluBackward'];
 export let columnSumsInto: Kernels['columnSumsInto'];
 export let fill: Kernels['fill'];
+export let findNonFinite: Kernels['findNonFinite'];
 export let im2col: Kernels['im2col'];
 export let col2imInto: Kernels['col2imInto'];
 export let conv2dForward: Kernels['conv2dForward'];
@@ -70,7 +71,7 @@ const stillLoading = Object.fromEntries(
 function bind(kernels: Kernels | null): void {
   current = kernels;
   ({
-    gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
+    gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill, findNonFinite,
     im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
     columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto, maxPoolReluBackward,
   } = kernels ?? stillLoading);

@@ -119,9 +119,11 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
   });
 
   // ReLU's and dropout's backward passes split the same way; y of both signs, so that the mask both keeps and zeroes.
-  it.each([2 ** 15 + 7, 100_001])('n=%i: ReLU backward (into another array and in place) and dropout backward', (n) => {
-    checkUpdate(n, 3, n + 7, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!), 'relu backward', 0);
-    checkUpdate(n, 2, n + 8, (k, [dout, y]) => k.reluBackward(n, dout!, dout!, y!), 'relu backward in place', 0);
+  it.each([2 ** 15 + 7, 100_001])('n=%i: ReLU backward (into another array, in place, with a dropout\'s scale) and dropout backward', (n) => {
+    // The raw export's scale is not optional (a missing f64 is NaN): 1 for a ReLU alone.
+    checkUpdate(n, 3, n + 7, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!, 1), 'relu backward', 0);
+    checkUpdate(n, 2, n + 8, (k, [dout, y]) => k.reluBackward(n, dout!, dout!, y!, 1), 'relu backward in place', 0);
+    checkUpdate(n, 3, n + 10, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!, 1 / (1 - 0.2)), 'relu and dropout backward (scaled)', 0);
     checkUpdate(n, 3, n + 9, (k, [dx, dout, mask]) => k.mulInto(n, dx!, dout!, mask!), 'dropout backward', 0);
   });
 });
