@@ -239,6 +239,7 @@ function loopRows(): string[][] {
     ['col2im conv2 (15,488 x 288 → 13x13x32)', time(() => kernels.col2imInto(g2, p.cols2, p.x2))],
     ['max pooling 11x11x64 → 5x5x64', time(() => kernels.maxPoolForward(pool2, p.y2, p.pooled2))],
     ['max pooling 11x11x64, backward', time(() => kernels.maxPoolBackwardInto(pool2, p.y2, p.pooled2, p.pooled2, p.y2))],
+    ['max pooling 11x11x64 and ReLU, backward to dz (what conv2 + ReLU + max pooling runs)', time(() => kernels.maxPoolReluBackward(pool2, p.y2, p.pooled2, p.pooled2, p.cols2))],
   ];
   for (const [name, floats] of Object.entries(sizes)) kernels.free(p[name as keyof typeof sizes], floats * 4);
   kernels.free(argmax1, sizes.pooled1 * 4);

@@ -60,18 +60,19 @@ function instrument(backend: Kernels, totals: Totals, counts: GemmCounts): () =>
   for (const name of Object.keys(original) as (keyof Kernels)[]) {
     const kernel = original[name];
     if (typeof kernel !== 'function') continue;
-    const call = kernel as (...args: unknown[]) => void;
+    const call = kernel as (...args: unknown[]) => unknown;
     const isGemm = name === 'gemm';
     const fixedPhase: Phase = OPTIMIZER_KERNELS.includes(name as KernelName) ? 'optimizer' : 'element-wise';
     target[name] = (...args: unknown[]) => {
       const started = performance.now();
-      call(...args);
+      const result = call(...args); // findNonFinite answers with an index
       const phase = isGemm ? (inBackward ? 'backward GEMMs' : 'forward GEMMs') : fixedPhase;
       totals[phase] += performance.now() - started;
       if (isGemm) {
         counts.gemms++;
         if (kernels.lastGemmDispatch().threads > 1) counts.split++;
       }
+      return result;
     };
   }
   kernels.setBackend(kernels.getBackend()); // re-binds kernels/index.ts' exports to the wrappers

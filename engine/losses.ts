@@ -84,7 +84,10 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, sampleWeight
   const out = scalar(B === 0 ? 0 : total / B);
   return record(out, 'softmaxCrossEntropy', [logits], (dout) => {
     const g = dout.data[0] / B, dZ = logits.gradBuffer().data, Zs = logits.data;
-    for (let r = 0; r < B; r++) for (let j = 0; j < C; j++) dZ[r * C + j] += g * w(r) * Math.exp(Zs[r * C + j] - lse[r]);
+    for (let r = 0; r < B; r++) {
+      const scale = g * w(r), base = r * C, rowLse = lse[r];
+      for (let j = 0; j < C; j++) dZ[base + j] += scale * Math.exp(Zs[base + j] - rowLse);
+    }
     forEachTarget(labels, B, C, 'softmaxCrossEntropy', (r, j, t) => {
       dZ[r * C + j] -= g * w(r) * t;
     });

@@ -124,7 +124,12 @@ function moveToHost(storage: Storage): void {
 }
 
 function endScope(scope: Scope): void {
-  for (const storage of scope.storages) {
+  // Newest first: the blocks were carved in order from the allocator's free end, so each one freed
+  // is then the last before it and merges straight into it; oldest first, each would become a free
+  // block of its own and merge with the next (more bookkeeping a free, the same memory after).
+  const storages = scope.storages;
+  for (let i = storages.length - 1; i >= 0; i--) {
+    const storage = storages[i];
     if (storage.scope !== scope) continue; // moved out of it meanwhile
     if (storage.atScopeEnd === 'toHost') moveToHost(storage);
     else {

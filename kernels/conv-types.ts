@@ -65,6 +65,13 @@ export interface ConvKernels {
   maxPoolForward(g: WindowGeometry, x: number, y: number): void;
   /** dx += dy at the first pixel (row order) of each window where x equals the window's max y. */
   maxPoolBackwardInto(g: WindowGeometry, x: number, y: number, dy: number, dx: number): void;
+  /**
+   * Max pooling's and ReLU's backward in one pass, for windows side by side (strides = window, no
+   * padding) over x, a ReLU's output: dz = 0 + dy at the first pixel (row order) of each window where
+   * x equals the window's max y, when x > 0 there; 0 at every other pixel. dz [batch, height, width,
+   * channels] is overwritten: what maxPoolBackwardInto into zeros, then reluBackward, leave.
+   */
+  maxPoolReluBackward(g: WindowGeometry, x: number, y: number, dy: number, dz: number): void;
   /** y = the mean of x over each window's pixels inside the input (sum in row order, then one division). */
   avgPoolForward(g: WindowGeometry, x: number, y: number): void;
   /** dx += dy / (pixels of its window) at every pixel of each window. */
@@ -107,6 +114,7 @@ export interface WasmConvExports {
   conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number, number, number]): void;
   maxPoolForward(...args: [...Geometry12, number, number]): void;
   maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
+  maxPoolReluBackward(...args: [...Geometry12, number, number, number, number]): void;
   avgPoolForward(...args: [...Geometry12, number, number]): void;
   avgPoolBackwardInto(...args: [...Geometry12, number, number]): void;
   columnMeanVariance(rows: number, cols: number, x: number, mean: number, variance: number, scratch: number): void;

@@ -87,18 +87,18 @@ export const CONTROL_PROTOCOL = {
    */
   windows: [
     'im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward',
-    'conv2dMaxPoolForward', 'conv2dMaxPoolKernelGradInto',
+    'conv2dMaxPoolForward', 'conv2dMaxPoolKernelGradInto', 'maxPoolReluBackward',
   ],
-  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3, 3],
+  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3, 3, 0],
   /**
    * What a piece is: a range of images, or (a kernel gradient, which sums over every image) a range
    * of the window's taps ky·windowW + kx, passed after the extras as two more integers.
    */
-  windowSplit: ['images', 'images', 'images', 'images', 'images', 'images', 'images', 'images', 'taps'],
+  windowSplit: ['images', 'images', 'images', 'images', 'images', 'images', 'images', 'images', 'taps', 'images'],
   windowPointers: [
     ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'],
     ['in', 'fixed', 'fixed', 'y'], ['in', 'fixed', 'fixed', 'pooled', 'pooled', 'filterRow'],
-    ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'],
+    ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'], ['in', 'out', 'out', 'in'],
   ],
   /** Int32 words of the job block. */
   jobWords: 256,

@@ -31,9 +31,9 @@ let current: Kernels | null = null;
 
 // The kernels, one export per member of the Kernels interface (kernels/types.ts holds their
 // contracts: C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias) is `gemm`; the optimizer updates,
-// dropout's forward and backward (mulInto), ReLU's backward, the bias gradient (columnSumsInto)
-// and fill are the element-wise ones; im2col to batchNormBackwardInto are the convnet ones, stated
-// in kernels/conv-types.ts). Each is the chosen backend's own function, typed by the
+// dropout's forward and backward (mulInto), ReLU's backward, the bias gradient (columnSumsInto),
+// fill and findNonFinite (NaN and ±Infinity) are the element-wise ones; im2col to
+// batchNormBackwardInto are the convnet ones, stated in kernels/conv-types.ts). Each is the chosen backend's own function, typed by the
 // interface: `bind` rebinds them all at once (ES module exports are live bindings, so every
 // importer calls the new backend's), and a call costs nothing over calling the backend directly.
 export let gemm: Kernels['gemm'];
@@ -45,6 +45,7 @@ export let mulInto: Kernels['mulInto'];
 export let reluBackward: Kernels['reluBackward'];
 export let columnSumsInto: Kernels['columnSumsInto'];
 export let fill: Kernels['fill'];
+export let findNonFinite: Kernels['findNonFinite'];
 export let im2col: Kernels['im2col'];
 export let col2imInto: Kernels['col2imInto'];
 export let conv2dForward: Kernels['conv2dForward'];
@@ -53,6 +54,7 @@ export let conv2dMaxPoolForward: Kernels['conv2dMaxPoolForward'];
 export let conv2dMaxPoolKernelGradInto: Kernels['conv2dMaxPoolKernelGradInto'];
 export let maxPoolForward: Kernels['maxPoolForward'];
 export let maxPoolBackwardInto: Kernels['maxPoolBackwardInto'];
+export let maxPoolReluBackward: Kernels['maxPoolReluBackward'];
 export let avgPoolForward: Kernels['avgPoolForward'];
 export let avgPoolBackwardInto: Kernels['avgPoolBackwardInto'];
 export let columnMeanVariance: Kernels['columnMeanVariance'];
@@ -69,9 +71,9 @@ const stillLoading = Object.fromEntries(
 function bind(kernels: Kernels | null): void {
   current = kernels;
   ({
-    gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill,
+    gemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill, findNonFinite,
     im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
-    columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
+    columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto, maxPoolReluBackward,
   } = kernels ?? stillLoading);
 }
 bind(wasm.wasmSettled ? (wasm.wasmKernels ?? referenceKernels) : null);

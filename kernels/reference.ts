@@ -3,7 +3,8 @@
 // Written for clarity, not speed: the WASM kernels must agree with these on every shape and flag.
 // Same contract as kernels/types.ts (each function is typed by it, not retyped here); reads and
 // writes the shared memory through one Float32Array.
-// Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums).
+// Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums,
+// fill, the search for NaN and ±Infinity).
 
 import { heapF32 } from './memory.js';
 import { convReferenceKernels } from './conv-reference.js';
@@ -102,7 +103,7 @@ export function lowbias32(x: number): number {
 /**
  * Dropout's forward with a counter-based mask: keep element i when
  * lowbias32(seed ^ i·GOLDEN) >= floor(rate·2^32), i.e. with probability 1 - rate;
- * mask[i] = kept ? float32(1/(1-rate)) : 0; out[i] = x[i]·mask[i].
+ * mask[i] = kept ? float32(1/(1-rate)) : 0 (mask 0: not written); out[i] = x[i]·mask[i].
  */
 export const dropoutForwardReference: Kernels['dropoutForward'] = (n, x, out, mask, seed, rate) => {
   const heap = heapF32();
@@ -110,9 +111,9 @@ export const dropoutForwardReference: Kernels['dropoutForward'] = (n, x, out, ma
   const threshold = Math.floor(rate * 4294967296);
   const scale = Math.fround(1 / (1 - rate));
   for (let i = 0; i < n; i++) {
-    const kept = lowbias32(seed ^ Math.imul(i, GOLDEN)) >= threshold;
-    heap[Mask + i] = kept ? scale : 0;
-    heap[Out + i] = heap[X + i] * heap[Mask + i];
+    const multiplier = lowbias32(seed ^ Math.imul(i, GOLDEN)) >= threshold ? scale : 0;
+    if (mask !== 0) heap[Mask + i] = multiplier;
+    heap[Out + i] = heap[X + i] * multiplier;
   }
 };
 
@@ -123,11 +124,12 @@ export const mulIntoReference: Kernels['mulInto'] = (n, dx, dout, mask) => {
   for (let i = 0; i < n; i++) heap[DX + i] += Math.fround(heap[D + i] * heap[Mask + i]);
 };
 
-/** dz[i] = y[i] > 0 ? dout[i] : 0. */
-export const reluBackwardReference: Kernels['reluBackward'] = (n, dz, dout, y) => {
+/** dz[i] = y[i] > 0 ? dout[i]·scale : 0, the product rounded to float32. */
+export const reluBackwardReference: Kernels['reluBackward'] = (n, dz, dout, y, scale = 1) => {
   const heap = heapF32();
   const Z = dz >> 2, D = dout >> 2, Y = y >> 2;
-  for (let i = 0; i < n; i++) heap[Z + i] = heap[Y + i] > 0 ? heap[D + i] : 0;
+  const factor = Math.fround(scale);
+  for (let i = 0; i < n; i++) heap[Z + i] = heap[Y + i] > 0 ? heap[D + i] * factor : 0;
 };
 
 /** db[j] += Σ_r dz[r, j], dz rows x cols (contiguous); each sum in row order, rounded at every step. */
@@ -142,6 +144,14 @@ export const fillReference: Kernels['fill'] = (n, ptr, value) => {
   heapF32().fill(value, ptr >> 2, (ptr >> 2) + n);
 };
 
+/** The first i < n with x[i] NaN or ±Infinity, or -1. */
+export const findNonFiniteReference: Kernels['findNonFinite'] = (n, x) => {
+  const heap = heapF32();
+  const X = x >> 2;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(heap[X + i])) return i;
+  return -1;
+};
+
 export const referenceKernels: Kernels = {
   name: 'js',
   description: 'TypeScript reference',
@@ -154,5 +164,6 @@ export const referenceKernels: Kernels = {
   reluBackward: reluBackwardReference,
   columnSumsInto: columnSumsIntoReference,
   fill: fillReference,
+  findNonFinite: findNonFiniteReference,
   ...convReferenceKernels,
 };

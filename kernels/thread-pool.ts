@@ -535,7 +535,7 @@ export class GemmThreadPool implements ThreadUser {
     if (this.update === 'adamUpdate') main.adamUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
     else if (this.update === 'rmspropUpdate') main.rmspropUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
     else if (this.update === 'sgdUpdate') main.sgdUpdate(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]!);
-    else if (this.update === 'reluBackward') main.reluBackward(n, q0, q1, q2);
+    else if (this.update === 'reluBackward') main.reluBackward(n, q0, q1, q2, scalars[0]!);
     else main.mulInto(n, q0, q1, q2);
   }
 

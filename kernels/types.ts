@@ -71,14 +71,18 @@ export interface Kernels extends ConvKernels {
    * Inverted dropout with a counter-based mask: element i is kept when
    * lowbias32(seed ^ (i·0x9e3779b9 mod 2^32)) >= floor(rate·2^32) (as unsigned 32-bit numbers), so
    * with probability 1 - rate, and the mask of element i depends only on (seed, i). Writes
-   * mask[i] = kept ? float32(1/(1 - rate)) : 0 and out[i] = x[i]·mask[i]. seed: a 32-bit integer;
-   * rate in [0, 1). Both backends give bit-identical masks.
+   * mask[i] = kept ? float32(1/(1 - rate)) : 0 (unless mask is 0: no mask) and out[i] = x[i]·mask[i].
+   * seed: a 32-bit integer; rate in [0, 1). Both backends give bit-identical masks.
    */
   dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number): void;
   /** dx[i] += dout[i]·mask[i] (dropout's backward), the product rounded to float32 before the add. */
   mulInto(n: number, dx: number, dout: number, mask: number): void;
-  /** ReLU's backward from its output: dz[i] = y[i] > 0 ? dout[i] : 0 (NaN in y gives 0). */
-  reluBackward(n: number, dz: number, dout: number, y: number): void;
+  /**
+   * ReLU's backward from its output: dz[i] = y[i] > 0 ? dout[i]·scale : 0 (NaN in y gives 0), the
+   * product rounded to float32. scale (default 1) is a dropout's 1/(1 - rate) when y is the output
+   * of a dropout applied to the ReLU's output: both backward passes in one.
+   */
+  reluBackward(n: number, dz: number, dout: number, y: number, scale?: number): void;
   /**
    * The bias gradient: db[j] += Σ_r dz[r, j] for dz a contiguous rows x cols matrix and db cols
    * floats, summed in row order from db[j] (so both backends agree to the bit).
@@ -86,6 +90,8 @@ export interface Kernels extends ConvKernels {
   columnSumsInto(rows: number, cols: number, db: number, dz: number): void;
   /** ptr[i] = value for i < n. */
   fill(n: number, ptr: number, value: number): void;
+  /** The index of the first NaN or ±Infinity among the n floats at x, or -1 when all are finite. */
+  findNonFinite(n: number, x: number): number;
 }
 
 /** The names of the kernels proper (every member of Kernels that computes). */
@@ -109,7 +115,7 @@ export interface WasmGemmExports {
     bias: number, relu: number, accumulate: number,
     workspace: number, rowBegin: number, rowEnd: number,
   ): void;
-  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~642 KiB. */
+  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~962 KiB. */
   gemmWorkspaceBytes(M: number, N: number, K: number): number;
   /** End of the module's static data (AssemblyScript's __heap_base). */
   staticDataEnd(): number;

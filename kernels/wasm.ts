@@ -161,9 +161,9 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkCount(n, 'mulInto');
       threads.runUpdate('mulInto', n, dx, dout, mask, 0, 0, 0, 0, 0);
     },
-    reluBackward(n, dz, dout, y) {
+    reluBackward(n, dz, dout, y, scale = 1) {
       checkCount(n, 'reluBackward');
-      threads.runUpdate('reluBackward', n, dz, dout, y, 0, 0, 0, 0, 0);
+      threads.runUpdate('reluBackward', n, dz, dout, y, 0, scale, 0, 0, 0);
     },
     columnSumsInto(rows, cols, db, dz) {
       checkCount(rows, 'columnSumsInto');
@@ -173,6 +173,10 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
     fill(n, ptr, value) {
       checkCount(n, 'fill');
       exports.fill(n, ptr, value);
+    },
+    findNonFinite(n, x) {
+      checkCount(n, 'findNonFinite');
+      return exports.findNonFinite(n, x);
     },
     ...convKernelsFromExports(exports, (name, ints, pointers) => threads.runWindow(name, ints, pointers)),
   } satisfies Kernels;

@@ -329,7 +329,7 @@ export class Sequential {
     const body = last === null ? layers : layers.slice(0, -1);
     const steps: ForwardStep[] = [];
     for (let i = 0; i < body.length; i++) {
-      const fused = i + 1 < body.length ? body[i].fuseWith(body[i + 1]) : null;
+      const fused = i + 1 < body.length ? body[i].fuseWith(body[i + 1], body[i + 2]) : null;
       steps.push(fused ?? body[i].asStep());
       i += (fused?.layers.length ?? 1) - 1;
     }

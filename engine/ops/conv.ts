@@ -16,7 +16,7 @@
 
 import {
   col2imInto, columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
-  gemm, im2col, reluBackward,
+  gemm, im2col, maxPoolForward, maxPoolReluBackward, reluBackward, type WindowGeometry,
 } from '../../kernels/index.js';
 import { maxPool2d } from './pooling.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
@@ -60,11 +60,11 @@ export interface Conv2dOptions {
 /** y = relu?(conv2d(x, kernel) + bias): x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → y [B, oh, ow, F]. */
 export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const { strides = [1, 1], padding = 'valid', relu = false } = options;
-  const { g, kh, kw, filters, K, direct: directLoops } = convGeometry(x, kernel, bias, strides, padding, 'conv2d');
+  const { g, filters, K, direct: directLoops } = convGeometry(x, kernel, bias, strides, padding, 'conv2d');
   const M = g.batch * g.outH * g.outW; // one row per output pixel
   const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
-  const y = empty([g.batch, g.outH, g.outW, filters]);
   if (directLoops) {
+    const y = empty([g.batch, g.outH, g.outW, filters]);
     conv2dForward(g, filters, relu, x.ptr, kernel.ptr, bias === null ? 0 : bias.ptr, y.ptr);
     return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (dout) => {
       // dkernel and dbias straight from dout (masked by y > 0 when the ReLU is fused).
@@ -74,39 +74,59 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
       if (x.requiresGrad) {
         const dz = relu ? empty(dout.shape) : dout;
         if (relu) reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
-        const dcols = empty([M, K]); // dcols [M, K] = dz · kernelᵀ, then back to the pixels
-        gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: false });
-        col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
+        inputGradInto(dz, x, kernel, g, false, K, filters);
       }
     });
   }
 
-  const direct = kh === 1 && kw === 1 && strides[0] === 1 && strides[1] === 1; // cols = x
-  let cols = x;
-  if (!direct) {
-    cols = empty([M, K]);
-    im2col(g, x.ptr, cols.ptr);
-  }
-  gemm({ transA: false, transB: false, M, N: filters, K, a: cols.ptr, lda: K, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false });
-
+  const { y, cols, colsAreX } = gemmForward(x, kernel, bias, g, K, filters, relu);
   return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (dout) => {
     let dz = dout;
     if (relu) {
       dz = empty(dout.shape);
       reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
     }
-    // dkernel [K, F] += colsᵀ · dz
-    if (kernel.requiresGrad) {
-      gemm({ transA: true, transB: false, M: K, N: filters, K: M, a: cols.ptr, lda: K, b: dz.ptr, ldb: filters, c: kernel.gradBuffer().ptr, ldc: filters, bias: 0, relu: false, accumulate: true });
-    }
-    if (bias !== null && bias.requiresGrad) columnSumsInto(M, filters, bias.gradBuffer().ptr, dz.ptr);
-    if (x.requiresGrad) {
-      // dcols [M, K] = dz · kernelᵀ (kernel stored [K, F], so transB), then back to the pixels.
-      const dcols = direct ? x.gradBuffer() : empty([M, K]);
-      gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: direct });
-      if (!direct) col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
-    }
+    gemmBackward(dz, x, kernel, bias, g, cols, colsAreX, K, filters);
   });
+}
+
+/**
+ * The convolution as one GEMM: y [B·oh·ow, F] = relu?(cols · kernel + bias), with cols = im2col(x)
+ * [B·oh·ow, K], or x itself for a 1x1 kernel with stride 1 (colsAreX). cols is kept for the backward pass.
+ */
+function gemmForward(x: Tensor, kernel: Tensor, bias: Tensor | null, g: WindowGeometry, K: number, filters: number, relu: boolean) {
+  const M = g.batch * g.outH * g.outW; // one row per output pixel
+  const colsAreX = g.windowH === 1 && g.windowW === 1 && g.strideH === 1 && g.strideW === 1;
+  let cols = x;
+  if (!colsAreX) {
+    cols = empty([M, K]);
+    im2col(g, x.ptr, cols.ptr);
+  }
+  const y = empty([g.batch, g.outH, g.outW, filters]);
+  gemm({ transA: false, transB: false, M, N: filters, K, a: cols.ptr, lda: K, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false });
+  return { y, cols, colsAreX };
+}
+
+/**
+ * The GEMM convolution's backward from dz [B·oh·ow, F] (dout through the ReLU mask):
+ *   dkernel [K, F] += colsᵀ · dz;   dbias [F] += Σ_rows dz;   dx += col2im(dcols), dcols [B·oh·ow, K] = dz · kernelᵀ
+ * each only where that input needs a gradient.
+ */
+function gemmBackward(dz: Tensor, x: Tensor, kernel: Tensor, bias: Tensor | null, g: WindowGeometry, cols: Tensor, colsAreX: boolean, K: number, filters: number): void {
+  const M = g.batch * g.outH * g.outW;
+  if (kernel.requiresGrad) {
+    gemm({ transA: true, transB: false, M: K, N: filters, K: M, a: cols.ptr, lda: K, b: dz.ptr, ldb: filters, c: kernel.gradBuffer().ptr, ldc: filters, bias: 0, relu: false, accumulate: true });
+  }
+  if (bias !== null && bias.requiresGrad) columnSumsInto(M, filters, bias.gradBuffer().ptr, dz.ptr);
+  if (x.requiresGrad) inputGradInto(dz, x, kernel, g, colsAreX, K, filters);
+}
+
+/** dx += col2im(dz · kernelᵀ): dcols [B·oh·ow, K] (kernel stored [K, F], so transB), then back to the pixels (dx itself when colsAreX). */
+function inputGradInto(dz: Tensor, x: Tensor, kernel: Tensor, g: WindowGeometry, colsAreX: boolean, K: number, filters: number): void {
+  const M = g.batch * g.outH * g.outW;
+  const dcols = colsAreX ? x.gradBuffer() : empty([M, K]);
+  gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: colsAreX });
+  if (!colsAreX) col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
 }
 
 /** dbias += Σ_rows dz, dz = dout through the ReLU mask when `relu` (the kernel itself needs no gradient). */
@@ -130,26 +150,41 @@ export interface Conv2dReluMaxPoolOptions {
 
 /**
  * maxPool2d(conv2d(x, kernel, bias, { relu: true }), { poolSize }) with the same values and
- * gradients, bit for bit. Where the convolution runs as direct loops and nothing needs dx (a
- * model's first layer: Conv2D with ReLU, then MaxPooling2D), the pooled output is computed without
- * the convolution's output ever being stored, and the backward pass goes from dout straight to
- * dkernel and dbias (conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto): the [B, oh, ow, F] arrays,
- * 4x larger than the pooled one, are never written or read. Elsewhere it is the two ops.
+ * gradients, bit for bit; the pooling windows lie side by side (strides = poolSize, 'valid').
  *   x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → [B, floor(oh / poolH), floor(ow / poolW), F]
+ * Two ways, by the convolution's:
+ *   - direct loops (a model's first layer), when nothing needs dx: the pooled output is computed
+ *     without the convolution's output ever being stored, and the backward pass goes from dout
+ *     straight to dkernel and dbias (conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto): the
+ *     [B, oh, ow, F] arrays, 4x larger than the pooled one, are never written or read.
+ *   - a GEMM: the convolution's forward pass as conv2d's, then max pooling; backward, dz comes from
+ *     dout in one pass (maxPoolReluBackward: the pooling's scatter and the ReLU's mask together),
+ *     not three (zeroing the convolution's output gradient, the scatter into it, the mask).
+ * Elsewhere (direct loops and dx needed, or windows larger than the convolution's output) it is the two ops.
  */
 export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null, options: Conv2dReluMaxPoolOptions): Tensor {
   const { strides = [1, 1], padding = 'valid', poolSize } = options;
-  const { g, filters, direct } = convGeometry(x, kernel, bias, strides, padding, 'conv2dReluMaxPool');
+  const { g, filters, K, direct } = convGeometry(x, kernel, bias, strides, padding, 'conv2dReluMaxPool');
   const [poolH, poolW] = poolSize;
-  if (!direct || x.requiresGrad || g.outH < poolH || g.outW < poolW) {
+  if ((direct && x.requiresGrad) || g.outH < poolH || g.outW < poolW) {
     return maxPool2d(conv2d(x, kernel, bias, { strides, padding, relu: true }), { poolSize });
   }
+  const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
   const shape = [g.batch, Math.floor(g.outH / poolH), Math.floor(g.outW / poolW), filters];
   const pooled = empty(shape);
+  if (!direct) {
+    const { y, cols, colsAreX } = gemmForward(x, kernel, bias, g, K, filters, true);
+    const pool = windowGeometry(y.shape, { window: poolSize, strides: poolSize, padding: 'valid' }, 'conv2dReluMaxPool');
+    maxPoolForward(pool, y.ptr, pooled.ptr);
+    return record(pooled, 'conv2d+relu+maxPool2d', inputs, (dout) => {
+      const dz = empty(y.shape);
+      maxPoolReluBackward(pool, y.ptr, pooled.ptr, dout.ptr, dz.ptr);
+      gemmBackward(dz, x, kernel, bias, g, cols, colsAreX, K, filters);
+    });
+  }
   const argmax = empty(shape); // int32 window positions, in float32 storage
   const scratch = empty([g.batch, filters]);
   conv2dMaxPoolForward(g, filters, poolH, poolW, x.ptr, kernel.ptr, bias === null ? 0 : bias.ptr, pooled.ptr, argmax.ptr, scratch.ptr);
-  const inputs = bias === null ? [x, kernel] : [x, kernel, bias];
   return record(pooled, 'conv2d+relu+maxPool2d', inputs, (dout) => {
     const dbias = bias !== null && bias.requiresGrad ? bias.gradBuffer().ptr : 0;
     if (!kernel.requiresGrad && dbias === 0) return;

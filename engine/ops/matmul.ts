@@ -1,13 +1,15 @@
 // engine/ops/matmul.ts — matrix products, the ops that reach the GEMM kernel.
 //
 // matmul(a, b) is the textbook product; linear(x, W, b, { relu }) is a Dense layer's forward in
-// one GEMM call, bias and ReLU fused into the kernel's epilogue. Both backward passes are GEMMs
-// too, with transposed operands, adding into .grad without a temporary (or writing it, while it
-// is still zero); linear's ReLU mask and bias sums are kernels as well (reluBackward,
+// one GEMM call, bias and ReLU fused into the kernel's epilogue (and, with { dropout }, a dropout
+// applied in place right after it). Both backward passes are GEMMs too, with transposed operands,
+// adding into .grad without a temporary (or writing it, while it is still zero); linear's ReLU
+// mask (with the dropout's, in the same pass) and bias sums are kernels as well (reluBackward,
 // columnSumsInto). Every GEMM goes through gemmInto, which reads the sizes off the tensors, so
 // each call reads as its formula.
 
-import { columnSumsInto, gemm, reluBackward } from '../../kernels/index.js';
+import { columnSumsInto, dropoutForward, gemm, reluBackward } from '../../kernels/index.js';
+import { globalRandom, type Random } from '../random.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
 
 /** How gemmInto reads its operands and writes its result (every flag false/null by default). */
@@ -83,12 +85,29 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
+/** A dropout that linear() applies to its ReLU's output: the rate, and the generator of the mask's seed. */
+export interface LinearDropout {
+  /** In [0, 1); 0 is no dropout. */
+  rate: number;
+  /** Default the global one (setSeed). */
+  random?: Random;
+}
+
 /**
  * A Dense layer's forward pass: y[B, out] = relu?(x[B, in] · W[in, out] + bias[out]), one GEMM.
  * W is laid out [in, out] as Keras' Dense kernel is. bias may be null.
+ *
+ * With { relu: true, dropout: { rate } } (a Dense + ReLU followed by Dropout, while training), the
+ * dropout runs in place on the GEMM's output: the same mask and numbers as dropout(linear(...)),
+ * from the same draw of its generator. Its backward needs no mask: y > 0 exactly where the ReLU
+ * passed and the mask kept, and there dz = dout / (1 - rate), so the ReLU's and the dropout's
+ * backward passes are one kernel pass (no dropout gradient buffer to zero and add into).
  */
-export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { relu?: boolean } = {}): Tensor {
+export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { relu?: boolean; dropout?: LinearDropout } = {}): Tensor {
   const relu = options.relu ?? false;
+  const rate = options.dropout?.rate ?? 0;
+  if (!(rate >= 0 && rate < 1)) throw new Error(`wasmgrad: linear expected a dropout rate in [0, 1), got ${rate}`);
+  if (rate > 0 && !relu) throw new Error('wasmgrad: linear applies a dropout only after its ReLU ({ relu: true, dropout })');
   expect2d(x, 'the input', 'linear');
   expect2d(W, 'the kernel', 'linear');
   const [B, inUnits] = x.shape;
@@ -103,13 +122,17 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
   }
   const y = empty([B, units]);
   gemmInto(y, x, W, { bias, relu });
+  // Mask pointer 0: no mask is stored, the backward pass tells kept elements by y > 0. reluBackward
+  // rounds 1/(1 - rate) to float32 as the dropout kernel does: dz holds the products dout·mask.
+  if (rate > 0) dropoutForward(y.size, y.ptr, y.ptr, 0, (options.dropout!.random ?? globalRandom).nextUint32(), rate);
+  const scale = 1 / (1 - rate);
   const inputs = bias === null ? [x, W] : [x, W, bias];
-  return record(y, relu ? 'linear+relu' : 'linear', inputs, (dout) => {
-    // dout [B, units]. Through the ReLU first: dz = dout where y > 0, else 0.
+  return record(y, rate > 0 ? 'linear+relu+dropout' : relu ? 'linear+relu' : 'linear', inputs, (dout) => {
+    // dout [B, units]. Through the ReLU (and the dropout) first: dz = dout·scale where y > 0, else 0.
     let dz = dout;
     if (relu) {
       dz = empty([B, units]);
-      reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr);
+      reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr, scale);
     }
     // dx [B, in] += dz · Wᵀ        dW [in, units] += xᵀ · dz        db [units] += Σ_rows dz
     if (x.requiresGrad) gemmIntoGrad(x, dz, W, { transB: true });

@@ -85,8 +85,16 @@ export function gatherRows(x: Tensor, indices: ArrayLike<number>): Tensor {
     }
   } else {
     // x lives in the JavaScript heap (a data set): read it there; x.ptr would move all of it.
+    // Long rows by TypedArray.set (a memcpy each); short ones (labels) by a loop, cheaper than a subarray a row.
     const Y = out.data;
-    for (let i = 0; i < indices.length; i++) Y.set(X.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
+    if (rowSize >= 64) {
+      for (let i = 0; i < indices.length; i++) Y.set(X.subarray(indices[i] * rowSize, (indices[i] + 1) * rowSize), i * rowSize);
+    } else {
+      for (let i = 0; i < indices.length; i++) {
+        const from = indices[i] * rowSize, to = i * rowSize;
+        for (let k = 0; k < rowSize; k++) Y[to + k] = X[from + k];
+      }
+    }
   }
   return record(out, 'gatherRows', [x], (dout) => {
     // dout [n, ...] → scatter-add into the gathered rows of dx (a row picked twice gets both)

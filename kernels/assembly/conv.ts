@@ -1,7 +1,8 @@
 // kernels/assembly/conv.ts — the convnet loops in WebAssembly SIMD128: im2col and col2im (which turn
 // a convolution into one GEMM and back), a direct convolution and its kernel gradient for inputs
-// with few channels, max and average pooling forward and backward, and the per-channel sums of
-// batch normalization. Not the GEMM itself (gemm.ts multiplies the columns).
+// with few channels, max and average pooling forward and backward (max pooling's backward also
+// fused with a ReLU's), and the per-channel sums of batch normalization. Not the GEMM itself
+// (gemm.ts multiplies the columns).
 //
 // Contract, for every kernel here (kernels/conv-reference.ts is the plain TypeScript twin and the
 // test oracle; kernels/conv-types.ts states the same contract to the engine):
@@ -599,6 +600,78 @@ export function maxPoolBackwardInto(
                 found = true;
                 break;
               }
+            }
+          }
+        }
+        outAt += pixelBytes;
+      }
+    }
+  }
+}
+
+/**
+ * Max pooling's and ReLU's backward in one pass, for windows side by side (strides = window, no
+ * padding) over x, the output of a ReLU (a Conv2D with activation 'relu' then MaxPooling2D):
+ *
+ *   dz[b, iy, ix, c] = 0 + dy[b, oy, ox, c]  at the first pixel (row order) of window (oy, ox)
+ *                                            where x equals y, when x > 0 there
+ *                    = 0                     everywhere else (rows and columns no window covers too)
+ *   x, dz [batch, height, width, channels]; y, dy [batch, outH, outW, channels]; dz overwritten.
+ *
+ * Bit for bit what maxPoolBackwardInto into zeros and then ReLU's backward (x > 0 ? · : 0) leave,
+ * in one pass over dz instead of three (the zeros, the scatter, the mask): every pixel of dz is
+ * written once, the windows' pixels by the windows, the rest (the last row or column of an odd
+ * size) with zeros.
+ */
+export function maxPoolReluBackward(
+  batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  x: usize, y: usize, dy: usize, dz: usize,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const imageBytes = <usize>height * <usize>width * pixelBytes;
+  const zero = f32x4.splat(0);
+  let outAt: usize = 0; // byte offset of the current output pixel in y and dy
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * imageBytes;
+    const dImage = dz + <usize>b * imageBytes;
+    // What no window covers: the columns right of the last window on its rows, the rows below it.
+    const coveredW = outW * strideW, coveredH = outH * strideH;
+    for (let iy = 0; iy < coveredH; iy++) {
+      zeroFloats(dImage + (<usize>iy * <usize>width + <usize>coveredW) * pixelBytes, (width - coveredW) * channels);
+    }
+    zeroFloats(dImage + <usize>coveredH * <usize>width * pixelBytes, (height - coveredH) * width * channels);
+    for (let oy = 0; oy < outH; oy++) {
+      const yBegin = oy * strideH - padTop; // padTop is 0 and strideH is windowH: the window lies inside
+      for (let ox = 0; ox < outW; ox++) {
+        const xBegin = ox * strideW - padLeft;
+        let c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          const at = <usize>c << 2;
+          const target = v128.load(y + outAt + at);
+          const grad = f32x4.add(zero, v128.load(dy + outAt + at));
+          let taken = i32x4.splat(0);
+          for (let iy = yBegin; iy < yBegin + windowH; iy++) {
+            for (let ix = xBegin; ix < xBegin + windowW; ix++) {
+              const pixelAt = (<usize>iy * <usize>width + <usize>ix) * pixelBytes + at;
+              const value = v128.load(image + pixelAt);
+              const hit = v128.andnot(f32x4.eq(value, target), taken);
+              taken = v128.or(taken, hit);
+              v128.store(dImage + pixelAt, v128.and(grad, v128.and(hit, f32x4.gt(value, zero))));
+            }
+          }
+        }
+        for (; c < channels; c++) {
+          const at = <usize>c << 2;
+          const target = load<f32>(y + outAt + at);
+          let found = false;
+          for (let iy = yBegin; iy < yBegin + windowH; iy++) {
+            for (let ix = xBegin; ix < xBegin + windowW; ix++) {
+              const pixelAt = (<usize>iy * <usize>width + <usize>ix) * pixelBytes + at;
+              const value = load<f32>(image + pixelAt);
+              const hit = !found && value == target;
+              found = found || hit;
+              store<f32>(dImage + pixelAt, hit && value > 0 ? <f32>0 + load<f32>(dy + outAt + at) : 0);
             }
           }
         }

@@ -1,6 +1,7 @@
 // kernels/assembly/elementwise.ts — the element-wise loops of a training step in WebAssembly SIMD128:
 // the optimizer updates (Adam, SGD, RMSprop), dropout with a counter-based mask, the ReLU and
-// dropout backward multiplies, the bias gradient's column sums, and fill. Not the GEMM (gemm.ts).
+// dropout backward multiplies, the bias gradient's column sums, fill, and the search for NaN and
+// ±Infinity that guards every update. Not the GEMM (gemm.ts).
 //
 // Contract, for every kernel here (kernels/reference.ts is the plain TypeScript twin and the test
 // oracle; kernels/types.ts states the same contract to the engine; kernels/wasm.ts wraps these):
@@ -182,7 +183,8 @@ function lowbias32x4(x: v128): v128 {
  *
  * The mask of element i depends only on (seed, i): no generator state, any order, any split
  * between threads, and the TypeScript reference gives the same bits. x, out, mask: n floats each
- * (out may be x). rate in [0, 1), checked by the wrapper.
+ * (out may be x); mask 0: not written (a caller that tells kept elements by out > 0 needs none).
+ * rate in [0, 1), checked by the wrapper.
  */
 export function dropoutForward(n: i32, x: usize, out: usize, mask: usize, seed: u32, rate: f64): void {
   const threshold = <u32>(rate * 4294967296.0); // floor: rate·2^32 is exact, and >= 0
@@ -199,14 +201,14 @@ export function dropoutForward(n: i32, x: usize, out: usize, mask: usize, seed: 
     const hash = lowbias32x4(v128.xor(seedx4, counter));
     // All ones where kept: and-ing with the bits of `scale` gives scale or +0.0.
     const mi = v128.and(i32x4.ge_u(hash, thresholdx4), scalex4);
-    v128.store(mask + at, mi);
+    if (mask != 0) v128.store(mask + at, mi);
     v128.store(out + at, f32x4.mul(v128.load(x + at), mi));
     counter = i32x4.add(counter, counterStep);
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
     const mi: f32 = lowbias32(seed ^ (<u32>i * GOLDEN)) >= threshold ? scale : 0;
-    store<f32>(mask + at, mi);
+    if (mask != 0) store<f32>(mask + at, mi);
     store<f32>(out + at, load<f32>(x + at) * mi);
   }
 }
@@ -227,19 +229,24 @@ export function mulInto(n: i32, dx: usize, dout: usize, mask: usize): void {
 // ---- ReLU and bias gradients -----------------------------------------------------------------------
 
 /**
- * ReLU's backward through its output: dz[i] = y[i] > 0 ? dout[i] : 0, n floats each (dz may be dout).
- * A NaN in y gives 0, as `y > 0` is false.
+ * ReLU's backward through its output: dz[i] = y[i] > 0 ? dout[i]·scale : 0, n floats each (dz may
+ * be dout). scale is 1 for a ReLU alone (dout·1 is dout, bit for bit); after a dropout applied in
+ * place to the ReLU's output, y is the dropout's output (> 0 exactly where the ReLU passed and the
+ * mask kept) and scale its 1/(1 - rate), so one pass is both backward passes. A NaN in y gives 0,
+ * as `y > 0` is false.
  */
-export function reluBackward(n: i32, dz: usize, dout: usize, y: usize): void {
+export function reluBackward(n: i32, dz: usize, dout: usize, y: usize, scale: f64): void {
   const zero = f32x4.splat(0);
+  const factor = <f32>scale;
+  const factorx4 = f32x4.splat(factor);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const at = <usize>i << 2;
-    v128.store(dz + at, v128.and(f32x4.gt(v128.load(y + at), zero), v128.load(dout + at)));
+    v128.store(dz + at, v128.and(f32x4.gt(v128.load(y + at), zero), f32x4.mul(v128.load(dout + at), factorx4)));
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
-    store<f32>(dz + at, load<f32>(y + at) > 0 ? load<f32>(dout + at) : 0);
+    store<f32>(dz + at, load<f32>(y + at) > 0 ? load<f32>(dout + at) * factor : 0);
   }
 }
 
@@ -300,4 +307,45 @@ export function fill(n: i32, ptr: usize, value: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(ptr + (<usize>i << 2), valuex4);
   for (; i < n; i++) store<f32>(ptr + (<usize>i << 2), value);
+}
+
+// ---- finiteness -------------------------------------------------------------------------------------
+
+/** The exponent bits of a float32: all ones exactly for NaN and ±Infinity. */
+const EXPONENT_BITS: u32 = 0x7f800000;
+
+/** Floats per block of findNonFinite's fast loop: a branch every 256 bytes, an exact answer inside it. */
+const FINITE_BLOCK = 64;
+
+/**
+ * Index of the first NaN or ±Infinity among x[0..n), or -1 when all n floats are finite: what
+ * fit() runs on every gradient before the update (and on the data it is given), so it is a pure
+ * read at memory speed.
+ *
+ * A float is finite unless its exponent bits are all ones. The fast loop keeps, per lane, the
+ * largest (x & EXPONENT_BITS) as an unsigned integer in four independent accumulators; a block of
+ * 64 floats holds a bad one exactly when that maximum reaches EXPONENT_BITS (no finite float's
+ * masked bits are that large, and max, unlike or, cannot combine two finite ones into it). Only
+ * then is the block scanned float by float for the exact index.
+ */
+export function findNonFinite(n: i32, x: usize): i32 {
+  const exponent = i32x4.splat(EXPONENT_BITS);
+  let i = 0;
+  for (; i + FINITE_BLOCK <= n; i += FINITE_BLOCK) {
+    const at = x + (<usize>i << 2);
+    let a0 = v128.and(v128.load(at), exponent), a1 = v128.and(v128.load(at, 16), exponent);
+    let a2 = v128.and(v128.load(at, 32), exponent), a3 = v128.and(v128.load(at, 48), exponent);
+    for (let k: usize = 64; k < <usize>FINITE_BLOCK << 2; k += 64) {
+      a0 = i32x4.max_u(a0, v128.and(v128.load(at + k), exponent));
+      a1 = i32x4.max_u(a1, v128.and(v128.load(at + k, 16), exponent));
+      a2 = i32x4.max_u(a2, v128.and(v128.load(at + k, 32), exponent));
+      a3 = i32x4.max_u(a3, v128.and(v128.load(at + k, 48), exponent));
+    }
+    const largest = i32x4.max_u(i32x4.max_u(a0, a1), i32x4.max_u(a2, a3));
+    if (v128.any_true(i32x4.eq(largest, exponent))) break; // the scalar loop below finds it in this block
+  }
+  for (; i < n; i++) {
+    if ((load<u32>(x + (<usize>i << 2)) & EXPONENT_BITS) == EXPONENT_BITS) return i;
+  }
+  return -1;
 }

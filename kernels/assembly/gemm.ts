@@ -24,7 +24,7 @@
 // How it works (the Goto/BLIS scheme, as in XNNPACK and OpenBLAS):
 //
 //   for each block of NC columns of C                     (j0)
-//     for each block of at most KC steps of K             (k0)
+//     for each block of at most KC steps of K (all of K up to KC_SINGLE)  (k0)
 //       pack op(B)[k0:k0+kc, j0:j0+nc] into kc x 8 panels           -> lives in L2
 //       for each block of MC rows of C                    (i0)
 //         pack op(A)[i0:i0+mc, k0:k0+kc] into 4 x kc panels         -> lives in L2
@@ -46,11 +46,11 @@ const NR: i32 = 8;
 // vectors) + 2 B vectors + 4 A broadcasts + 1 temporary = 15. Every larger tile measured (5x8, 6x8,
 // 8x8, 3x16) spills to the stack inside the loop and runs at half speed.
 
-/** At most this many steps of K per block: a B panel (KC x 8 floats = 8 KiB) stays in L1. */
+/** Steps of K per block (at most, beyond KC_SINGLE): a B panel (KC x 8 floats = 8 KiB) stays in L1. */
 const KC: i32 = 256;
 /** Rows of op(A) packed at once: MC x KC floats = 128 KiB, comfortably inside Zen 4's 1 MiB L2. */
 const MC: i32 = 128;
-/** Columns of op(B) packed at once: KC x NC floats = 512 KiB, so the workspace stays bounded. */
+/** Columns of op(B) packed at once: KC x NC floats = 512 KiB (768 KiB for one KC_SINGLE-deep block), so the workspace stays bounded. */
 const NC: i32 = 512;
 
 // ---- the multiply-add ---------------------------------------------------------------------------
@@ -79,12 +79,20 @@ function roundUp64(bytes: usize): usize {
 }
 
 /**
+ * Up to this depth K is one block, not two: every block loads and stores all of C once more, and
+ * for a convolution's forward GEMM (K = 3·3·32 = 288, C = [B·11·11, 64], 4 MiB) the second pass
+ * over C cost more than the larger B panel (288 x 8 floats = 9 KiB, still well inside L1).
+ */
+const KC_SINGLE: i32 = KC + KC / 2;
+
+/**
  * Steps of K per block: K split into ceil(K / KC) blocks of (nearly) equal depth, so that K = 784
  * becomes 4 x 196 rather than 3 x 256 + 16 (a 16-deep block would pay the C loads and stores of
- * a 256-deep one). Every C tile is loaded and stored once per block.
+ * a 256-deep one). Every C tile is loaded and stored once per block. K <= KC_SINGLE is one block.
  */
 function depthPerBlock(K: i32): i32 {
   if (K <= 0) return 0;
+  if (K <= KC_SINGLE) return K;
   const blocks = (K + KC - 1) / KC;
   return (K + blocks - 1) / blocks;
 }
@@ -113,7 +121,7 @@ const EDGE_TILE_BYTES: usize = <usize>(MR * NR * 4);
 
 /**
  * Bytes of scratch that gemm(M, N, K, ...) needs, for any row range within 0..M. At most
- * 512 KiB + 128 KiB + 2 KiB + 128 B, whatever the sizes.
+ * 768 KiB + 192 KiB + 2 KiB + 128 B (a K of up to KC_SINGLE in one block), whatever the sizes.
  */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
   return packedBBytes(N, K) + packedABytes(M, K) + biasPanelBytes(N) + EDGE_TILE_BYTES;

@@ -95,21 +95,19 @@ export class Conv2D extends GemmLayer {
   }
 
   /**
-   * With activation 'relu' and few input channels (a first layer), a following MaxPooling2D with
-   * windows side by side ('valid', strides = poolSize) runs in the same loop: the convolution's
-   * output, 4x larger than the pooled one, is never stored (engine's conv2dReluMaxPool).
-   * Otherwise what GemmLayer absorbs (a ReLU layer).
+   * With activation 'relu', a following MaxPooling2D with windows side by side ('valid', strides =
+   * poolSize) runs with it (engine's conv2dReluMaxPool): with few input channels (a first layer) in
+   * the same loop, the convolution's output, 4x larger than the pooled one, never stored; as a GEMM,
+   * the pooling's backward and the ReLU's in one pass. Otherwise what GemmLayer absorbs (a ReLU layer).
    */
   override fuseWith(next: Layer): ForwardStep | null {
     const channels = this.inputShape?.[2];
     const sideBySide = next instanceof MaxPooling2D && next.padding === 'valid'
       && next.strides[0] === next.poolSize[0] && next.strides[1] === next.poolSize[1];
-    if (this.activation !== 'relu' || !sideBySide || channels === undefined || !conv2dRunsDirect(...this.kernelSize, channels)) {
-      return super.fuseWith(next);
-    }
+    if (this.activation !== 'relu' || !sideBySide || channels === undefined) return super.fuseWith(next);
     return {
       layers: [this, next],
-      fused: 'ReLU and max pooling in one loop',
+      fused: conv2dRunsDirect(...this.kernelSize, channels) ? 'ReLU and max pooling in one loop' : "ReLU in the GEMM epilogue, max pooling's backward with the ReLU's",
       run: (x) => {
         this.checkInput(x);
         return conv2dReluMaxPool(x, this.kernel!, this.bias, { strides: this.strides, padding: this.padding, poolSize: next.poolSize });

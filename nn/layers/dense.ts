@@ -1,13 +1,14 @@
 // nn/layers/dense.ts — the fully connected layer: y = activation(x · kernel + bias).
 //
 // kernel is [inputUnits, units] and bias [units], Keras' layout. Forward is one GEMM with the bias
-// (and a ReLU activation) fused into the kernel's epilogue: see engine/ops/matmul.ts `linear`.
+// (and a ReLU activation) fused into the kernel's epilogue: see engine/ops/matmul.ts `linear`. A
+// Dropout after the ReLU runs in place on the GEMM's output, its backward in the ReLU's (fuseWith).
 
 import { resolveActivation, type ActivationIdentifier, type ActivationName } from '../activations.js';
 import { resolveInitializer, type InitializerIdentifier } from '../initializers.js';
 import { describeValue, formatShape, linear, parameter, persistent, type Tensor } from '../../engine/index.js';
 import { GemmLayer } from './gemm-layer.js';
-import type { LayerOptions } from './layer.js';
+import type { ForwardStep, Layer, LayerOptions } from './layer.js';
 
 export interface DenseOptions extends LayerOptions {
   /** Applied to the output: 'relu', 'softmax', 'sigmoid', 'tanh', 'elu' or 'linear' (default). */
@@ -81,6 +82,25 @@ export class Dense extends GemmLayer {
   /** y = x · kernel + bias, one GEMM (the ReLU in its epilogue when `relu`). */
   protected gemm(x: Tensor, relu: boolean): Tensor {
     return linear(x, this.kernel!, this.bias, { relu });
+  }
+
+  /**
+   * Dense(relu) + Dropout, or Dense + ReLU + Dropout: one step, the dropout applied in place on
+   * the GEMM's output while training (engine's linear with { dropout }); else GemmLayer's fusions.
+   */
+  override fuseWith(next: Layer, afterNext?: Layer): ForwardStep | null {
+    const reluNext = this.activation === 'linear' && next.onlyActivation === 'relu';
+    const dropoutLayer = this.activation === 'relu' ? next : reluNext ? afterNext : undefined;
+    const dropout = dropoutLayer?.onlyDropout ?? null;
+    if (dropout === null) return super.fuseWith(next);
+    return {
+      layers: reluNext ? [this, next, dropoutLayer!] : [this, next],
+      fused: 'ReLU in the GEMM epilogue, dropout in place after it',
+      run: (x, { training }) => {
+        this.checkInput(x);
+        return linear(x, this.kernel!, this.bias, { relu: true, dropout: training ? dropout : undefined });
+      },
+    };
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {

@@ -1,6 +1,7 @@
 // nn/layers/dropout.ts — Dropout(rate): while training, zero each input with probability `rate`
 // and scale the rest by 1/(1 - rate), so the expected output equals the input; outside training
-// (evaluate, predict) it passes inputs through unchanged. See engine/ops/dropout.ts.
+// (evaluate, predict) it passes inputs through unchanged. See engine/ops/dropout.ts. After a Dense
+// with a ReLU, the Dense applies it (onlyDropout; engine/ops/matmul.ts' linear).
 
 import { describeValue, dropout, Random, type Tensor } from '../../engine/index.js';
 import { Layer, type CallOptions, type LayerOptions } from './layer.js';
@@ -32,6 +33,14 @@ export class Dropout extends Layer {
 
   override get className(): string {
     return 'Dropout';
+  }
+
+  /**
+   * What a Dense + ReLU before it takes over, applying it in place on its GEMM's output; null for
+   * a subclass with a call() of its own, which must run as written.
+   */
+  override get onlyDropout(): { rate: number; random: Random | undefined } | null {
+    return this.call === Dropout.prototype.call ? { rate: this.rate, random: this.random } : null;
   }
 
   call(x: Tensor, options: CallOptions): Tensor {

@@ -4,11 +4,12 @@
 // Shapes here exclude the batch dimension, as Keras' input_shape does: Dense(512, { inputShape:
 // [784] }) takes batches of shape [batch, 784].
 //
-// Fusion is the layers' business: a layer says what it can absorb (fuseWith: the layer after it;
-// withoutFinalActivation: its own last activation, for a loss that takes logits), and the model
-// only walks the resulting steps. A new layer that fuses overrides these; the model never changes.
+// Fusion is the layers' business: a layer says what it can absorb (fuseWith: the layer after it,
+// or the two after it; withoutFinalActivation: its own last activation, for a loss that takes
+// logits), and the model only walks the resulting steps. A new layer that fuses overrides these;
+// the model never changes.
 
-import { describeValue, formatShape, type Tensor } from '../../engine/index.js';
+import { describeValue, formatShape, type Random, type Tensor } from '../../engine/index.js';
 import type { ActivationName } from '../activations.js';
 
 /** Per-class counters behind Keras' automatic names: dense, dense_1, dense_2, ... */
@@ -115,8 +116,16 @@ export abstract class Layer {
     return null;
   }
 
-  /** One step doing this layer and `next` together, or null (the default) when they run apart. */
-  fuseWith(_next: Layer): ForwardStep | null {
+  /** The dropout this layer only applies (Dropout: its rate and its own generator, if seeded), or null. */
+  get onlyDropout(): { rate: number; random: Random | undefined } | null {
+    return null;
+  }
+
+  /**
+   * One step doing this layer and `next` together (and `afterNext` too, when the step's `layers`
+   * say so), or null (the default) when they run apart. afterNext is undefined at the end.
+   */
+  fuseWith(_next: Layer, _afterNext?: Layer): ForwardStep | null {
     return null;
   }
 

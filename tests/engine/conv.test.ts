@@ -5,7 +5,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Random, avgPool2d, batchNormInference, batchNormTraining, conv2d, conv2dReluMaxPool, getBackend, globalAvgPool2d, globalMaxPool2d,
+  Random, avgPool2d, batchNormInference, batchNormTraining, conv2d, conv2dReluMaxPool, conv2dRunsDirect, getBackend, globalAvgPool2d, globalMaxPool2d,
   maxPool2d, noGrad, relu, scoped, setBackend, tensor, windowAxis, type Padding, type Shape, type Tensor,
 } from '../../engine/index.js';
 import { expectGradientsMatch } from './gradcheck.js';
@@ -121,24 +121,30 @@ describe.each(['js', 'wasm'] as const)('on the %s backend', (backend) => {
 
   // Conv2D + ReLU + MaxPooling2D in one op: few channels (the direct loops), 32 and 37 filters (a
   // register block, and one with a tail), strides 1 and 2, both paddings, windows that leave a row
-  // or a column of the convolution out.
+  // or a column of the convolution out; and as a GEMM (K = kh·kw·C above the direct loops' depth,
+  // or a 1x1 kernel), there with the input's gradient too.
   describe.each([
     [[2, 7, 6, 1], [3, 3], 32, [1, 1], 'valid', [2, 2]],
     [[1, 8, 7, 3], [3, 3], 37, [2, 1], 'same', [2, 3]],
     [[2, 9, 9, 2], [2, 3], 5, [1, 2], 'same', [3, 2]],
+    [[2, 7, 6, 5], [3, 3], 6, [1, 1], 'valid', [2, 2]],
+    [[1, 9, 8, 13], [2, 3], 7, [2, 1], 'same', [2, 3]],
+    [[2, 5, 7, 3], [1, 1], 4, [1, 1], 'valid', [2, 2]],
   ] as [Shape, [number, number], number, [number, number], Padding, [number, number]][])('conv2dReluMaxPool, input %j, kernel %j, %i filters, strides %j, %s, pool %j', (shape, window, filters, strides, padding, poolSize) => {
     const seed = shape.reduce((a, b) => a * 10 + b, 5) + filters;
     const kernelShape = [window[0], window[1], shape[3], filters];
+    const withDx = !conv2dRunsDirect(window[0], window[1], shape[3]); // the direct loops' fused form has no dx
 
-    it('equals maxPool2d(conv2d(relu)) in value and in the kernel and bias gradients, bit for bit', () => {
+    it(`equals maxPool2d(conv2d(relu)) in value and in the ${withDx ? 'input, ' : ''}kernel and bias gradients, bit for bit`, () => {
       use();
       const x = normal(shape, seed), kernel = normal(kernelShape, seed + 1), bias = normal([filters], seed + 2, 0.1);
       const run = (fused: boolean) => scoped(() => {
-        for (const t of [kernel, bias]) { t.requiresGrad = true; t.grad = null; }
+        const params = withDx ? [x, kernel, bias] : [kernel, bias];
+        for (const t of params) { t.requiresGrad = true; t.grad = null; }
         const y = fused ? conv2dReluMaxPool(x, kernel, bias, { strides, padding, poolSize })
           : maxPool2d(conv2d(x, kernel, bias, { strides, padding, relu: true }), { poolSize });
         y.backward(normal(y.shape, seed + 3));
-        return [y, kernel.grad!, bias.grad!].map((t) => Array.from(t.data));
+        return [y, ...params.map((t) => t.grad!)].map((t) => Array.from(t.data));
       });
       expect(run(true)).toEqual(run(false));
     });
@@ -156,6 +162,17 @@ describe.each(['js', 'wasm'] as const)('on the %s backend', (backend) => {
     const seed = shape.reduce((a, b) => a * 10 + b, 9) + filters;
     const x = normal(shape, seed);
     check((k, b) => conv2dReluMaxPool(x, k, b, { strides, padding, poolSize }), [normal([window[0], window[1], shape[3], filters], seed + 1), normal([filters], seed + 2, 0.1)]);
+  });
+
+  // As a GEMM (K = 2·2·9 = 36, and a 1x1 kernel), and of the input too: distinct inputs keep each
+  // pooling window's maximum apart from the others.
+  it.each([
+    [[1, 5, 4, 9], [2, 2], 3, [1, 1], 'same', [2, 2]],
+    [[1, 6, 5, 3], [1, 1], 2, [2, 1], 'valid', [2, 2]],
+  ] as [Shape, [number, number], number, [number, number], Padding, [number, number]][])('conv2dReluMaxPool as a GEMM has the gradients of the input, kernel and bias, input %j, kernel %j, %i filters, strides %j, %s, pool %j', (shape, window, filters, strides, padding, poolSize) => {
+    use();
+    const seed = shape.reduce((a, b) => a * 10 + b, 13) + filters;
+    check((x, k, b) => conv2dReluMaxPool(x, k, b, { strides, padding, poolSize }), [distinct(shape, seed), normal([window[0], window[1], shape[3], filters], seed + 1), normal([filters], seed + 2, 0.1)]);
   });
 
   it('global pooling: [B, H, W, C] → [B, C], with gradients', () => {

@@ -1,6 +1,6 @@
 // tests/engine/finite.test.ts — firstNonFinite() finds the first NaN or ±Infinity wherever it sits
-// (ragged shapes, views at an offset, the JS heap or the WebAssembly memory), and does not mistake
-// finite numbers whose column sum overflows for a bad one.
+// (ragged shapes, views at an offset, the JS heap or the WebAssembly memory, large tensors of the
+// JS heap searched slice by slice), and does not mistake large finite numbers for a bad one.
 
 import { describe, expect, it } from 'vitest';
 import { describeIndex, firstNonFinite, scoped, sliceRows, tensor, zeros } from '../../engine/index.js';
@@ -26,6 +26,19 @@ describe('firstNonFinite', () => {
     }));
   }
 
+  it('finds the first bad number of a large tensor in the JS heap, copied through the memory slice by slice', () => {
+    const t = zeros([2 * 65536 + 9]); // outside any scope: in the JS heap, past two 64 Ki-float slices
+    expect(t.inWasmMemory).toBe(false);
+    expect(firstNonFinite(t)).toBe(-1);
+    for (const at of [0, 1023, 65535, 65536, 131071, 131072, t.size - 1]) {
+      t.data[at] = bad[at % 3]!;
+      t.data[t.size - 1] = Number.NaN; // a later one too, in the last slice
+      expect(firstNonFinite(t)).toBe(at);
+      t.data.fill(0);
+    }
+    expect(t.inWasmMemory).toBe(false); // nothing moved
+  });
+
   it('is exact on a view at an offset, and ignores what lies outside it', () => scoped(() => {
     const x = zeros([6, 4]);
     x.data[3] = Number.NaN; // row 0: outside the view
@@ -35,7 +48,7 @@ describe('firstNonFinite', () => {
     expect(firstNonFinite(rows)).toBe(9);
   }));
 
-  it('tells overflowing sums of finite numbers (all finite) from Inf + -Inf in one column (NaN)', () => scoped(() => {
+  it('takes the largest finite floats for finite, and finds Inf and -Inf in one column', () => scoped(() => {
     const big = tensor(new Float32Array(8).fill(3e38), [4, 2]);
     expect(firstNonFinite(big)).toBe(-1);
     const both = zeros([4, 2]);

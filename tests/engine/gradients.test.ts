@@ -249,6 +249,30 @@ for (const backend of ['js', 'wasm'] as const) {
       check((x, W) => linear(x, W, null, { relu: true }), awayFromKink(4, 5, 3, false, 67));
     });
 
+    it('linear with relu and a dropout in place (rate 0.4, the same seeded mask each evaluation), away from the kink', () => {
+      const inputs = awayFromKink(6, 5, 8, true, 71);
+      const y = linear(inputs[0]!, inputs[1]!, inputs[2]!, { relu: true, dropout: { rate: 0.4, random: new Random(3) } });
+      const dropped = y.data.filter((v) => v === 0).length;
+      expect(dropped).toBeGreaterThan(0); // ReLU zeros and dropped units both: something of each is likely, and
+      expect(dropped).toBeLessThan(40); // some units pass (else this checks nothing)
+      check((x, W, b) => linear(x, W, b, { relu: true, dropout: { rate: 0.4, random: new Random(3) } }), inputs);
+    });
+
+    it('linear with a dropout in place gives the numbers and gradients of dropout(linear(...)), from the same draw', () => {
+      const [x, W, b] = awayFromKink(6, 5, 8, true, 72);
+      const dout = normal([6, 8], 73);
+      const run = (fused: boolean) => {
+        for (const t of [x, W, b]) t.grad = null;
+        const random = new Random(11);
+        const y = fused ? linear(x!, W!, b!, { relu: true, dropout: { rate: 0.3, random } })
+          : dropout(linear(x!, W!, b!, { relu: true }), 0.3, { random });
+        y.backward(dout);
+        return [y, x!.grad!, W!.grad!, b!.grad!].map((t) => Array.from(t.data));
+      };
+      x!.requiresGrad = W!.requiresGrad = b!.requiresGrad = true;
+      expect(run(true)).toEqual(run(false));
+    });
+
     it('a two-layer net into softmaxCrossEntropy (every gradient through two GEMMs)', () => {
       const labels = tensor([2, 0, 1, 2]);
       const [x, W1, b1] = awayFromKink(4, 3, 5, true, 68, 0.1);

@@ -20,6 +20,7 @@ describe('wasm element-wise argument checks', () => {
       expect(() => kernels.mulInto(2.5, p, p, p)).toThrow(/mulInto expected a non-negative integer count, got 2.5/);
       expect(() => kernels.adamUpdate(NaN, p, p, p, p, 1, 0.9, 0.999, 1e-7)).toThrow(RangeError);
       expect(() => kernels.columnSumsInto(1, -2, p, p)).toThrow(/columnSumsInto/);
+      expect(() => kernels.findNonFinite(-1, p)).toThrow(/findNonFinite expected a non-negative integer count/);
       expect(() => kernels.dropoutForward(4, p, p, p, 1, 1)).toThrow(/rate in \[0, 1\), got 1/);
       expect(() => kernels.dropoutForward(4, p, p, p, 1, NaN)).toThrow(RangeError);
     } finally {

@@ -4,7 +4,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  Activation, Callback, Dense, Dropout, EarlyStopping, Flatten, Layer, ReLU, Sequential, Softmax, clearSession, optimizers,
+  Activation, Callback, Dense, Dropout, EarlyStopping, Flatten, Layer, ReLU, Reshape, Sequential, Softmax, clearSession, optimizers,
   setSeed, tensor, toCategorical, type ActivationIdentifier, type ForwardStep, type Tensor,
 } from '../../index.js';
 
@@ -141,13 +141,42 @@ describe('the fused plan: layers and the loss decide, the model only walks it', 
   it("plan() shows Dense + ReLU as one GEMM and the final softmax left to a cross-entropy", () => {
     const model = seedModel();
     expect(model.plan().split('\n')).toEqual([
-      'dense + activation      ReLU in the GEMM epilogue', 'dropout',
-      'dense_1 + activation_1  ReLU in the GEMM epilogue', 'dropout_1', 'dense_2', 'activation_2',
+      'dense + activation + dropout        ReLU in the GEMM epilogue, dropout in place after it',
+      'dense_1 + activation_1 + dropout_1  ReLU in the GEMM epilogue, dropout in place after it', 'dense_2', 'activation_2',
     ]);
     model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
-    expect(model.plan().split('\n').slice(-2)).toEqual(['dense_2', 'activation_2            softmax left to the loss (from logits)']);
+    expect(model.plan().split('\n').slice(-2)).toEqual(['dense_2', 'activation_2                        softmax left to the loss (from logits)']);
     model.compile({ optimizer: 'adam', loss: 'mse' });
     expect(model.plan().split('\n').slice(-1)).toEqual(['activation_2']);
+  });
+
+  it('a Dropout after Dense + ReLU runs in the Dense step, and fit gives the very weights of the layers run apart', async () => {
+    const build = (apart: boolean) => {
+      const model = new Sequential([
+        new Dense(16, { activation: 'relu', inputShape: [4] }),
+        ...(apart ? [new Reshape([16])] : []), // a layer between: nothing fuses
+        new Dropout(0.3, { seed: 5 }),
+        new Dense(3, { activation: 'softmax' }),
+      ]);
+      model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+      return model;
+    };
+    const fused = build(false), apart = build(true);
+    apart.setWeights(fused.getWeights());
+    expect(fused.plan().split('\n')[0]).toMatch(/^dense(_\d+)? \+ dropout(_\d+)?\s+ReLU in the GEMM epilogue, dropout in place after it$/);
+    expect(apart.plan()).not.toMatch(/dropout in place/);
+    class NoisyDropout extends Dropout {
+      override call(x: Tensor) { return x.add(1); }
+    }
+    const custom = new Sequential([new Dense(4, { activation: 'relu', inputShape: [4] }), new NoisyDropout(0.5)]);
+    expect(custom.plan()).not.toMatch(/dropout in place/); // a subclass's own call() runs as written
+    const { x, y } = blobs(96, 4);
+    for (const model of [fused, apart]) {
+      setSeed(2); // the same shuffles
+      await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+    }
+    expect(fused.getWeights().map((w) => Array.from(w.data))).toEqual(apart.getWeights().map((w) => Array.from(w.data)));
+    expect(Array.from(fused.predict(x).data)).toEqual(Array.from(apart.predict(x).data)); // no dropout in predict
   });
 
   it("a Dense with activation 'sigmoid' before binary cross-entropy gives the loss its logits", () => {

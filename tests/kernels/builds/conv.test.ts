@@ -1,5 +1,6 @@
 // tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, the direct
-// convolution and its kernel gradient, alone and fused with max pooling, max and average pooling,
+// convolution and its kernel gradient, alone and fused with max pooling, max and average pooling
+// (max pooling's backward fused with a ReLU's too),
 // the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against the
 // TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
 // strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
@@ -108,6 +109,24 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     });
   });
 
+  // Max pooling's and ReLU's backward in one pass: windows side by side, some leaving the last row
+  // or column out; x of both signs (the ReLU's mask), with ties (the first maximum takes dy).
+  describe.each([
+    [2, 6, 5, 4, [2, 2]], [1, 7, 7, 13, [2, 3]], [3, 5, 4, 1, [1, 2]], [1, 4, 6, 5, [3, 3]],
+  ] as [number, number, number, number, [number, number]][])('batch %i, %ix%i, %i channels, windows %j side by side', (batch, height, width, channels, window) => {
+    const g = geometry(batch, height, width, channels, window, window, 'valid');
+    const inputSize = batch * height * width * channels, outSize = batch * g.outH * g.outW * channels;
+    const seed = batch * 1000 + height * 100 + width * 10 + channels;
+    it('maxPoolReluBackward', () => {
+      const tied = tiedArray(inputSize, seed + 1).map((v) => v - 1); // -1, 0 and 1
+      for (const x of [randomArray(inputSize, seed, 2, -1), tied]) {
+        const [, y] = reference([x, new Float32Array(outSize)], (k, [xp, yp]) => k.maxPoolForward(g, xp!, yp!));
+        compare([x, y!, randomArray(outSize, seed + 2), new Float32Array(inputSize).fill(NaN)],
+          (k, [xp, yp, dy, dz]) => k.maxPoolReluBackward(g, xp!, yp!, dy!, dz!), 'maxPoolReluBackward');
+      }
+    });
+  });
+
   // Batch normalization's column kernels: rows x cols with cols around the f32x4 width.
   describe.each([[1, 1], [7, 3], [5, 4], [33, 5], [64, 13], [1000, 32]])('batch-norm kernels, %i rows x %i columns', (rows, cols) => {
     const seed = rows * 100 + cols;
@@ -134,6 +153,7 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     expect(() => kernels.im2col({ ...g, channels: 2.5 }, 0, 0)).toThrow(/channels to be a non-negative integer, got 2.5/);
     expect(() => kernels.maxPoolForward({ ...g, strideH: 0 }, 0, 0)).toThrow(/strideH to be a positive integer, got 0/);
     expect(() => kernels.avgPoolForward({ ...g, padTop: 2 }, 0, 0)).toThrow(/padding smaller than the window/);
+    expect(() => kernels.maxPoolReluBackward({ ...g, outH: 3, outW: 3 }, 0, 0, 0, 0)).toThrow(/maxPoolReluBackward expected windows side by side/);
     expect(() => kernels.columnMeanVariance(-1, 2, 0, 0, 0)).toThrow(/rows to be a non-negative integer, got -1/);
   });
 });

@@ -1,5 +1,5 @@
 // tests/kernels/builds/elementwise.test.ts — the WASM element-wise kernels (optimizer updates,
-// dropout, mulInto, ReLU backward, bias column sums, fill) of each compiled build under test
+// dropout, mulInto, ReLU backward, bias column sums, fill, findNonFinite) of each compiled build under test
 // (tests/kernels/builds.ts) against the TypeScript reference, on ragged lengths at every 16-byte
 // misalignment. Not a benchmark (no timings here).
 //
@@ -97,6 +97,10 @@ describe.each(builds)('wasm element-wise kernels, %s build, against the referenc
           expectBitIdentical(got[2]!, expected[2]!, `dropout mask, n=${n} seed=${seed} rate=${rate}`);
           expectBitIdentical(got[1]!, expected[1]!, `dropout out, n=${n} seed=${seed} rate=${rate}`);
           expectBitIdentical(got[0]!, x, `dropout x is read only, n=${n}`);
+          // Without a mask (pointer 0), in place: the same output, nothing else written.
+          const maskless = runBoth(kernels, [x], [phase], (k, [px]) => k.dropoutForward(n, px!, px!, 0, seed, rate), `dropout no mask n=${n}`);
+          expectBitIdentical(maskless.got[0]!, expected[1]!, `dropout without a mask, n=${n} seed=${seed} rate=${rate}`);
+          expectBitIdentical(maskless.expected[0]!, expected[1]!, `reference dropout without a mask, n=${n}`);
         }
       }
     });
@@ -159,6 +163,14 @@ describe.each(builds)('wasm element-wise kernels, %s build, against the referenc
       // In place (dz = dout) gives the same numbers.
       const inPlace = runBoth(kernels, [dout, y], shiftsFor(phase + 1, 2), (k, [pdout, py]) => k.reluBackward(n, pdout!, pdout!, py!), 'in place');
       expectBitIdentical(inPlace.got[0]!, expected[0]!, `reluBackward in place, n=${n}`);
+      // With a dropout's scale 1/(1 - rate) (rounded to float32 inside): dz = dout·scale where y > 0.
+      const scaled = runBoth(kernels, [dz, dout, y], shiftsFor(phase + 2, 3),
+        (k, [pdz, pdout, py]) => k.reluBackward(n, pdz!, pdout!, py!, 1 / (1 - 0.3)), `reluBackward scaled n=${n}`);
+      expectBitIdentical(scaled.got[0]!, scaled.expected[0]!, `reluBackward scaled dz, n=${n}`);
+      const scale = Math.fround(1 / 0.7);
+      scaled.got[0]!.forEach((v, i) => {
+        if (!Object.is(v, y[i]! > 0 ? Math.fround(dout[i]! * scale) : 0)) expect.fail(`reluBackward scaled, element ${i}: ${v}`);
+      });
     });
   });
 
@@ -175,6 +187,38 @@ describe.each(builds)('wasm element-wise kernels, %s build, against the referenc
           (k, [pdb, pdz]) => k.columnSumsInto(rows, cols, pdb!, pdz!), `columnSumsInto ${rows}x${cols}`);
         expectBitIdentical(got[0]!, expected[0]!, `columnSumsInto db, ${rows}x${cols}, misalignment ${phase}`);
         expectBitIdentical(got[1]!, dz, `columnSumsInto dz is read only`);
+      }
+    });
+  });
+
+  describe('findNonFinite', () => {
+    // Past the kernel's 64-float blocks and their scalar tail; every 16-byte misalignment.
+    const lengths = [0, 1, 3, 4, 5, 17, 63, 64, 65, 130, 1023];
+    // Finite floats with large exponents: 1.0 (0x3f800000) and 2.0 (0x40000000) in the same lane
+    // would OR to the all-ones exponent of Infinity; the float32 maximum has the largest finite one.
+    const finite = [1, 2, 3.4028234663852886e38, -3.4028234663852886e38, -0, 1e-45, 0.5];
+    // NaN of both signs and with a payload (its bits by hand), +Infinity, -Infinity.
+    const bits = new Uint32Array([0x7fc00000, 0xffc00000, 0x7f800001]);
+    const bad = [...new Float32Array(bits.buffer), Infinity, -Infinity];
+    const search = (n: number, values: Float32Array, phase: number) => {
+      let got = -2, expected = -2;
+      runBoth(kernels, [values], [phase], (k, [p]) => {
+        if (k === kernels) got = k.findNonFinite(n, p!);
+        else expected = k.findNonFinite(n, p!);
+      }, `findNonFinite n=${n}`);
+      return { got, expected };
+    };
+    it.each(lengths)('n=%i at every misalignment: -1 for finite floats, else the first bad index', (n) => {
+      for (let phase = 0; phase < 4; phase++) {
+        const values = Float32Array.from({ length: n }, (_, i) => finite[i % finite.length]!);
+        expect(search(n, values, phase)).toEqual({ got: -1, expected: -1 });
+        const positions = [...new Set([0, 1, 62, 63, 64, 65, n >> 1, n - 2, n - 1].filter((i) => i >= 0 && i < n))];
+        positions.forEach((at, k) => {
+          const withBad = values.slice();
+          withBad[at] = bad[k % bad.length]!;
+          if (at + 5 < n) withBad[at + 5] = bad[(k + 1) % bad.length]!; // a later one too: the first counts
+          expect(search(n, withBad, phase), `bad at ${at}, misalignment ${phase}`).toEqual({ got: at, expected: at });
+        });
       }
     });
   });

@@ -108,12 +108,13 @@ function checkAgainstReference(
 
 // Sizes from {1, 3, 4, 5, 8, 9, 17, 63, 128, 785}: every value appears as M, N and K; every
 // remainder mod 4 (rows of a tile) and mod 8 (columns) appears; K crosses the 256-deep blocks
-// (513, 785), N crosses the 512-wide blocks (785), M crosses the 128-row blocks (785); M = 1 and
-// N = 1 (vector cases) and K = 0 (epilogue only) are included.
+// (257 is still one block, 385 the first depth that is two, 513, 785), N crosses the 512-wide
+// blocks (785), M crosses the 128-row blocks (785); M = 1 and N = 1 (vector cases) and K = 0
+// (epilogue only) are included.
 const SMALL_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 8, 3], [3, 9, 17], [4, 8, 8], [5, 17, 9], [8, 3, 4], [9, 5, 63], [17, 63, 5],
   [63, 17, 128], [128, 9, 1], [4, 785, 3], [785, 4, 17], [3, 128, 785], [1, 785, 63], [785, 1, 9],
-  [5, 9, 0], [4, 8, 0], [9, 63, 257],
+  [5, 9, 0], [4, 8, 0], [9, 63, 257], [6, 12, 385],
 ];
 // The seed model's GEMMs and their ragged neighbours.
 const LARGE_SHAPES: [number, number, number][] = [

@@ -130,9 +130,11 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
   });
 
   // ReLU's and dropout's backward passes split the same way; y of both signs, so that the mask both keeps and zeroes.
-  it.each([2 ** 15 + 7, 100_001])('n=%i: ReLU backward (into another array and in place) and dropout backward', (n) => {
-    checkUpdate(n, 3, n + 7, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!), 'relu backward', 0);
-    checkUpdate(n, 2, n + 8, (k, [dout, y]) => k.reluBackward(n, dout!, dout!, y!), 'relu backward in place', 0);
+  it.each([2 ** 15 + 7, 100_001])('n=%i: ReLU backward (into another array, in place, with a dropout\'s scale) and dropout backward', (n) => {
+    // The raw export's scale is not optional (a missing f64 is NaN): 1 for a ReLU alone.
+    checkUpdate(n, 3, n + 7, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!, 1), 'relu backward', 0);
+    checkUpdate(n, 2, n + 8, (k, [dout, y]) => k.reluBackward(n, dout!, dout!, y!, 1), 'relu backward in place', 0);
+    checkUpdate(n, 3, n + 10, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!, 1 / (1 - 0.2)), 'relu and dropout backward (scaled)', 0);
     checkUpdate(n, 3, n + 9, (k, [dx, dout, mask]) => k.mulInto(n, dx!, dout!, mask!), 'dropout backward', 0);
   });
 });
@@ -194,6 +196,13 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
       else oneThread.conv2dMaxPoolKernelGradInto(...args, filters, 2, 2, 0, g.windowH * g.windowW, x!, dp!, pooled!, argmax!, dw!, db!, block(g.outW * filters, 0).ptr);
     };
     checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], 9, grad, `conv2dMaxPoolKernelGradInto ${what}`);
+    if (window[0] === strides[0] && window[1] === strides[1] && padding === 'valid') {
+      checkWindow([input, output, output, input], 10, (k, [x, y, dy, dz]) => {
+        oneThread.maxPoolForward(...args, x!, y!);
+        if (k) k.maxPoolReluBackward(g, x!, y!, dy!, dz!);
+        else oneThread.maxPoolReluBackward(...args, x!, y!, dy!, dz!);
+      }, `maxPoolReluBackward ${what}`);
+    }
     checkWindow([input, output], 5, (k, [x, y]) => (k ? k.avgPoolForward(g, x!, y!) : oneThread.avgPoolForward(...args, x!, y!)), `avgPoolForward ${what}`);
     checkWindow([output, input], 6, (k, [dy, dx]) => (k ? k.avgPoolBackwardInto(g, dy!, dx!) : oneThread.avgPoolBackwardInto(...args, dy!, dx!)), `avgPoolBackwardInto ${what}`);
   });
