@@ -83,8 +83,8 @@ function instrument(backend: Kernels, totals: Totals, counts: GemmCounts): () =>
   };
 }
 
-/** Trains `steps` batches of `model` (after a warm-up) and returns ms per step by phase. */
-async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perStep: Totals; stepMs: number; counts: GemmCounts }> {
+/** Trains `steps` batches of `model` (after a warm-up) and returns ms per step by phase, and the pool's split statistics. */
+async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perStep: Totals; stepMs: number; counts: GemmCounts; steps: number; pool: kernels.ThreadStats }> {
   const model = spec.wasmgrad();
   const steps = TIMED_STEPS[spec.batchSize] ?? 200;
   const fit = (steps: number) => model.fit(x.sliceRows(0, steps * spec.batchSize), y.sliceRows(0, steps * spec.batchSize), {
@@ -100,6 +100,7 @@ async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perSt
   observer.observe({ entryTypes: ['gc'] });
   const counts: GemmCounts = { gemms: 0, split: 0 };
   const restore = instrument(kernels.backend(), totals, counts);
+  kernels.resetThreadStats();
   const started = performance.now();
   try {
     await fit(steps);
@@ -107,6 +108,7 @@ async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perSt
     restore();
   }
   const wallMs = performance.now() - started;
+  const pool = kernels.threadStats();
   await new Promise((resolve) => setTimeout(resolve, 50)); // let the observer deliver the last entries
   observer.disconnect();
   totals.GC = gcMs;
@@ -114,7 +116,7 @@ async function breakdown(spec: ModelSpec, x: Tensor, y: Tensor): Promise<{ perSt
   totals['JS and the rest'] = Math.max(0, wallMs - measured);
   const perStep = zeroTotals();
   for (const phase of PHASES) perStep[phase] = totals[phase] / steps;
-  return { perStep, stepMs: wallMs / steps, counts };
+  return { perStep, stepMs: wallMs / steps, counts, steps, pool };
 }
 
 /** Runs the step breakdown and prints its table: one row per (model, threads), one column per phase. */
@@ -133,7 +135,7 @@ export async function runStepBench(): Promise<void> {
       await kernels.threadsReady();
       const cpuStarted = process.cpuUsage();
       const wallStarted = performance.now();
-      const { perStep, stepMs, counts } = await breakdown(spec, x, y);
+      const { perStep, stepMs, counts, steps, pool } = await breakdown(spec, x, y);
       const cpu = process.cpuUsage(cpuStarted);
       const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wallStarted);
       rows.push([
@@ -142,7 +144,8 @@ export async function runStepBench(): Promise<void> {
         stepMs.toFixed(2),
         ...PHASES.map((phase) => `${perStep[phase].toFixed(2)} (${((100 * perStep[phase]) / stepMs).toFixed(0)}%)`),
         cpuPerWall.toFixed(2),
-        `${counts.split}/${counts.gemms}`,
+        `${counts.split}/${counts.gemms} (${pool.backedOffGemms})`,
+        `${(pool.mainWaitMilliseconds / steps).toFixed(2)} / ${(pool.workerIdleMilliseconds / steps).toFixed(2)}`,
       ]);
     }
   }
@@ -151,10 +154,12 @@ export async function runStepBench(): Promise<void> {
   console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
   console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
   console.log(`  wasmgrad  ${kernels.backend().description}; model.fit with Adam, after a warm-up fit`);
-  printTable(['model', 'threads', 'step ms', ...PHASES, 'cpu/wall', 'GEMMs split'], rows);
+  printTable(['model', 'threads', 'step ms', ...PHASES, 'cpu/wall', 'GEMMs split (paused)', 'waits ms main / worker'], rows);
   console.log('forward GEMMs: Dense outputs (bias and ReLU fused); backward GEMMs: dx and dW; element-wise: dropout,');
   console.log('ReLU and bias gradients, gradient zeroing; optimizer: the update kernels; GC: garbage-collection pauses of');
   console.log('the main thread; JS and the rest: the step\'s wall time minus all of those (graph, batches, loss, checks).');
   console.log('GEMMs split: of the timed steps\' GEMMs, those the pool ran on more than one thread (small ones never are;');
-  console.log('after splits that lost to a busy core, adaptive splitting runs some alone).');
+  console.log('in parentheses, those adaptive splitting ran alone after splits of their size that lost to one thread).');
+  console.log('waits: per step, the main thread waiting for the workers\' pieces after its own, and a worker done with its');
+  console.log('pieces while the main thread still computed its own (kernels\' threadStats()): the cost of unequal pieces or speeds.');
 }

@@ -54,6 +54,8 @@
  *   firstPiece   where it starts looking for an open piece, so that threads begin on different ones.
  *   failedJob    the sequence number of a job in which one of its pieces threw; the piece is in
  *                failedPiece and the error's text in message (UTF-16, messageLength code units).
+ *   timing       (words 8..15, Float64) when it claimed its first piece of the last job it joined,
+ *                when it finished its last piece, and its total time computing (`timing` below).
  */
 export const CONTROL_PROTOCOL = {
   job: {
@@ -100,7 +102,14 @@ export const CONTROL_PROTOCOL = {
   ],
   /** Int32 words of the job block. */
   jobWords: 256,
-  worker: { state: 0, stop: 1, workspace: 2, firstPiece: 3, failedJob: 4, failedPiece: 5, messageLength: 6, message: 16 },
+  worker: { state: 0, stop: 1, workspace: 2, firstPiece: 3, failedJob: 4, failedPiece: 5, messageLength: 6, timing: 8, message: 16 },
+  /**
+   * Float64 slots from worker word `timing` on (words 8..15), written by the worker, read by the
+   * main thread after a job for thread statistics: when it claimed its first piece of the job
+   * (milliseconds since the epoch, performance.timeOrigin + performance.now()), when it finished
+   * its last, and the milliseconds it has spent computing pieces since it started.
+   */
+  timing: { firstClaim: 0, lastEnd: 1, busyMilliseconds: 2 },
   /** Int32 words of a worker block's header; the message follows at word 16 (byte 64). */
   workerHeaderWords: 16,
   /** Longest error message kept (longer ones are cut). */
@@ -150,6 +159,11 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
   const scalars = new Float64Array(memory.buffer, setup.jobBlock + J.scalars * 4, 4);
   const self = new Int32Array(memory.buffer, setup.workerBlock, protocol.workerHeaderWords);
   const text = new Uint16Array(memory.buffer, setup.workerBlock + W.message * 4, protocol.messageChars);
+  const times = new Float64Array(memory.buffer, setup.workerBlock + W.timing * 4, 3);
+  const T = protocol.timing;
+  // Clock readings the main thread can compare with its own: each thread's performance.now()
+  // counts from that thread's start, performance.timeOrigin + now() from the epoch on all.
+  const origin = performance.timeOrigin;
 
   /** Leaves an error's text where the main thread reads it. */
   function leaveMessage(error: unknown): void {
@@ -218,9 +232,12 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
     // only the compareExchange decides, and it fails for every piece not open under `sequence`.
     const pieces = Math.min(job[J.pieces]!, protocol.maxPieces);
     const first = self[W.firstPiece]!;
+    let claimed = 0;
     for (let i = 0; i < pieces; i++) {
       const piece = (first + i) % pieces;
       if (Atomics.compareExchange(job, J.pieceState + piece, sequence, ~sequence) !== sequence) continue;
+      const started = performance.now();
+      if (claimed++ === 0) times[T.firstClaim] = origin + started;
       // This piece is ours, and the job is still `sequence`: the main thread writes the next job
       // only after every piece of this one is done, so the plain reads below are consistent.
       Atomics.store(job, J.pieceOwner + piece, id);
@@ -278,7 +295,10 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
         self[W.failedPiece] = piece;
         self[W.failedJob] = sequence;
       }
-      // Publish: this piece's rows of C (and any failure) were written before this Atomics.add.
+      const ended = performance.now();
+      times[T.lastEnd] = origin + ended;
+      times[T.busyMilliseconds] = times[T.busyMilliseconds]! + (ended - started);
+      // Publish: this piece's rows of C (and any failure), and the times above, were written before this Atomics.add.
       if (Atomics.add(job, J.piecesDone, 1) + 1 === pieces) Atomics.notify(job, J.piecesDone);
     }
   }

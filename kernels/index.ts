@@ -22,8 +22,8 @@ export type { WasmBuild } from './wasm.js';
 export {
   getThreads, getThreadThreshold, setThreads, setThreadThreshold, threadsReady, threadsUnavailableReason,
 } from './threads.js';
-export { lastGemmDispatch } from './thread-pool.js';
-export type { GemmDispatch } from './thread-pool.js';
+export { lastGemmDispatch, resetThreadStats, threadStats } from './thread-pool.js';
+export type { GemmDispatch, ThreadStats } from './thread-pool.js';
 
 // The backend in use; null only while the WASM kernels are still compiling on a page's main thread
 // (kernels/wasm.ts), unless setBackend chose one meanwhile.

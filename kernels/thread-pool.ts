@@ -3,14 +3,16 @@
 // itself (the worker side is kernels/gemm-worker.ts, the kernel kernels/assembly/gemm.ts) and
 // decides no setting (kernels/threads.ts holds the thread count, the threshold and the platform).
 //
-// One GEMM on T threads: C is cut into T pieces, either row ranges on 4-row boundaries (the
-// microkernel's tile height) or column ranges on 8-column boundaries (its width), whichever makes
-// each thread pack less (chooseCut): every piece packs all of op(B) for its rows, or all of op(A)
-// for its columns, so a 128-row batch times a wide layer cuts its columns and the threads share the
-// packing of the weights instead of each doing all of it. The main thread writes the job into the pool's job block (gemm-worker.ts documents it)
-// and rings; then every thread, main included, claims open pieces with Atomics.compareExchange and
+// One GEMM on T threads: C is cut into T pieces (2T or 4T where re-packing is cheap: gemmPieces),
+// either row ranges on 4-row boundaries (the microkernel's tile height) or column ranges on
+// 8-column boundaries (its width), whichever makes each thread pack less (chooseCut): every piece
+// packs all of op(B) for its rows, or all of op(A) for its columns, so a 128-row batch times a wide
+// layer cuts its columns and the threads share the packing of the weights instead of each doing
+// all of it. The main thread writes the job into the pool's job block (gemm-worker.ts documents
+// it) and rings; then every thread, main included, claims open pieces with Atomics.compareExchange and
 // computes them until none is left; the main thread waits for the last one. On an idle machine
-// each thread ends up with its own share, as in a fixed split. On a busy one (a shared machine) a
+// each thread ends up with its own share, as in a fixed split, and a thread that runs slower (a
+// virtual core that the host shares) takes fewer of the pieces. On a busy one (a shared machine) a
 // worker may not get a core for ~100 us: then the main thread simply takes its pieces too, and the
 // GEMM costs what it costs on one thread instead of waiting. Every element of C is the same sum in
 // the same order whichever thread computes it, so the result is bit-identical on 1 and T threads.
@@ -26,7 +28,7 @@ import {
 } from './threads.js';
 import type { GemmArgs, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
 
-const { job: JOB, worker: WORKER, state: STATE, kind: KIND, cut: CUT } = CONTROL_PROTOCOL;
+const { job: JOB, worker: WORKER, state: STATE, kind: KIND, cut: CUT, timing: TIMING } = CONTROL_PROTOCOL;
 
 /** The optimizer updates a pool can split across threads (element-wise: any cut gives the same bits). */
 export type UpdateName = (typeof CONTROL_PROTOCOL.updates)[number];
@@ -65,9 +67,22 @@ const COLUMNS_PER_BLOCK = 512;
  */
 const PACKED_FLOAT_COST = 8;
 
-// One piece per thread, not more: a piece re-packs all of op(B), which costs about what 4-8 rows
-// of C do; more, smaller pieces measured slower on an idle machine and no better with a busy
-// neighbour (the worker seldom gets a core then, whatever the size of the pieces).
+/**
+ * A GEMM is cut into up to this many pieces per thread, claimed as the threads get free, when the
+ * pieces are cheap (PIECE_PACKING_SHARE). Why more than one: on a virtual machine the two cores
+ * do not run at one speed (the host runs other work beside them), and within a training step one
+ * thread's half of a conv GEMM took up to twice the other's; with one piece each, the fast thread
+ * then waits for the slow one. With four each, it takes more pieces, and at most a small piece's
+ * time is left to wait for.
+ */
+const MAX_PIECES_PER_THREAD = 4;
+/**
+ * More pieces only while what each piece packs again (all of op(B) for a row piece, all of op(A)
+ * for a column piece) costs at most this share of the piece's multiply-adds: true of the conv
+ * GEMMs (M = 15,488 rows, op(B) 288 x 64), not of the MLP's (a 128-row batch, op(A) 128 x 784
+ * packed again by every column piece), which stay at one piece per thread.
+ */
+const PIECE_PACKING_SHARE = 1 / 32;
 
 /**
  * How long a worker polls for its next job before sleeping (gemm-worker.ts), about a millisecond:
@@ -113,12 +128,23 @@ const LOST_SPLIT_FRACTION = 0.95;
  * main thread only the post. A neighbour that keeps the worker off every core is caught after this many.
  */
 const ABSENT_SPLITS_FORGIVEN = 4;
-/** After lost splits, at most this many GEMMs in a row run on the main thread alone. */
-const MAX_BACKOFF_GEMMS = 256;
+/** After lost splits, at most this many jobs of a size class in a row run on the main thread alone. */
+const MAX_BACKOFF_JOBS = 256;
+/**
+ * Adaptive splitting judges jobs by kind (GEMM, update, window kernel) and size class: the
+ * power of two of their work (a GEMM's M·N·K, an update's floats, a window kernel's largest
+ * array). A lost split pauses only jobs of its own class. Why: in a training step a small job
+ * that does not gain from a second thread (a 0.05 ms element-wise pass, where posting and waiting
+ * cost what the split saves) loses often, and a pause that reached every job sent the next big
+ * GEMM (10 ms on two threads, 19 alone) to one thread: a convnet step lost 10-30% of its conv
+ * GEMMs' splits that way. Each class learns on its own whether splitting pays, and a neighbour
+ * that takes the other core is still caught, class by class, by the first splits it spoils.
+ */
+const SIZE_CLASSES = 64;
 
 /** How the last GEMM through a thread pool was cut: for tests and curiosity. */
 export interface GemmDispatch {
-  /** Threads it was offered to (1 = the main thread alone). */
+  /** Threads it was offered to (1 = the main thread alone); it may be cut into more pieces than that (gemmPieces). */
   threads: number;
   /** Piece k is rows [rowBoundaries[k], rowBoundaries[k + 1]) of C (one range, 0..M, for a column cut). */
   rowBoundaries: number[];
@@ -133,7 +159,7 @@ export interface GemmDispatch {
  * `boundaries` is null when it ran on the main thread alone.
  */
 const last = {
-  M: 0, N: 0, boundaries: null as number[] | null, cut: CUT.rows as number, owners: new Int32Array(CONTROL_PROTOCOL.maxPieces),
+  M: 0, N: 0, threads: 1, boundaries: null as number[] | null, cut: CUT.rows as number, owners: new Int32Array(CONTROL_PROTOCOL.maxPieces),
 };
 
 /** How the most recent wasm GEMM was cut between threads. */
@@ -142,11 +168,55 @@ export function lastGemmDispatch(): GemmDispatch {
   const pieces = last.boundaries.length - 1;
   const byColumns = last.cut === CUT.columns;
   return {
-    threads: pieces,
+    threads: last.threads,
     rowBoundaries: byColumns ? [0, last.M] : [...last.boundaries],
     columnBoundaries: byColumns ? [...last.boundaries] : [0, last.N],
     computedBy: Array.from(last.owners.subarray(0, pieces)),
   };
+}
+
+/**
+ * What the pools' threads have cost each other since the process started (or resetThreadStats):
+ * counts of GEMMs, and milliseconds summed over every split job (GEMMs, updates, window kernels).
+ * A split on an idle machine is fast when the worker claims its piece within microseconds of the
+ * post and both threads finish together; the times below say which of these did not happen.
+ */
+export interface ThreadStats {
+  /** GEMMs large enough to split (above the threshold, on more than one thread). */
+  gemms: number;
+  /** Of those, the ones that were split... */
+  splitGemms: number;
+  /** ...and the ones adaptive splitting ran on the main thread alone (after splits that lost). */
+  backedOffGemms: number;
+  /** Jobs of every kind that were split, how many of them no worker joined, and how many adaptive splitting counted as lost. */
+  splits: number;
+  absentSplits: number;
+  lostSplits: number;
+  /** The main thread computing its own pieces. */
+  mainComputeMilliseconds: number;
+  /** The main thread waiting, after its last piece, for the workers' pieces. */
+  mainWaitMilliseconds: number;
+  /** From the post to a worker's first claim, summed over the splits it joined (its lateness). */
+  workerLateMilliseconds: number;
+  /** Workers computing pieces (all workers together). */
+  workerComputeMilliseconds: number;
+  /** A worker done with its pieces while the main thread still computed its own (it idles). */
+  workerIdleMilliseconds: number;
+}
+
+const stats: ThreadStats = {
+  gemms: 0, splitGemms: 0, backedOffGemms: 0, splits: 0, absentSplits: 0, lostSplits: 0, mainComputeMilliseconds: 0,
+  mainWaitMilliseconds: 0, workerLateMilliseconds: 0, workerComputeMilliseconds: 0, workerIdleMilliseconds: 0,
+};
+
+/** The pools' split statistics so far (a copy). */
+export function threadStats(): ThreadStats {
+  return { ...stats };
+}
+
+/** Sets every figure of threadStats() back to 0 (a benchmark does before the part it measures). */
+export function resetThreadStats(): void {
+  for (const key of Object.keys(stats) as (keyof ThreadStats)[]) stats[key] = 0;
 }
 
 /** splitRange's answers, by (units, pieces, granule): a training step asks for the same few again and again. */
@@ -212,6 +282,29 @@ export function chooseCut(M: number, N: number, K: number, pieces: number): numb
   return columnPiece < rowPiece ? CUT.columns : CUT.rows;
 }
 
+/**
+ * How many pieces a GEMM cut (`cut`) between `threads` threads is cut into: one per thread, times
+ * 2 or 4 while each piece's repacking stays within PIECE_PACKING_SHARE of its work (and there are
+ * tiles enough). Every element of C is the same sum whatever the pieces, so this changes no bit.
+ */
+export function gemmPieces(M: number, N: number, K: number, threads: number, cut: number): number {
+  const byColumns = cut === CUT.columns;
+  const tiles = byColumns ? Math.ceil(N / COLUMNS_PER_TILE) : Math.ceil(M / ROWS_PER_TILE);
+  const repacked = PACKED_FLOAT_COST * (byColumns ? M * K : K * N); // floats packed again by every piece, in multiply-adds
+  let pieces = Math.min(threads, tiles);
+  while (pieces * 2 <= Math.min(tiles, threads * MAX_PIECES_PER_THREAD, CONTROL_PROTOCOL.maxPieces)) {
+    const work = (M * N * K) / (pieces * 2); // multiply-adds of a piece
+    if (repacked > PIECE_PACKING_SHARE * work) break;
+    pieces *= 2;
+  }
+  return pieces;
+}
+
+/** Adaptive splitting's size class of a job of `kind` (KIND) doing `work` units: see SIZE_CLASSES. */
+function classOf(kind: number, work: number): number {
+  return kind * SIZE_CLASSES + Math.min(SIZE_CLASSES - 1, Math.floor(Math.log2(Math.max(1, work))));
+}
+
 /** The error a dead or unstartable worker turns into. */
 function workerGoneError(what: string): Error {
   return new Error(`wasmgrad: a GEMM worker thread ${what}. GEMMs now run on one thread; setThreads(n) starts new workers.`);
@@ -230,6 +323,9 @@ interface Helper {
   text: Uint16Array;
   /** Bytes of its packing scratch (whose offset is in its block), grown while it is idle. */
   workspaceBytes: number;
+  /** Its timing slots (CONTROL_PROTOCOL.timing), and their busy total at the last look. */
+  times: Float64Array;
+  busySeen: number;
   /** Set once the thread has ended: why, if by an uncaught error. */
   ended: { error: Error | null } | null;
 }
@@ -275,10 +371,13 @@ export class GemmThreadPool implements ThreadUser {
   private window = 0;
   private windowInts: readonly number[] = [];
   private windowPointers: readonly number[] = [];
-  /** Adaptive splitting: GEMMs left to run alone, and how many the next lost split will cost. */
-  private aloneFor = 0;
-  private backoff = 1;
-  /** Splits in a row that the main thread computed alone (ABSENT_SPLITS_FORGIVEN). */
+  /**
+   * Adaptive splitting, per size class (sizeClass): jobs of that class left to run alone, and how
+   * many the next lost split of that class will cost.
+   */
+  private readonly aloneFor = new Int32Array(3 * SIZE_CLASSES);
+  private readonly backoff = new Int32Array(3 * SIZE_CLASSES).fill(1);
+  /** Splits in a row that the main thread computed alone (ABSENT_SPLITS_FORGIVEN), of any class: it is the worker's absence. */
   private absentInARow = 0;
 
   constructor(
@@ -313,8 +412,10 @@ export class GemmThreadPool implements ThreadUser {
       this.runAlone(p);
       return;
     }
-    if (this.aloneFor > 0 && getAdaptiveSplitting()) {
-      this.aloneFor--;
+    stats.gemms++;
+    const sizeClass = classOf(KIND.gemm, p.M * p.N * p.K);
+    if (this.pausedFor(sizeClass)) {
+      stats.backedOffGemms++;
       this.runAlone(p);
       return;
     }
@@ -328,8 +429,9 @@ export class GemmThreadPool implements ThreadUser {
     this.gemmArgs = p;
     this.gemmCut = chooseCut(p.M, p.N, p.K, threads);
     const byColumns = this.gemmCut === CUT.columns;
-    const pieces = Math.min(threads, byColumns ? Math.ceil(p.N / COLUMNS_PER_TILE) : Math.ceil(p.M / ROWS_PER_TILE));
-    this.split(KIND.gemm, byColumns ? p.N : p.M, pieces, byColumns ? COLUMNS_PER_TILE : ROWS_PER_TILE, workspaceBytes);
+    const pieces = gemmPieces(p.M, p.N, p.K, threads, this.gemmCut);
+    stats.splitGemms++;
+    this.split(KIND.gemm, sizeClass, threads, byColumns ? p.N : p.M, pieces, byColumns ? COLUMNS_PER_TILE : ROWS_PER_TILE, workspaceBytes);
   }
 
   /**
@@ -353,12 +455,12 @@ export class GemmThreadPool implements ThreadUser {
     scalars[3] = s3;
     const threadCount = getThreads();
     const large = threadCount > 1 && n >= MINIMUM_SPLIT_UPDATE && this.startThread !== null;
-    if (large && this.aloneFor > 0 && getAdaptiveSplitting()) this.aloneFor--;
-    else if (large) {
+    const sizeClass = classOf(KIND.update, n);
+    if (large && !this.pausedFor(sizeClass)) {
       this.startHelpers(threadCount - 1);
       const threads = Math.min(this.countReady() + 1, CONTROL_PROTOCOL.maxPieces);
       if (threads > 1) {
-        this.split(KIND.update, n, threads, 4, 0);
+        this.split(KIND.update, sizeClass, threads, n, threads, 4, 0);
         return;
       }
     }
@@ -386,12 +488,12 @@ export class GemmThreadPool implements ThreadUser {
     const units = CONTROL_PROTOCOL.windowSplit[this.window] === 'taps' ? ints[4]! * ints[5]! : batch;
     const threadCount = getThreads();
     const large = threadCount > 1 && units >= 2 && floats >= MINIMUM_SPLIT_WINDOW && this.startThread !== null;
-    if (large && this.aloneFor > 0 && getAdaptiveSplitting()) this.aloneFor--;
-    else if (large) {
+    const sizeClass = classOf(KIND.window, floats);
+    if (large && !this.pausedFor(sizeClass)) {
       this.startHelpers(threadCount - 1);
       const threads = Math.min(this.countReady() + 1, units, CONTROL_PROTOCOL.maxPieces);
       if (threads > 1) {
-        this.split(KIND.window, units, threads, 1, 0); // images (or taps) one by one
+        this.split(KIND.window, sizeClass, threads, units, threads, 1, 0); // images (or taps) one by one
         return;
       }
     }
@@ -450,7 +552,7 @@ export class GemmThreadPool implements ThreadUser {
    * boundaries, posts the job, computes pieces on the main thread like any worker, waits for the
    * rest, and reports.
    */
-  private split(kind: number, units: number, pieces: number, granule: number, workspaceBytes: number): void {
+  private split(kind: number, sizeClass: number, threads: number, units: number, pieces: number, granule: number, workspaceBytes: number): void {
     const boundaries = cachedSplit(units, pieces, granule);
     const posted = performance.now();
     const sequence = this.post(kind, workspaceBytes, boundaries, this.readyHelpers);
@@ -475,13 +577,16 @@ export class GemmThreadPool implements ThreadUser {
       mainUnits += boundaries[piece + 1]! - boundaries[piece]!;
       Atomics.add(this.job, JOB.piecesDone, 1);
     }
+    const mainDone = performance.now();
     const died = this.waitForPieces(pieces, Math.max(this.stallMilliseconds, 50 * mainMilliseconds));
+    this.countSplit(posted, mainDone, mainMilliseconds, pieces);
     last.M = kind === KIND.gemm ? this.gemmArgs!.M : units;
     last.N = kind === KIND.gemm ? this.gemmArgs!.N : 1;
     last.cut = kind === KIND.gemm ? this.gemmCut : CUT.rows;
+    last.threads = threads;
     last.boundaries = boundaries;
     for (let piece = 0; piece < pieces; piece++) last.owners[piece] = Atomics.load(this.job, JOB.pieceOwner + piece);
-    this.judgeSplit(units, mainUnits, mainMilliseconds, performance.now() - posted);
+    this.judgeSplit(sizeClass, units, mainUnits, mainMilliseconds, performance.now() - posted);
     if (died !== null) {
       fallBackToOneThread();
       throw workerGoneError(died);
@@ -500,6 +605,29 @@ export class GemmThreadPool implements ThreadUser {
     }
   }
 
+  /**
+   * Adds a finished split to threadStats: the main thread's compute and wait, and for each worker
+   * that joined (it owns a piece) how late it claimed, how long it computed, how long it idled.
+   */
+  private countSplit(posted: number, mainDone: number, mainMilliseconds: number, pieces: number): void {
+    const now = performance.now();
+    const origin = performance.timeOrigin;
+    stats.splits++;
+    stats.mainComputeMilliseconds += mainMilliseconds;
+    stats.mainWaitMilliseconds += now - mainDone;
+    let joined = false;
+    for (const helper of this.helpers) {
+      const busy = helper.times[TIMING.busyMilliseconds]!;
+      stats.workerComputeMilliseconds += busy - helper.busySeen;
+      helper.busySeen = busy;
+      if (!this.ownsPiece(helper, pieces)) continue;
+      joined = true;
+      stats.workerLateMilliseconds += Math.max(0, helper.times[TIMING.firstClaim]! - origin - posted);
+      stats.workerIdleMilliseconds += Math.max(0, mainDone - (helper.times[TIMING.lastEnd]! - origin));
+    }
+    if (!joined) stats.absentSplits++;
+  }
+
   /** The whole GEMM on the main thread. */
   private runAlone(p: GemmArgs): void {
     last.M = p.M;
@@ -508,24 +636,33 @@ export class GemmThreadPool implements ThreadUser {
     this.runPiece(p, CUT.rows, 0, p.M);
   }
 
+  /** True (and one job fewer to go) while adaptive splitting keeps jobs of `sizeClass` on the main thread. */
+  private pausedFor(sizeClass: number): boolean {
+    if (this.aloneFor[sizeClass]! === 0 || !getAdaptiveSplitting()) return false;
+    this.aloneFor[sizeClass]!--;
+    return true;
+  }
+
   /**
    * Adaptive splitting: a split that did not beat the main thread alone (its own rows' time,
-   * scaled to all M rows) sends the next `backoff` GEMMs to the main thread alone and doubles
-   * `backoff`; one that did resets it. The first few splits in a row that no worker joined are
-   * forgiven (ABSENT_SPLITS_FORGIVEN). The workers get their chance again after each pause, so
-   * when the neighbour leaves, two threads are back within a few hundred GEMMs (a step or two).
+   * scaled to all M rows) sends the next `backoff` jobs of its size class to the main thread
+   * alone and doubles the class's `backoff`; one that did resets it. The first few splits in a
+   * row that no worker joined are forgiven (ABSENT_SPLITS_FORGIVEN). The workers get their
+   * chance again after each pause, so when the neighbour leaves, two threads are back within a
+   * few hundred jobs (a step or two).
    */
-  private judgeSplit(M: number, mainRows: number, mainMilliseconds: number, splitMilliseconds: number): void {
+  private judgeSplit(sizeClass: number, M: number, mainRows: number, mainMilliseconds: number, splitMilliseconds: number): void {
     if (mainRows === 0) return; // the workers took everything: no estimate, and no sign of trouble
     if (mainRows < M) this.absentInARow = 0;
     else if (++this.absentInARow <= ABSENT_SPLITS_FORGIVEN) return;
     const aloneMilliseconds = (mainMilliseconds * M) / mainRows;
     if (mainRows < M && splitMilliseconds < LOST_SPLIT_FRACTION * aloneMilliseconds) {
-      this.backoff = 1;
+      this.backoff[sizeClass] = 1;
       return;
     }
-    this.aloneFor = this.backoff;
-    this.backoff = Math.min(2 * this.backoff, MAX_BACKOFF_GEMMS);
+    stats.lostSplits++;
+    this.aloneFor[sizeClass] = this.backoff[sizeClass]!;
+    this.backoff[sizeClass] = Math.min(2 * this.backoff[sizeClass]!, MAX_BACKOFF_JOBS);
   }
 
   /**
@@ -599,6 +736,8 @@ export class GemmThreadPool implements ThreadUser {
         words: new Int32Array(memory.buffer, block, CONTROL_PROTOCOL.workerHeaderWords),
         text: new Uint16Array(memory.buffer, block + WORKER.message * 4, CONTROL_PROTOCOL.messageChars),
         workspaceBytes: 0,
+        times: new Float64Array(memory.buffer, block + WORKER.timing * 4, 3),
+        busySeen: 0,
         ended: null,
       };
       // Blocks go back to the allocator only once the thread is gone: a live thread might still

@@ -217,8 +217,9 @@ export function getThreadThreshold(): number {
 
 /**
  * With `on` (the default), a pool whose workers do not keep up (a busy neighbour holds the other
- * core, so a split GEMM takes longer than the main thread alone would) runs the next GEMMs alone,
- * 1, 2, 4, ... up to 256 of them, before it offers one to the workers again. Off, every GEMM above
+ * core, so a split GEMM takes longer than the main thread alone would) runs the next jobs of the
+ * same kind and size (within a factor of 2) alone, 1, 2, 4, ... up to 256 of them, before it
+ * offers one to the workers again; jobs of other sizes are judged on their own. Off, every GEMM above
  * the threshold is split: for tests of the split itself and for benchmarks that time it.
  */
 export function setAdaptiveSplitting(on: boolean): void {

@@ -13,10 +13,11 @@ import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
-  alloc, free, gemm, getThreads, getThreadThreshold, lastGemmDispatch, memory, setThreads, setThreadThreshold,
-  threadsReady, type GemmArgs,
+  alloc, free, gemm, getThreads, getThreadThreshold, lastGemmDispatch, memory, resetThreadStats, setThreads, setThreadThreshold,
+  threadStats, threadsReady, type GemmArgs,
 } from '../../kernels/index.js';
-import { GemmThreadPool, splitRows, type MainThreadKernels } from '../../kernels/thread-pool.js';
+import { CONTROL_PROTOCOL } from '../../kernels/gemm-worker.js';
+import { GemmThreadPool, gemmPieces, splitRows, type MainThreadKernels } from '../../kernels/thread-pool.js';
 import { GEMM_WORKER_SOURCE, getAdaptiveSplitting, setAdaptiveSplitting, setGemmCut, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
 import { instantiateGemm, wasmKernels, wasmModule } from '../../kernels/wasm.js';
 import { ALL_FLAGS } from './flags.js';
@@ -72,6 +73,34 @@ describe('the row and column splits', () => {
     expect(dispatchOf(512, 512, 128)).toMatchObject({ rowBoundaries: [0, 256, 512], columnBoundaries: [0, 512] });
     expect(dispatchOf(784, 512, 128)).toMatchObject({ rowBoundaries: [0, 392, 784], columnBoundaries: [0, 512] });
     expect(dispatchOf(128, 10, 512)).toMatchObject({ rowBoundaries: [0, 64, 128], columnBoundaries: [0, 10] });
+  });
+
+  it("cuts the convnet's tall GEMMs into 4 pieces a thread where op(B) is cheap to pack again, the others into 1", () => {
+    const { rows } = CONTROL_PROTOCOL.cut;
+    expect(gemmPieces(15488, 64, 288, 2, rows)).toBe(8); // conv2 forward: cols · kernel (op(B) 288 x 64)
+    expect(gemmPieces(15488, 288, 64, 2, rows)).toBe(8); // conv2 dcols: dz · kernelᵀ
+    expect(gemmPieces(288, 64, 15488, 2, rows)).toBe(2); // conv2 dkernel: every piece packs all 15,488 x 64 of dz
+    expect(gemmPieces(15488, 64, 288, 3, rows)).toBe(12);
+    expect(gemmPieces(8, 8, 1000, 2, rows)).toBe(2); // never more pieces than tiles
+  });
+
+  it("counts splits and each thread's time in threadStats()", () => {
+    // Which thread computes which piece is timing: retry until both took one (in the same split).
+    let both = false;
+    for (let attempt = 0; attempt < 50 && !both; attempt++) {
+      resetThreadStats();
+      const { computedBy } = checkSplitIsExact(wasmKernels!, 128, 512, 512, false, false, ALL_FLAGS[0]!, attempt);
+      both = computedBy.includes(0) && computedBy.includes(1);
+    }
+    const stats = threadStats();
+    expect(both).toBe(true);
+    expect(stats.gemms).toBe(stats.splitGemms); // adaptive splitting is off in these tests
+    expect(stats.splits).toBe(stats.splitGemms);
+    expect(stats.absentSplits).toBeLessThan(stats.splits);
+    expect(stats.mainComputeMilliseconds).toBeGreaterThan(0);
+    expect(stats.workerComputeMilliseconds).toBeGreaterThan(0);
+    resetThreadStats();
+    expect(threadStats()).toMatchObject({ gemms: 0, splits: 0, workerComputeMilliseconds: 0 });
   });
 
   it('computes operands that live past where the memory was when the workers started (it grew since)', () => {
@@ -330,6 +359,29 @@ describe('a worker that dies', () => {
       setAdaptiveSplitting(false); // off: every GEMM is split again
       pool.gemm(args);
       expect(lastGemmDispatch().threads).toBe(2);
+    } finally {
+      setAdaptiveSplitting(false);
+    }
+  });
+
+  it('adaptive splitting: a lost split pauses only GEMMs of its own size class (a power of two of M·N·K)', async () => {
+    // As above, with more time for the worker to claim its piece (a split it does not join is
+    // forgiven, and would change the sequence): the main thread lingers 20 ms, a piece takes 60.
+    const slow = 'const until = performance.now() + 60; while (performance.now() < until);';
+    const pool = poolWith(startThreadWith(replaceGemmExport(slow), []));
+    await pool.ready();
+    setThreadThreshold(0);
+    linger = 20;
+    setAdaptiveSplitting(true);
+    try {
+      const small = { ...args, M: 32 }; // 2^17 multiply-adds against args' 2^19: another class
+      const threadsUsed: number[] = [];
+      for (const call of [args, small, args, small, args]) {
+        pool.gemm(call);
+        threadsUsed.push(lastGemmDispatch().threads);
+      }
+      // Each class loses its first split and runs its next GEMM alone, whatever the other did.
+      expect(threadsUsed).toEqual([2, 2, 1, 1, 2]);
     } finally {
       setAdaptiveSplitting(false);
     }

@@ -49,6 +49,17 @@ describe.each(builds)('%s build: 1 thread and N threads give the same bits', (bu
     });
   });
 
+  it('cut into more pieces than threads (tall GEMMs whose op(B) is cheap to pack again), every layout', () => {
+    // The conv GEMMs' kind of shape, small: each of the threads claims pieces as it gets free.
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const [M, N, K] of [[1030, 17, 20], [2048, 8, 9]] as const) {
+        const dispatch = checkSplitIsExact(kernels, M, N, K, transA, transB, ALL_FLAGS[M % ALL_FLAGS.length]!, M + N + K);
+        expect(dispatch.threads).toBe(2);
+        expect(dispatch.rowBoundaries.length - 1).toBeGreaterThan(2);
+      }
+    }
+  });
+
   it('on 3 threads (more threads than cores still splits exactly)', async () => {
     setThreads(3);
     try {
