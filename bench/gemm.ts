@@ -1,4 +1,4 @@
-// bench/gemm.ts — GFLOP/s of the GEMM kernels on the seed model's shapes (784-512-512-10, batch
+// bench/gemm.ts — GFLOP/s of the GEMM kernels on the MNIST MLP's shapes (784-512-512-10, batch
 // 128): the TypeScript reference, the simd128 mul+add build and, where the runtime validates it, the
 // relaxed-SIMD FMA build, each on 1 and 2 threads, all timed in the same run; then the table behind
 // the threading threshold in kernels/threads.ts. A measurement, not a test: nothing is asserted.
@@ -17,7 +17,7 @@ import { createWasmKernels, wasmBuildValidates, type WasmBuild } from '../kernel
 import { printTable } from './table.js';
 
 interface GemmShape {
-  /** What this GEMM is in a training step of the seed model. */
+  /** What this GEMM is in a training step of the MNIST MLP. */
   what: string;
   M: number;
   N: number;
@@ -34,7 +34,7 @@ const forward = { transA: false, transB: false, bias: true, relu: true, accumula
 const weightGradient = { transA: true, transB: false, bias: false, relu: false, accumulate: true };
 const inputGradient = { transA: false, transB: true, bias: false, relu: false, accumulate: true };
 
-/** The seed model's GEMMs: op(A) is M x K, op(B) is K x N. */
+/** The MNIST MLP's GEMMs: op(A) is M x K, op(B) is K x N. */
 export const SEED_MODEL_SHAPES: GemmShape[] = [
   { what: 'forward dense1  y = x·W', M: 128, N: 512, K: 784, ...forward },
   { what: 'forward dense2  y = x·W', M: 128, N: 512, K: 512, ...forward },
@@ -117,7 +117,7 @@ async function threadedMilliseconds(contender: Contender, args: GemmArgs, thread
   return samples.map(median);
 }
 
-/** Runs the GEMM benchmark and prints two tables: the seed model's shapes, and the threading threshold. */
+/** Runs the GEMM benchmark and prints two tables: the MNIST MLP's shapes, and the threading threshold. */
 export async function runGemmBench(): Promise<void> {
   const builds: WasmBuild[] = wasmBuildValidates('relaxed') ? ['simd', 'relaxed'] : ['simd'];
   const reference: Contender = { label: 'reference', kernels: referenceKernels, slow: true };

@@ -1,6 +1,6 @@
 // bench/step.ts — where a training step's time goes: forward GEMMs, backward GEMMs, the other
 // element-wise kernels, the optimizer update, garbage collection, and the JavaScript around them
-// (graph building, batch gathering, checks), in ms per step, for the seed MLP and the Fashion
+// (graph building, batch gathering, checks), in ms per step, for the MNIST MLP and the Fashion
 // model on 1 and 2 threads. A measurement, not a test: nothing is asserted.
 //
 // How: every kernel of the backend in use is wrapped in a timer (and setBackend re-binds

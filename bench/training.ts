@@ -1,6 +1,6 @@
 // bench/training.ts — training throughput side by side: wasmgrad against TensorFlow.js 4.22 (its
 // wasm and cpu backends) and PyTorch (bench/pytorch.ts, when a Python here imports torch) on the two
-// seed models, in samples per second through model.fit (PyTorch: its own training loop) and the
+// tutorials' models, in samples per second through model.fit (PyTorch: its own training loop) and the
 // seconds per 60,000-sample epoch that follow. A measurement, not a test: nothing is asserted.
 //
 // Fair by construction: every system trains the same layers with the same optimizer (Adam, Keras
@@ -48,11 +48,11 @@ export interface ModelSpec {
 
 // Dense({ activation: 'relu' }) is the tutorial's Dense + Activation('relu'), written so that each
 // library takes its fused path (wasmgrad fuses either spelling; tfjs only this one, and is ~15%
-// slower on the seed model with separate Activation layers: the bench shows that too).
-/** The two seed models, as each library builds them (bench/step.ts times the same wasmgrad ones). */
+// slower on the MNIST MLP with separate Activation layers: the bench shows that too).
+/** The two tutorials' models, as each library builds them (bench/step.ts times the same wasmgrad ones). */
 export const MODELS: ModelSpec[] = [
   {
-    name: 'seed MLP 784-512-512-10',
+    name: 'MNIST MLP 784-512-512-10',
     batchSize: 128,
     inputShape: [784],
     sparseLabels: false,
@@ -116,7 +116,7 @@ export const MODELS: ModelSpec[] = [
             flatten({ inputShape: [28, 28] }),
             dense({ units: 128 }),
             activation({ activation: 'relu' }),
-            dense({ units: 10, activation: 'softmax' }), // as the seed writes it
+            dense({ units: 10, activation: 'softmax' }), // as Keras' MNIST MLP tutorial writes it
           ];
       const model = tfl.sequential({ layers });
       model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });

@@ -265,7 +265,7 @@ export function splitColumns(N: number, pieces: number): number[] {
  * Which way to cut a GEMM into `pieces` (setGemmCut forces one): the cut whose largest piece
  * costs least, counting its multiply-adds and the floats it packs. A row piece packs all of op(B)
  * (K·N floats) and its rows of op(A) once per 512-column block; a column piece packs its columns
- * of op(B) and all of op(A) once per block. So the seed model's forward and dx GEMMs (M = 128,
+ * of op(B) and all of op(A) once per block. So the MNIST MLP's forward and dx GEMMs (M = 128,
  * N = 512) cut their columns, its weight gradients (M = 512..784, K = 128) their rows, and a
  * 10-column layer its rows (two column pieces of 8 and 2 would be uneven).
  */

@@ -142,7 +142,7 @@ export interface ThreadUser {
   ready(): Promise<void>;
 }
 
-// Two, where there are two cores: idle, 2 threads run the seed model's GEMMs 1.8-2.0x faster; with
+// Two, where there are two cores: idle, 2 threads run the MNIST MLP's GEMMs 1.8-2.0x faster; with
 // a busy neighbour the pool's main thread takes the late worker's pieces, so little is lost.
 // In a browser, min(navigator.hardwareConcurrency, 2): the same cap, not measured beyond 2 cores.
 const defaultThreads = (p: Platform) => (p.startThread === null ? 1 : Math.max(1, Math.min(2, p.parallelism)));

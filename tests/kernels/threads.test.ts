@@ -58,7 +58,7 @@ describe('the row and column splits', () => {
     }
   });
 
-  it("cuts the seed model's GEMMs into one piece per thread", () => {
+  it("cuts the MNIST MLP's GEMMs into one piece per thread", () => {
     const dispatchOf = (M: number, N: number, K: number) => {
       const a = block(M * K, 0.5);
       const b = block(K * N, 0.25);

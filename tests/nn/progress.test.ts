@@ -13,7 +13,7 @@ function setup(options: { isTTY: boolean; columns?: number; target: number; verb
   return { bar, writes, at: (t: number) => { ms = t; } };
 }
 
-/** One epoch of the seed model, 469 steps, with the clock readings used by several tests. */
+/** One epoch of the MNIST MLP, 469 steps, with the clock readings used by several tests. */
 function seedEpoch(options: { isTTY: boolean; verbose?: 0 | 1 | 2 }) {
   const { bar, writes, at } = setup({ ...options, target: 469 });
   at(100); bar.update(1, { loss: 2.3012, accuracy: 0.1234 });

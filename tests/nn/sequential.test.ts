@@ -41,7 +41,7 @@ function smallModel(): Sequential {
 }
 
 describe('building and describing a model', () => {
-  it('names layers as Keras does and counts the seed model at 669,706 parameters', () => {
+  it('names layers as Keras does and counts the MNIST MLP at 669,706 parameters', () => {
     const model = seedModel();
     expect(model.name).toMatch(/^sequential/);
     expect(model.layers.map((l) => l.name)).toEqual([

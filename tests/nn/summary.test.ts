@@ -1,5 +1,5 @@
 // tests/nn/summary.test.ts — formatSummary against Keras 2.8–2.12's model.summary() text, written
-// out by hand for the seed models. Each line of the table is padded to 65 columns, as Keras prints
+// out by hand for the tutorials' models. Each line of the table is padded to 65 columns, as Keras prints
 // it, so the expected lines are quoted strings (trailing spaces visible) rather than a template.
 
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ function row(name: string, className: string, outputShape: (number | null)[], pa
 }
 
 describe('formatSummary', () => {
-  it('prints the seed model (Dense/Activation/Dropout, 669,706 params) exactly as Keras does', () => {
+  it('prints the MNIST MLP (Dense/Activation/Dropout, 669,706 params) exactly as Keras does', () => {
     const text = formatSummary({
       modelName: 'sequential',
       rows: [

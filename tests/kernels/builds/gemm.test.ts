@@ -22,7 +22,7 @@ const LARGE_FLAGS: Flags[] = [
 
 /**
  * The rows of C a large shape checks against the reference (the reference is plain TypeScript, and
- * on the seed model's sizes it would take most of the suite's time): the first and last 8, the 4 on
+ * on the MNIST MLP's sizes it would take most of the suite's time): the first and last 8, the 4 on
  * each side of every 128-row block boundary, and every 17th. Every row position in a 4-row tile and
  * every block edge is among them; every column and the whole K sum of each row are checked.
  */
@@ -116,7 +116,7 @@ const SMALL_SHAPES: [number, number, number][] = [
   [63, 17, 128], [128, 9, 1], [4, 785, 3], [785, 4, 17], [3, 128, 785], [1, 785, 63], [785, 1, 9],
   [5, 9, 0], [4, 8, 0], [9, 63, 257], [6, 12, 385],
 ];
-// The seed model's GEMMs and their ragged neighbours.
+// The MNIST MLP's GEMMs and their ragged neighbours.
 const LARGE_SHAPES: [number, number, number][] = [
   [128, 784, 512], [128, 512, 785], [785, 512, 128], [128, 10, 512], [63, 785, 513],
 ];

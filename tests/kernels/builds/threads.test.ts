@@ -19,7 +19,7 @@ import { block, checkSplitIsExact, contents, expectSameBits, TRANSPOSES, useTwoT
 // Ragged in every direction: M not a multiple of 4 (and of 8: two pieces of whole tiles cannot be
 // equal), N not a multiple of 8 and past the 512-wide blocks, K past the 256-deep blocks, M past
 // the 128-row blocks (so that a row piece starts inside one; N = 785 does the same for a column
-// piece and the 512-column blocks); the seed model's M = 128 shapes.
+// piece and the 512-column blocks); the MNIST MLP's M = 128 shapes.
 const SHAPES: [number, number, number][] = [
   [8, 1, 1], [9, 5, 3], [12, 17, 9], [13, 785, 5], [37, 41, 300], [64, 9, 513], [130, 10, 512],
   [128, 512, 512], [257, 63, 128], [785, 33, 17],
