@@ -28,6 +28,7 @@ export { firstNonFinite, describeIndex } from './finite.js';
 export const { add, sub, mul, div, neg, relu, sigmoid, tanh, elu, exp, log, square, sqrt } = wrapAll(elementwise);
 export { broadcastShape } from './ops/elementwise.js';
 export const { matmul, linear } = wrapAll(matmulOps);
+export type { LinearDropout } from './ops/matmul.js';
 export const { sum, mean, argmax } = wrapAll(reduce);
 export type { ReduceOptions } from './ops/reduce.js';
 export const { reshape, transpose, sliceRows, gatherRows } = wrapAll(shapeOps);

@@ -3,7 +3,7 @@
 // (evaluate, predict) it passes inputs through unchanged. See engine/ops/dropout.ts. After a Dense
 // with a ReLU, the Dense applies it (onlyDropout; engine/ops/matmul.ts' linear).
 
-import { describeValue, dropout, Random, type Tensor } from '../../engine/index.js';
+import { describeValue, dropout, Random, type LinearDropout, type Tensor } from '../../engine/index.js';
 import { Layer, type CallOptions, type LayerOptions } from './layer.js';
 
 export interface DropoutOptions extends LayerOptions {
@@ -39,7 +39,7 @@ export class Dropout extends Layer {
    * What a Dense + ReLU before it takes over, applying it in place on its GEMM's output; null for
    * a subclass with a call() of its own, which must run as written.
    */
-  override get onlyDropout(): { rate: number; random: Random | undefined } | null {
+  override get onlyDropout(): LinearDropout | null {
     return this.call === Dropout.prototype.call ? { rate: this.rate, random: this.random } : null;
   }
 

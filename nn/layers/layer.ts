@@ -9,7 +9,7 @@
 // logits), and the model only walks the resulting steps. A new layer that fuses overrides these;
 // the model never changes.
 
-import { describeValue, formatShape, type Random, type Tensor } from '../../engine/index.js';
+import { describeValue, formatShape, type LinearDropout, type Tensor } from '../../engine/index.js';
 import type { ActivationName } from '../activations.js';
 
 /** Per-class counters behind Keras' automatic names: dense, dense_1, dense_2, ... */
@@ -117,7 +117,7 @@ export abstract class Layer {
   }
 
   /** The dropout this layer only applies (Dropout: its rate and its own generator, if seeded), or null. */
-  get onlyDropout(): { rate: number; random: Random | undefined } | null {
+  get onlyDropout(): LinearDropout | null {
     return null;
   }
 
