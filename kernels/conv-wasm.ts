@@ -17,7 +17,7 @@ const GEOMETRY_KEYS = [
  * The geometry as the kernels' 12 integer arguments, checked: a fraction, a negative size or
  * padding as large as the window (which would let a window miss the input entirely) is refused.
  */
-function geometryArgs(g: WindowGeometry, kernel: string): Geometry12 {
+export function geometryArgs(g: WindowGeometry, kernel: string): Geometry12 {
   const values = GEOMETRY_KEYS.map((key) => g[key]);
   GEOMETRY_KEYS.forEach((key, i) => {
     const v = values[i];

@@ -20,6 +20,11 @@
 //     later split M between them by giving each its own row range and its own workspace.
 //   - `workspace` is scratch for the packed panels: gemmWorkspaceBytes(M, N, K) bytes, 16-byte
 //     aligned (the allocator gives 64), owned by this call while it runs.
+//   - A convolution's A need not be stored (an implicit im2col): with lda = IMPLICIT_IM2COL (-1),
+//     `a` points to an Im2colDescriptor (the NHWC image and its window geometry, below) and op(A) is
+//     that image's im2col matrix cols [batch·outH·outW, windowH·windowW·channels] (transA: colsᵀ),
+//     read straight from the image while packing. The packed panels hold the very floats im2col
+//     would have stored, so C is bit-identical to im2col into memory followed by this GEMM.
 //
 // How it works (the Goto/BLIS scheme, as in XNNPACK and OpenBLAS):
 //
@@ -275,6 +280,182 @@ function packBias(dst: usize, bias: usize, j0: i32, cols: i32): void {
   }
 }
 
+// ---- packing from an image: the implicit im2col -------------------------------------------------
+// A convolution's GEMM multiplies cols = im2col(x), 15,488 x 288 floats (18 MB) for the second
+// layer of Keras' MNIST convnet, which im2col writes and the packing then reads back from memory.
+// Packed straight from the image instead, the panels are built from a few kilobytes of x that stay
+// in cache, and cols never exists. Element (m, k) of cols, for output pixel m = (b, oy, ox) and
+// column k = (ky, kx, c), is x[b, oy·strideH - padTop + ky, ox·strideW - padLeft + kx, c] (0 in the
+// padding): for a fixed ky, the windowW·channels floats of one window row are contiguous in x.
+
+/** The lda that marks A as an implicit im2col: `a` then points to an Im2colDescriptor. */
+const IMPLICIT_IM2COL: i32 = -1;
+
+// The Im2colDescriptor: 13 i32 words, the image's byte offset, then its WindowGeometry in
+// WasmConvExports' order (batch, height, width, channels, windowH, windowW, strideH, strideW,
+// padTop, padLeft, outH, outW). Read once per GEMM call into these (each instance has its own).
+let imageX: usize = 0;
+let imageHeight: i32 = 0, imageWidth: i32 = 0, imageChannels: i32 = 0;
+let windowHeight: i32 = 0, windowWidth: i32 = 0, windowStrideH: i32 = 0, windowStrideW: i32 = 0;
+let windowPadTop: i32 = 0, windowPadLeft: i32 = 0, windowOutH: i32 = 0, windowOutW: i32 = 0;
+/** Every window lies wholly inside the image (no padding reached): no pixel needs a bounds check. */
+let allWindowsInside = false;
+
+function readIm2colDescriptor(d: usize): void {
+  imageX = <usize>load<u32>(d);
+  imageHeight = load<i32>(d, 8); imageWidth = load<i32>(d, 12); imageChannels = load<i32>(d, 16);
+  windowHeight = load<i32>(d, 20); windowWidth = load<i32>(d, 24);
+  windowStrideH = load<i32>(d, 28); windowStrideW = load<i32>(d, 32);
+  windowPadTop = load<i32>(d, 36); windowPadLeft = load<i32>(d, 40);
+  windowOutH = load<i32>(d, 44); windowOutW = load<i32>(d, 48);
+  allWindowsInside = windowPadTop == 0 && windowPadLeft == 0
+    && (windowOutH - 1) * windowStrideH + windowHeight <= imageHeight && (windowOutW - 1) * windowStrideW + windowWidth <= imageWidth;
+}
+
+/** Bytes of one image of x. */
+// @ts-ignore: decorator
+@inline
+function imageBytes(): usize {
+  return <usize>imageHeight * <usize>imageWidth * (<usize>imageChannels << 2);
+}
+
+/**
+ * The byte offset in x of output pixel m's window corner (row oy·strideH - padTop, column
+ * ox·strideW - padLeft), or 0 when that window does not lie wholly inside the image (no tensor
+ * lives at offset 0: kernels/memory.ts keeps the first 64 KiB for this module's static data).
+ */
+function insideWindowCorner(m: i32): usize {
+  const outPixels = windowOutH * windowOutW;
+  const b = m / outPixels, rest = m - b * outPixels;
+  const oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+  if (iy0 < 0 || ix0 < 0 || iy0 + windowHeight > imageHeight || ix0 + windowWidth > imageWidth) return 0;
+  return imageX + <usize>b * imageBytes() + (<usize>iy0 * <usize>imageWidth + <usize>ix0) * (<usize>imageChannels << 2);
+}
+
+/** cols[m, k]: element k = (ky, kx, c) of output pixel m's window, 0 in the padding (any geometry; the slow path). */
+function im2colAt(m: i32, k: i32): f32 {
+  const outPixels = windowOutH * windowOutW;
+  const b = m / outPixels, rest = m - b * outPixels;
+  const oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  const tap = k / imageChannels, c = k - tap * imageChannels;
+  const ky = tap / windowWidth, kx = tap - ky * windowWidth;
+  const iy = oy * windowStrideH - windowPadTop + ky, ix = ox * windowStrideW - windowPadLeft + kx;
+  if (iy < 0 || iy >= imageHeight || ix < 0 || ix >= imageWidth) return 0;
+  return load<f32>(imageX + <usize>b * imageBytes() + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4);
+}
+
+/**
+ * packA for op(A) = cols (output pixels as rows): rows [i0, i0 + rows), depths [k0, k0 + kc), the
+ * same panels packA makes from a stored cols. Fast path, for 4 rows whose windows lie inside the
+ * image when a window row holds a multiple of 4 floats and k0 is a multiple of 4: 4 floats of each
+ * row at a time, one offset for all four (their windows are the same shape), transposed; at the end
+ * of a window row the offset jumps to the next image row. Elsewhere (the padding, a ragged edge),
+ * element by element.
+ */
+function packIm2colRows(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  const span = windowWidth * imageChannels; // floats of one window row
+  const rowJump = <usize>(imageWidth * imageChannels - span) << 2; // from a window row's end to the next one's start
+  for (let p = 0; p < rows; p += MR) {
+    const valid = min(MR, rows - p);
+    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const m = i0 + p;
+    const x0 = insideWindowCorner(m);
+    const x1 = valid == MR ? insideWindowCorner(m + 1) : 0;
+    const x2 = valid == MR ? insideWindowCorner(m + 2) : 0;
+    const x3 = valid == MR ? insideWindowCorner(m + 3) : 0;
+    let k = 0;
+    if (x0 != 0 && x1 != 0 && x2 != 0 && x3 != 0 && span % 4 == 0 && k0 % 4 == 0) {
+      const ky = k0 / span;
+      let t = k0 - ky * span; // position within the window row
+      let offset = (<usize>ky * <usize>imageWidth * <usize>imageChannels + <usize>t) << 2;
+      for (; k + 4 <= kc; k += 4) {
+        storeTransposed4x4(panel + <usize>k * 16, 16, v128.load(x0 + offset), v128.load(x1 + offset), v128.load(x2 + offset), v128.load(x3 + offset));
+        offset += 16;
+        t += 4;
+        if (t == span) {
+          t = 0;
+          offset += rowJump;
+        }
+      }
+    }
+    for (; k < kc; k++) {
+      for (let r = 0; r < MR; r++) {
+        store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(m + r, k0 + k) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * packA for op(A) = colsᵀ (a kernel gradient: rows are cols' columns k, depths its output pixels m):
+ * rows [i0, i0 + rows), depths [k0, k0 + kc). Fast path, when the panel's 4 rows are 4 channels of
+ * one tap (channels and i0 multiples of 4): at each output pixel, those 4 floats are adjacent in
+ * x, one load, the pixels walked (b, oy, ox) in order; when every window lies inside the image,
+ * by a pointer stepped from window corner to window corner, else with a bounds check (zeros in the
+ * padding). Elsewhere element by element.
+ */
+function packIm2colColumns(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  const pixelBytes = <usize>imageChannels << 2;
+  const zero = f32x4.splat(0);
+  for (let p = 0; p < rows; p += MR) {
+    const valid = min(MR, rows - p);
+    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const i = i0 + p;
+    if (valid == MR && imageChannels % 4 == 0 && i % 4 == 0) {
+      const tap = i / imageChannels, c = i - tap * imageChannels;
+      const ky = tap / windowWidth, kx = tap - ky * windowWidth;
+      const outPixels = windowOutH * windowOutW;
+      const b = k0 / outPixels;
+      const rest = k0 - b * outPixels;
+      let oy = rest / windowOutW, ox = rest - oy * windowOutW;
+      if (allWindowsInside) {
+        const stepX = <usize>windowStrideW * pixelBytes; // to the next window along a row
+        const rowBytes = <usize>windowStrideH * <usize>imageWidth * pixelBytes;
+        const stepY = rowBytes - <usize>windowOutW * stepX; // from past a row's last window to the next row's first (mod 2^32)
+        const stepImage = imageBytes() - <usize>windowOutH * rowBytes; // from past the last row to the next image's first window
+        let at = insideWindowCorner(k0) + ((<usize>(ky * imageWidth + kx) * <usize>imageChannels + <usize>c) << 2);
+        for (let k = 0; k < kc; k++) {
+          v128.store(panel + <usize>k * 16, v128.load(at));
+          at += stepX;
+          if (++ox == windowOutW) {
+            ox = 0;
+            at += stepY;
+            if (++oy == windowOutH) {
+              oy = 0;
+              at += stepImage;
+            }
+          }
+        }
+        continue;
+      }
+      let image = imageX + <usize>b * imageBytes() + (<usize>c << 2);
+      let iy = oy * windowStrideH - windowPadTop + ky;
+      const ixFirst = kx - windowPadLeft; // ix at ox = 0
+      for (let k = 0; k < kc; k++) {
+        const ix = ox * windowStrideW + ixFirst;
+        const inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
+        v128.store(panel + <usize>k * 16, inside ? v128.load(image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes) : zero);
+        if (++ox == windowOutW) {
+          ox = 0;
+          iy += windowStrideH;
+          if (++oy == windowOutH) {
+            oy = 0;
+            iy = ky - windowPadTop;
+            image += imageBytes();
+          }
+        }
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(k0 + k, i + r) : 0);
+        }
+      }
+    }
+  }
+}
+
 // ---- the microkernel ----------------------------------------------------------------------------
 
 /**
@@ -404,6 +585,8 @@ export function gemm(
   rowEnd = min(rowEnd, M);
   if (rowEnd <= rowBegin || N <= 0) return;
 
+  const implicitA = lda == IMPLICIT_IM2COL;
+  if (implicitA) readIm2colDescriptor(a);
   const packedB = workspace;
   const packedA = packedB + packedBBytes(N, K);
   const biasPanel = packedA + packedABytes(M, K);
@@ -432,7 +615,9 @@ export function gemm(
 
       for (let i0 = rowBegin; i0 < rowEnd; i0 += MC) {
         const mc = min(MC, rowEnd - i0);
-        packA(packedA, a, lda, transA, i0, mc, k0, kc);
+        if (!implicitA) packA(packedA, a, lda, transA, i0, mc, k0, kc);
+        else if (transA) packIm2colColumns(packedA, i0, mc, k0, kc);
+        else packIm2colRows(packedA, i0, mc, k0, kc);
 
         for (let q = 0; q < nc; q += NR) {
           const bPanel = packedB + <usize>(q / NR) * <usize>kc * 32;

@@ -54,10 +54,13 @@ function directConv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, strides: [
   return { values, shape: [B, oh, ow, F] };
 }
 
-// (input [B, H, W, C], kernel [kh, kw], filters, strides, padding): odd sizes, 1-5 channels, a 1x1
-// kernel (the no-im2col path) and a kernel wider than tall.
+// (input [B, H, W, C], kernel [kh, kw], filters, strides, padding): odd sizes, 1-8 channels, a 1x1
+// kernel (the no-im2col path), a kernel wider than tall, and 4 or 8 channels with 'valid' windows
+// (cols left implicit: the GEMMs pack straight from x).
 const CONV_CASES: [Shape, [number, number], number, [number, number], Padding][] = [
   [[2, 5, 5, 1], [3, 3], 2, [1, 1], 'valid'],
+  [[2, 6, 5, 4], [3, 3], 3, [1, 1], 'valid'],
+  [[1, 7, 6, 8], [3, 2], 5, [2, 1], 'valid'],
   [[1, 5, 6, 3], [3, 3], 4, [1, 1], 'same'],
   [[2, 7, 5, 2], [3, 2], 3, [2, 2], 'valid'],
   [[1, 7, 7, 5], [3, 3], 2, [2, 2], 'same'],
@@ -128,6 +131,7 @@ describe.each(['js', 'wasm'] as const)('on the %s backend', (backend) => {
     [[1, 8, 7, 3], [3, 3], 37, [2, 1], 'same', [2, 3]],
     [[2, 9, 9, 2], [2, 3], 5, [1, 2], 'same', [3, 2]],
     [[2, 7, 6, 5], [3, 3], 6, [1, 1], 'valid', [2, 2]],
+    [[2, 7, 6, 4], [3, 3], 6, [1, 1], 'valid', [2, 2]], // cols left implicit
     [[1, 9, 8, 13], [2, 3], 7, [2, 1], 'same', [2, 3]],
     [[2, 5, 7, 3], [1, 1], 4, [1, 1], 'valid', [2, 2]],
   ] as [Shape, [number, number], number, [number, number], Padding, [number, number]][])('conv2dReluMaxPool, input %j, kernel %j, %i filters, strides %j, %s, pool %j', (shape, window, filters, strides, padding, poolSize) => {
