@@ -389,46 +389,32 @@ function packIm2colRows(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void 
 
 /**
  * packA for op(A) = colsᵀ (a kernel gradient: rows are cols' columns k, depths its output pixels m):
- * rows [i0, i0 + rows), depths [k0, k0 + kc). Fast path, when the panel's 4 rows are 4 channels of
- * one tap (channels and i0 multiples of 4): at each output pixel, those 4 floats are adjacent in
- * x, one load, the pixels walked (b, oy, ox) in order; when every window lies inside the image,
- * by a pointer stepped from window corner to window corner, else with a bounds check (zeros in the
- * padding). Elsewhere element by element.
+ * rows [i0, i0 + rows), depths [k0, k0 + kc). A panel's 4 rows are 4 channels of one tap when
+ * channels and i0 are multiples of 4: at each output pixel those 4 floats are adjacent in x, and
+ * one load fetches them. Where every window lies inside the image, the whole block goes pixel by
+ * pixel (packIm2colColumnsInside); else panel by panel with a bounds check (zeros in the padding).
+ * Elsewhere (and a ragged last panel), element by element.
  */
 function packIm2colColumns(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
   const pixelBytes = <usize>imageChannels << 2;
   const zero = f32x4.splat(0);
-  for (let p = 0; p < rows; p += MR) {
+  const grouped = imageChannels % 4 == 0 && i0 % 4 == 0;
+  let p = 0;
+  if (grouped && allWindowsInside) {
+    p = rows & ~(MR - 1);
+    packIm2colColumnsInside(dst, i0, p, k0, kc);
+  }
+  for (; p < rows; p += MR) {
     const valid = min(MR, rows - p);
     const panel = dst + <usize>(p / MR) * <usize>kc * 16;
     const i = i0 + p;
-    if (valid == MR && imageChannels % 4 == 0 && i % 4 == 0) {
+    if (valid == MR && grouped) {
       const tap = i / imageChannels, c = i - tap * imageChannels;
       const ky = tap / windowWidth, kx = tap - ky * windowWidth;
       const outPixels = windowOutH * windowOutW;
       const b = k0 / outPixels;
       const rest = k0 - b * outPixels;
       let oy = rest / windowOutW, ox = rest - oy * windowOutW;
-      if (allWindowsInside) {
-        const stepX = <usize>windowStrideW * pixelBytes; // to the next window along a row
-        const rowBytes = <usize>windowStrideH * <usize>imageWidth * pixelBytes;
-        const stepY = rowBytes - <usize>windowOutW * stepX; // from past a row's last window to the next row's first (mod 2^32)
-        const stepImage = imageBytes() - <usize>windowOutH * rowBytes; // from past the last row to the next image's first window
-        let at = insideWindowCorner(k0) + ((<usize>(ky * imageWidth + kx) * <usize>imageChannels + <usize>c) << 2);
-        for (let k = 0; k < kc; k++) {
-          v128.store(panel + <usize>k * 16, v128.load(at));
-          at += stepX;
-          if (++ox == windowOutW) {
-            ox = 0;
-            at += stepY;
-            if (++oy == windowOutH) {
-              oy = 0;
-              at += stepImage;
-            }
-          }
-        }
-        continue;
-      }
       let image = imageX + <usize>b * imageBytes() + (<usize>c << 2);
       let iy = oy * windowStrideH - windowPadTop + ky;
       const ixFirst = kx - windowPadLeft; // ix at ox = 0
@@ -451,6 +437,55 @@ function packIm2colColumns(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): vo
         for (let r = 0; r < MR; r++) {
           store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(k0 + k, i + r) : 0);
         }
+      }
+    }
+  }
+}
+
+/**
+ * packIm2colColumns' fast path: rows [i0, i0 + rows) (whole panels, i0 and channels multiples of 4)
+ * when every window lies inside the image. Output pixel by output pixel: a pointer steps from window
+ * corner to window corner, and each pixel's rows are read in order (a window row's floats are
+ * contiguous in x) and stored one panel further each, so the walk costs once per pixel, not per panel.
+ */
+function packIm2colColumnsInside(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  if (rows <= 0) return;
+  const pixelBytes = <usize>imageChannels << 2;
+  const span = windowWidth * imageChannels; // floats of one window row
+  const rowJump = <usize>(imageWidth * imageChannels - span) << 2; // from a window row's end to the next one's start
+  const ky0 = i0 / span, t0 = i0 - ky0 * span; // where row i0 sits in the window
+  const offset0 = (<usize>ky0 * <usize>imageWidth * <usize>imageChannels + <usize>t0) << 2;
+  const panelBytes = <usize>kc * 16;
+  const panels = rows / MR;
+  const stepX = <usize>windowStrideW * pixelBytes; // to the next window along a row
+  const rowBytes = <usize>windowStrideH * <usize>imageWidth * pixelBytes;
+  const stepY = rowBytes - <usize>windowOutW * stepX; // from past a row's last window to the next row's first (mod 2^32)
+  const stepImage = imageBytes() - <usize>windowOutH * rowBytes; // from past the last row to the next image's first window
+  const outPixels = windowOutH * windowOutW;
+  const rest = k0 % outPixels;
+  let oy = rest / windowOutW, ox = rest % windowOutW;
+  let corner = insideWindowCorner(k0);
+  for (let k = 0; k < kc; k++) {
+    let to = dst + <usize>k * 16;
+    let offset = offset0;
+    let t = t0;
+    for (let q = 0; q < panels; q++) {
+      v128.store(to, v128.load(corner + offset));
+      to += panelBytes;
+      offset += 16;
+      t += 4;
+      if (t == span) {
+        t = 0;
+        offset += rowJump;
+      }
+    }
+    corner += stepX;
+    if (++ox == windowOutW) {
+      ox = 0;
+      corner += stepY;
+      if (++oy == windowOutH) {
+        oy = 0;
+        corner += stepImage;
       }
     }
   }
