@@ -171,7 +171,8 @@ export interface Conv2dReluMaxPoolOptions {
 
 /**
  * maxPool2d(conv2d(x, kernel, bias, { relu: true }), { poolSize }) with the same values and
- * gradients, bit for bit; the pooling windows lie side by side (strides = poolSize, 'valid').
+ * gradients, bit for bit (but the GEMM form's bias gradient, summed image by image: within
+ * rounding); the pooling windows lie side by side (strides = poolSize, 'valid').
  *   x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → [B, floor(oh / poolH), floor(ow / poolW), F]
  * Two ways, by the convolution's:
  *   - direct loops (a model's first layer), when nothing needs dx: the pooled output is computed
@@ -179,8 +180,9 @@ export interface Conv2dReluMaxPoolOptions {
  *     straight to dkernel and dbias (conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto): the
  *     [B, oh, ow, F] arrays, 4x larger than the pooled one, are never written or read.
  *   - a GEMM: the convolution's forward pass as conv2d's, then max pooling; backward, dz comes from
- *     dout in one pass (maxPoolReluBackward: the pooling's scatter and the ReLU's mask together),
- *     not three (zeroing the convolution's output gradient, the scatter into it, the mask).
+ *     dout in one pass (maxPoolReluBackward: the pooling's scatter and the ReLU's mask together, and
+ *     the bias gradient's sums on the way), not four (zeroing the convolution's output gradient,
+ *     the scatter into it, the mask, and the column sums reading dz back).
  * Elsewhere (direct loops and dx needed, or windows larger than the convolution's output) it is the two ops.
  */
 export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null, options: Conv2dReluMaxPoolOptions): Tensor {
@@ -199,8 +201,11 @@ export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null
     maxPoolForward(pool, y.ptr, pooled.ptr);
     return record(pooled, 'conv2d+relu+maxPool2d', inputs, (dout) => {
       const dz = empty(y.shape);
-      maxPoolReluBackward(pool, y.ptr, pooled.ptr, dout.ptr, dz.ptr);
-      gemmBackward(dz, x, kernel, bias, g, cols, colsAreX, K, filters);
+      // dbias comes along with dz, image by image (dzSums [B, F]), then over the images: dz is not read again for it.
+      const dzSums = bias !== null && bias.requiresGrad ? empty([g.batch, filters]) : null;
+      maxPoolReluBackward(pool, y.ptr, pooled.ptr, dout.ptr, dz.ptr, dzSums === null ? 0 : dzSums.ptr);
+      if (dzSums !== null) columnSumsInto(g.batch, filters, bias!.gradBuffer().ptr, dzSums.ptr);
+      gemmBackward(dz, x, kernel, null, g, cols, colsAreX, K, filters);
     });
   }
   const argmax = empty(shape); // int32 window positions, in float32 storage
