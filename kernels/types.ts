@@ -62,7 +62,8 @@ export interface Kernels extends ConvKernels {
    *   transA false: C [rows, N] = relu?((accumulate ? C : 0) + cols · op(B) + bias),  op(B) [K, N]
    *   transA true:  C [K, N]    = relu?((accumulate ? C : 0) + colsᵀ · op(B) + bias), op(B) [rows, N]
    * Bit for bit what im2col into memory followed by gemm with A = cols (lda = K) gives. Fast where
-   * every window lies inside the image and channels is a multiple of 4; correct for any geometry.
+   * channels is a multiple of 4 (4 floats of a tap at a time), fastest where no window reaches the
+   * padding; correct for any geometry.
    */
   im2colGemm(g: WindowGeometry, x: number, args: Im2colGemmArgs): void;
 

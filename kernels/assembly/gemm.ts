@@ -298,8 +298,6 @@ let imageX: usize = 0;
 let imageHeight: i32 = 0, imageWidth: i32 = 0, imageChannels: i32 = 0;
 let windowHeight: i32 = 0, windowWidth: i32 = 0, windowStrideH: i32 = 0, windowStrideW: i32 = 0;
 let windowPadTop: i32 = 0, windowPadLeft: i32 = 0, windowOutH: i32 = 0, windowOutW: i32 = 0;
-/** Every window lies wholly inside the image (no padding reached): no pixel needs a bounds check. */
-let allWindowsInside = false;
 
 function readIm2colDescriptor(d: usize): void {
   imageX = <usize>load<u32>(d);
@@ -308,8 +306,6 @@ function readIm2colDescriptor(d: usize): void {
   windowStrideH = load<i32>(d, 28); windowStrideW = load<i32>(d, 32);
   windowPadTop = load<i32>(d, 36); windowPadLeft = load<i32>(d, 40);
   windowOutH = load<i32>(d, 44); windowOutW = load<i32>(d, 48);
-  allWindowsInside = windowPadTop == 0 && windowPadLeft == 0
-    && (windowOutH - 1) * windowStrideH + windowHeight <= imageHeight && (windowOutW - 1) * windowStrideW + windowWidth <= imageWidth;
 }
 
 /** Bytes of one image of x. */
@@ -345,6 +341,54 @@ function im2colAt(m: i32, k: i32): f32 {
   return load<f32>(imageX + <usize>b * imageBytes() + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4);
 }
 
+/** 4 floats of x at (iy, ix), channels c..c+3 of `image`, or zeros when (iy, ix) is in the padding. */
+// @ts-ignore: decorator
+@inline
+function pixelFloats4(image: usize, iy: i32, ix: i32, c: i32): v128 {
+  if (iy < 0 || iy >= imageHeight || ix < 0 || ix >= imageWidth) return f32x4.splat(0);
+  return v128.load(image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4);
+}
+
+/**
+ * packIm2colRows for a panel of 4 rows (output pixels m..m+3) some of whose windows reach the
+ * padding, channels and k0 multiples of 4: 4 channels of one tap at a time, each row's read or
+ * zeros, transposed. Returns the depth reached (the whole groups of 4); the caller does the rest.
+ */
+function packIm2colRowsChecked(panel: usize, m: i32, k0: i32, kc: i32): i32 {
+  // The 4 rows' images and window corners: consecutive output pixels, (b, oy, ox) counted on.
+  const outPixels = windowOutH * windowOutW;
+  let b = m / outPixels;
+  const rest = m - b * outPixels;
+  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  const image0 = imageX + <usize>b * imageBytes(), iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
+  const image1 = imageX + <usize>b * imageBytes(), iy1 = oy * windowStrideH - windowPadTop, ix1 = ox * windowStrideW - windowPadLeft;
+  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
+  const image2 = imageX + <usize>b * imageBytes(), iy2 = oy * windowStrideH - windowPadTop, ix2 = ox * windowStrideW - windowPadLeft;
+  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
+  const image3 = imageX + <usize>b * imageBytes(), iy3 = oy * windowStrideH - windowPadTop, ix3 = ox * windowStrideW - windowPadLeft;
+  const tap0 = k0 / imageChannels;
+  let c = k0 - tap0 * imageChannels;
+  let ky = tap0 / windowWidth, kx = tap0 - ky * windowWidth;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    storeTransposed4x4(
+      panel + <usize>k * 16, 16,
+      pixelFloats4(image0, iy0 + ky, ix0 + kx, c), pixelFloats4(image1, iy1 + ky, ix1 + kx, c),
+      pixelFloats4(image2, iy2 + ky, ix2 + kx, c), pixelFloats4(image3, iy3 + ky, ix3 + kx, c),
+    );
+    c += 4;
+    if (c == imageChannels) {
+      c = 0;
+      if (++kx == windowWidth) {
+        kx = 0;
+        ky++;
+      }
+    }
+  }
+  return k;
+}
+
 /**
  * packA for op(A) = cols (output pixels as rows): rows [i0, i0 + rows), depths [k0, k0 + kc), the
  * same panels packA makes from a stored cols. Fast path, for 4 rows whose windows lie inside the
@@ -365,7 +409,9 @@ function packIm2colRows(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void 
     const x2 = valid == MR ? insideWindowCorner(m + 2) : 0;
     const x3 = valid == MR ? insideWindowCorner(m + 3) : 0;
     let k = 0;
-    if (x0 != 0 && x1 != 0 && x2 != 0 && x3 != 0 && span % 4 == 0 && k0 % 4 == 0) {
+    if (valid == MR && (x0 == 0 || x1 == 0 || x2 == 0 || x3 == 0) && imageChannels % 4 == 0 && k0 % 4 == 0) {
+      k = packIm2colRowsChecked(panel, m, k0, kc);
+    } else if (x0 != 0 && x1 != 0 && x2 != 0 && x3 != 0 && span % 4 == 0 && k0 % 4 == 0) {
       const ky = k0 / span;
       let t = k0 - ky * span; // position within the window row
       let offset = (<usize>ky * <usize>imageWidth * <usize>imageChannels + <usize>t) << 2;
@@ -391,101 +437,94 @@ function packIm2colRows(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void 
  * packA for op(A) = colsᵀ (a kernel gradient: rows are cols' columns k, depths its output pixels m):
  * rows [i0, i0 + rows), depths [k0, k0 + kc). A panel's 4 rows are 4 channels of one tap when
  * channels and i0 are multiples of 4: at each output pixel those 4 floats are adjacent in x, and
- * one load fetches them. Where every window lies inside the image, the whole block goes pixel by
- * pixel (packIm2colColumnsInside); else panel by panel with a bounds check (zeros in the padding).
- * Elsewhere (and a ragged last panel), element by element.
+ * one load fetches them; the whole panels go pixel by pixel (packIm2colColumnsGrouped). Elsewhere
+ * (and a ragged last panel), element by element.
  */
 function packIm2colColumns(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
-  const pixelBytes = <usize>imageChannels << 2;
-  const zero = f32x4.splat(0);
-  const grouped = imageChannels % 4 == 0 && i0 % 4 == 0;
   let p = 0;
-  if (grouped && allWindowsInside) {
+  if (imageChannels % 4 == 0 && i0 % 4 == 0) {
     p = rows & ~(MR - 1);
-    packIm2colColumnsInside(dst, i0, p, k0, kc);
+    packIm2colColumnsGrouped(dst, i0, p, k0, kc);
   }
   for (; p < rows; p += MR) {
     const valid = min(MR, rows - p);
     const panel = dst + <usize>(p / MR) * <usize>kc * 16;
-    const i = i0 + p;
-    if (valid == MR && grouped) {
-      const tap = i / imageChannels, c = i - tap * imageChannels;
-      const ky = tap / windowWidth, kx = tap - ky * windowWidth;
-      const outPixels = windowOutH * windowOutW;
-      const b = k0 / outPixels;
-      const rest = k0 - b * outPixels;
-      let oy = rest / windowOutW, ox = rest - oy * windowOutW;
-      let image = imageX + <usize>b * imageBytes() + (<usize>c << 2);
-      let iy = oy * windowStrideH - windowPadTop + ky;
-      const ixFirst = kx - windowPadLeft; // ix at ox = 0
-      for (let k = 0; k < kc; k++) {
-        const ix = ox * windowStrideW + ixFirst;
-        const inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
-        v128.store(panel + <usize>k * 16, inside ? v128.load(image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes) : zero);
-        if (++ox == windowOutW) {
-          ox = 0;
-          iy += windowStrideH;
-          if (++oy == windowOutH) {
-            oy = 0;
-            iy = ky - windowPadTop;
-            image += imageBytes();
-          }
-        }
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        for (let r = 0; r < MR; r++) {
-          store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(k0 + k, i + r) : 0);
-        }
+    for (let k = 0; k < kc; k++) {
+      for (let r = 0; r < MR; r++) {
+        store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(k0 + k, i0 + p + r) : 0);
       }
     }
   }
 }
 
 /**
- * packIm2colColumns' fast path: rows [i0, i0 + rows) (whole panels, i0 and channels multiples of 4)
- * when every window lies inside the image. Output pixel by output pixel: a pointer steps from window
- * corner to window corner, and each pixel's rows are read in order (a window row's floats are
- * contiguous in x) and stored one panel further each, so the walk costs once per pixel, not per panel.
+ * packIm2colColumns for whole panels (i0 and channels multiples of 4), output pixel by output pixel:
+ * each pixel's rows are read in order and stored one panel further each, so the walk over the
+ * pixels costs once per pixel, not once per panel. A window inside the image is read from its
+ * corner (a window row's floats are contiguous in x); one reaching the padding tap by tap, zeros
+ * where the tap's pixel is outside.
  */
-function packIm2colColumnsInside(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
+function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
   if (rows <= 0) return;
   const pixelBytes = <usize>imageChannels << 2;
   const span = windowWidth * imageChannels; // floats of one window row
   const rowJump = <usize>(imageWidth * imageChannels - span) << 2; // from a window row's end to the next one's start
   const ky0 = i0 / span, t0 = i0 - ky0 * span; // where row i0 sits in the window
+  const kx0 = t0 / imageChannels, c0 = t0 - kx0 * imageChannels;
   const offset0 = (<usize>ky0 * <usize>imageWidth * <usize>imageChannels + <usize>t0) << 2;
   const panelBytes = <usize>kc * 16;
   const panels = rows / MR;
-  const stepX = <usize>windowStrideW * pixelBytes; // to the next window along a row
-  const rowBytes = <usize>windowStrideH * <usize>imageWidth * pixelBytes;
-  const stepY = rowBytes - <usize>windowOutW * stepX; // from past a row's last window to the next row's first (mod 2^32)
-  const stepImage = imageBytes() - <usize>windowOutH * rowBytes; // from past the last row to the next image's first window
   const outPixels = windowOutH * windowOutW;
-  const rest = k0 % outPixels;
-  let oy = rest / windowOutW, ox = rest % windowOutW;
-  let corner = insideWindowCorner(k0);
+  const b = k0 / outPixels, rest = k0 - b * outPixels;
+  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  let image = imageX + <usize>b * imageBytes();
   for (let k = 0; k < kc; k++) {
+    const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
     let to = dst + <usize>k * 16;
-    let offset = offset0;
-    let t = t0;
-    for (let q = 0; q < panels; q++) {
-      v128.store(to, v128.load(corner + offset));
-      to += panelBytes;
-      offset += 16;
-      t += 4;
-      if (t == span) {
-        t = 0;
-        offset += rowJump;
+    if (iy0 >= 0 && ix0 >= 0 && iy0 + windowHeight <= imageHeight && ix0 + windowWidth <= imageWidth) {
+      const corner = image + (<usize>iy0 * <usize>imageWidth + <usize>ix0) * pixelBytes;
+      let offset = offset0;
+      let t = t0;
+      for (let q = 0; q < panels; q++) {
+        v128.store(to, v128.load(corner + offset));
+        to += panelBytes;
+        offset += 16;
+        t += 4;
+        if (t == span) {
+          t = 0;
+          offset += rowJump;
+        }
+      }
+    } else {
+      // Tap by tap: inside the image, its channels are contiguous from `from`; outside, zeros.
+      let ky = ky0, kx = kx0, c = c0;
+      let iy = iy0 + ky, ix = ix0 + kx;
+      let inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
+      let from = inside ? image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4 : 0;
+      for (let q = 0; q < panels; q++) {
+        if (inside) v128.store(to, v128.load(from));
+        else v128.store(to, f32x4.splat(0));
+        to += panelBytes;
+        from += 16;
+        c += 4;
+        if (c == imageChannels) {
+          c = 0;
+          if (++kx == windowWidth) {
+            kx = 0;
+            ky++;
+          }
+          iy = iy0 + ky;
+          ix = ix0 + kx;
+          inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
+          from = inside ? image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes : 0;
+        }
       }
     }
-    corner += stepX;
     if (++ox == windowOutW) {
       ox = 0;
-      corner += stepY;
       if (++oy == windowOutH) {
         oy = 0;
-        corner += stepImage;
+        image += imageBytes();
       }
     }
   }
