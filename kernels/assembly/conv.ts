@@ -283,6 +283,210 @@ export function conv2dForward(
   }
 }
 
+// ---- the fused first layer: convolution, ReLU and 2x2 max pooling --------------------------------
+// Keras' convnets open with Conv2D(relu) then MaxPooling2D(2): these loops compute the pooled output
+// (and its argmax) without storing the convolution's, and the kernel gradient straight from the
+// pooled output's gradient. Both are multiply-adds over the taps (ky, kx, c) of a window: for one
+// channel and 3x3 windows, 9 taps x 32 filters per output pixel, too few for the GEMM.
+//
+// Forward, register-blocked like the GEMM's 4x8 tile: a 2x2 pooling window's four output pixels
+// times 8 filters in eight f32x4 accumulators; per tap, two weight vectors are loaded once for the
+// four pixels and each pixel's input is broadcast once for the two vectors (6 loads for 8
+// multiply-adds). The ReLU, the max and the argmax of the four are then done in registers.
+// Windows that touch the padding, and pooling windows other than 2x2, take the per-pixel path.
+
+/** acc + a·b, lane-wise: f32 multiply, then add (in both builds: see the contract at the top). */
+// @ts-ignore: decorator
+@inline
+function multiplyAdd(a: v128, b: v128, acc: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
+ * The ReLU of a 2x2 pooling window's four sums v0..v3 (pixel dy·2 + dx), then their max and its
+ * argmax, stored at `out` and (int32) at `index`: maxPoolForward's `m < v ? v : m` from -Infinity
+ * (that is f32x4.pmax(m, v)), the first value (at least 0 after the ReLU) always replacing
+ * -Infinity. The argmax moves to d where m < v; d grows, so it is max(k, d & (m < v)).
+ */
+// @ts-ignore: decorator
+@inline
+function storePooled4(v0: v128, v1: v128, v2: v128, v3: v128, out: usize, index: usize): void {
+  const zero = f32x4.splat(0);
+  let m = f32x4.pmax(zero, v0);
+  let v = f32x4.pmax(zero, v1);
+  let k = v128.and(f32x4.lt(m, v), i32x4.splat(1));
+  m = f32x4.pmax(m, v);
+  v = f32x4.pmax(zero, v2);
+  k = i32x4.max_s(k, v128.and(f32x4.lt(m, v), i32x4.splat(2)));
+  m = f32x4.pmax(m, v);
+  v = f32x4.pmax(zero, v3);
+  k = i32x4.max_s(k, v128.and(f32x4.lt(m, v), i32x4.splat(3)));
+  m = f32x4.pmax(m, v);
+  v128.store(out, m);
+  v128.store(index, k);
+}
+
+/**
+ * One 2x2 pooling window, filters f..f+7, inside the input: pixel (dy, dx)'s sums in a(2dy+dx)·2 and
+ * a(2dy+dx)·2 + 1 (filters f..f+3, f+4..f+7), each starting from the bias, then the taps in
+ * (ky, kx, c) order. p: x at the top-left pixel's
+ * first tap; right, down: bytes from a pixel's taps to its right / lower neighbour's; span: taps in
+ * a window row; rowStep: bytes from a window row's start to the next one's; w: the kernel's row 0 at
+ * filter f, wStep bytes a row; bias at f (or 0).
+ */
+// @ts-ignore: decorator
+@inline
+function poolWindow8(
+  windowH: i32, span: i32, p: usize, right: usize, down: usize, rowStep: usize,
+  w: usize, wStep: usize, bias: usize, out: usize, index: usize,
+): void {
+  let a0 = f32x4.splat(0), a1 = a0;
+  if (bias != 0) {
+    a0 = v128.load(bias);
+    a1 = v128.load(bias, 16);
+  }
+  let a2 = a0, a3 = a1, a4 = a0, a5 = a1, a6 = a0, a7 = a1;
+  const downRight = down + right;
+  const spanBytes = <usize>span << 2;
+  for (let ky = 0; ky < windowH; ky++) {
+    // One tap a step: its two weight vectors, then each pixel's input broadcast. (Unrolled by
+    // hand, V8 hoists every load of the unrolled taps and spills: 8 accumulators leave 7 registers.)
+    const end = p + spanBytes;
+    let q = p;
+    do {
+      const w0 = v128.load(w), w1 = v128.load(w, 16);
+      let v = v128.load32_splat(q);
+      a0 = multiplyAdd(v, w0, a0);
+      a1 = multiplyAdd(v, w1, a1);
+      v = v128.load32_splat(q + right);
+      a2 = multiplyAdd(v, w0, a2);
+      a3 = multiplyAdd(v, w1, a3);
+      v = v128.load32_splat(q + down);
+      a4 = multiplyAdd(v, w0, a4);
+      a5 = multiplyAdd(v, w1, a5);
+      v = v128.load32_splat(q + downRight);
+      a6 = multiplyAdd(v, w0, a6);
+      a7 = multiplyAdd(v, w1, a7);
+      q += 4;
+      w += wStep;
+    } while (q < end);
+    p += rowStep;
+  }
+  storePooled4(a0, a2, a4, a6, out, index);
+  storePooled4(a1, a3, a5, a7, out + 16, index + 16);
+}
+
+/** poolWindow8 for 4 filters (one f32x4 a pixel). */
+// @ts-ignore: decorator
+@inline
+function poolWindow4(
+  windowH: i32, span: i32, p: usize, right: usize, down: usize, rowStep: usize,
+  w: usize, wStep: usize, bias: usize, out: usize, index: usize,
+): void {
+  let a0 = bias != 0 ? v128.load(bias) : f32x4.splat(0);
+  let a1 = a0, a2 = a0, a3 = a0;
+  const downRight = down + right;
+  for (let ky = 0; ky < windowH; ky++) {
+    let q = p;
+    for (let t = 0; t < span; t++) {
+      const w0 = v128.load(w);
+      a0 = multiplyAdd(v128.load32_splat(q), w0, a0);
+      a1 = multiplyAdd(v128.load32_splat(q + right), w0, a1);
+      a2 = multiplyAdd(v128.load32_splat(q + down), w0, a2);
+      a3 = multiplyAdd(v128.load32_splat(q + downRight), w0, a3);
+      q += 4;
+      w += wStep;
+    }
+    p += rowStep;
+  }
+  storePooled4(a0, a1, a2, a3, out, index);
+}
+
+/** ReLU, then `m < v ? v : m` over the four: poolWindow8's epilogue for one filter. */
+// @ts-ignore: decorator
+@inline
+function storePooled1(v0: f32, v1: f32, v2: f32, v3: f32, out: usize, index: usize): void {
+  let m: f32 = v0 > 0 ? v0 : 0;
+  let k = 0;
+  const r1: f32 = v1 > 0 ? v1 : 0, r2: f32 = v2 > 0 ? v2 : 0, r3: f32 = v3 > 0 ? v3 : 0;
+  if (m < r1) { m = r1; k = 1; }
+  if (m < r2) { m = r2; k = 2; }
+  if (m < r3) { m = r3; k = 3; }
+  store<f32>(out, m);
+  store<i32>(index, k);
+}
+
+/** poolWindow8 for one filter, in scalar f32. */
+// @ts-ignore: decorator
+@inline
+function poolWindow1(
+  windowH: i32, span: i32, p: usize, right: usize, down: usize, rowStep: usize,
+  w: usize, wStep: usize, bias: usize, out: usize, index: usize,
+): void {
+  let s0: f32 = bias != 0 ? load<f32>(bias) : 0;
+  let s1 = s0, s2 = s0, s3 = s0;
+  const downRight = down + right;
+  for (let ky = 0; ky < windowH; ky++) {
+    let q = p;
+    for (let t = 0; t < span; t++) {
+      const weight = load<f32>(w);
+      s0 += load<f32>(q) * weight;
+      s1 += load<f32>(q + right) * weight;
+      s2 += load<f32>(q + down) * weight;
+      s3 += load<f32>(q + downRight) * weight;
+      q += 4;
+      w += wStep;
+    }
+    p += rowStep;
+  }
+  storePooled1(s0, s1, s2, s3, out, index);
+}
+
+/**
+ * One pooling window of any size, anywhere (across the padding too): each of its pixels convolved
+ * by convolvePixel into `convolved` (filters floats), then max-pooled into out and index.
+ */
+// @ts-ignore: decorator
+@inline
+function poolWindowAnyShape(
+  height: i32, width: i32, channels: i32, windowH: i32, windowW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+  filters: i32, poolH: i32, poolW: i32, py: i32, px: i32, image: usize, kernel: usize, bias: usize, out: usize, index: usize, convolved: usize,
+): void {
+  const minusInfinity = f32x4.splat(-Infinity);
+  let f = 0;
+  for (; f + 4 <= filters; f += 4) {
+    v128.store(out + (<usize>f << 2), minusInfinity);
+    v128.store(index + (<usize>f << 2), i32x4.splat(0));
+  }
+  for (; f < filters; f++) {
+    store<f32>(out + (<usize>f << 2), -Infinity);
+    store<i32>(index + (<usize>f << 2), 0);
+  }
+  for (let dy = 0; dy < poolH; dy++) {
+    for (let dx = 0; dx < poolW; dx++) {
+      const oy = py * poolH + dy, ox = px * poolW + dx;
+      convolvePixel(height, width, channels, windowH, windowW, oy * strideH - padTop, ox * strideW - padLeft, filters, true, image, kernel, bias, convolved);
+      const k = i32x4.splat(dy * poolW + dx);
+      f = 0;
+      for (; f + 4 <= filters; f += 4) {
+        const at = <usize>f << 2;
+        const m = v128.load(out + at), v = v128.load(convolved + at);
+        const greater = f32x4.lt(m, v);
+        v128.store(out + at, v128.bitselect(v, m, greater));
+        v128.store(index + at, v128.bitselect(k, v128.load(index + at), greater));
+      }
+      for (; f < filters; f++) {
+        const at = <usize>f << 2;
+        const m = load<f32>(out + at), v = load<f32>(convolved + at);
+        if (m < v) {
+          store<f32>(out + at, v);
+          store<i32>(index + at, dy * poolW + dx);
+        }
+      }
+    }
+  }
+}
+
 /**
  * The direct convolution with its ReLU, then max pooling over poolH x poolW windows side by side
  * (strides = pool size, 'valid'), without the convolution's output ever being stored:
@@ -292,53 +496,48 @@ export function conv2dForward(
  *   outW / poolW, filters] (rounded down), argmax the same shape, int32
  * The values are conv2dForward's bits (relu included) and the max is maxPoolForward's (`m < v ? v : m`
  * from -Infinity), so pooled equals maxPoolForward(conv2dForward(x)). `scratch`: filters floats (a
- * thread's own: split by images, each thread is given its first image's row of a [batch, filters] array).
+ * thread's own: split by images, each thread is given its first image's row of a [batch, filters] array),
+ * used by the windows that take the per-pixel path.
  */
 export function conv2dMaxPoolForward(
   batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   filters: i32, poolH: i32, poolW: i32, x: usize, kernel: usize, bias: usize, pooled: usize, argmax: usize, scratch: usize,
 ): void {
+  const pixelBytes = <usize>channels << 2;
   const rowBytes = <usize>filters << 2;
   const pooledH = outH / poolH, pooledW = outW / poolW;
-  const convolved = scratch; // one convolved pixel's filters
+  const span = windowW * channels; // taps in a window row, contiguous in x
+  const right = <usize>strideW * pixelBytes, down = <usize>strideH * <usize>width * pixelBytes;
+  const rowStep = <usize>width * pixelBytes; // from a window row's start to the next one's
+  const blocked = filters & ~7; // filters [0, blocked) 8 at a time
+  const twoByTwo = poolH == 2 && poolW == 2;
   let out = pooled, index = argmax;
-  const minusInfinity = f32x4.splat(-Infinity);
   for (let b = 0; b < batch; b++) {
-    const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
+    const image = x + <usize>b * <usize>height * <usize>width * pixelBytes;
     for (let py = 0; py < pooledH; py++) {
+      const iy0 = 2 * py * strideH - padTop; // the window's top-left pixel's first input row (2x2)
+      const rowsInside = iy0 >= 0 && iy0 + strideH + windowH <= height;
       for (let px = 0; px < pooledW; px++) {
-        let f = 0;
-        for (; f + 4 <= filters; f += 4) {
-          v128.store(out + (<usize>f << 2), minusInfinity);
-          v128.store(index + (<usize>f << 2), i32x4.splat(0));
-        }
-        for (; f < filters; f++) {
-          store<f32>(out + (<usize>f << 2), -Infinity);
-          store<i32>(index + (<usize>f << 2), 0);
-        }
-        for (let dy = 0; dy < poolH; dy++) {
-          for (let dx = 0; dx < poolW; dx++) {
-            const oy = py * poolH + dy, ox = px * poolW + dx;
-            convolvePixel(height, width, channels, windowH, windowW, oy * strideH - padTop, ox * strideW - padLeft, filters, true, image, kernel, bias, convolved);
-            const k = i32x4.splat(dy * poolW + dx);
-            f = 0;
-            for (; f + 4 <= filters; f += 4) {
-              const at = <usize>f << 2;
-              const m = v128.load(out + at), v = v128.load(convolved + at);
-              const greater = f32x4.lt(m, v);
-              v128.store(out + at, v128.bitselect(v, m, greater));
-              v128.store(index + at, v128.bitselect(k, v128.load(index + at), greater));
-            }
-            for (; f < filters; f++) {
-              const at = <usize>f << 2;
-              const m = load<f32>(out + at), v = load<f32>(convolved + at);
-              if (m < v) {
-                store<f32>(out + at, v);
-                store<i32>(index + at, dy * poolW + dx);
-              }
-            }
+        const ix0 = 2 * px * strideW - padLeft;
+        if (twoByTwo && rowsInside && ix0 >= 0 && ix0 + strideW + windowW <= width) {
+          const p = image + (<usize>iy0 * <usize>width + <usize>ix0) * pixelBytes;
+          let f = 0;
+          for (; f < blocked; f += 8) {
+            const at = <usize>f << 2;
+            poolWindow8(windowH, span, p, right, down, rowStep, kernel + at, rowBytes, bias == 0 ? 0 : bias + at, out + at, index + at);
           }
+          if (f + 4 <= filters) {
+            const at = <usize>f << 2;
+            poolWindow4(windowH, span, p, right, down, rowStep, kernel + at, rowBytes, bias == 0 ? 0 : bias + at, out + at, index + at);
+            f += 4;
+          }
+          for (; f < filters; f++) {
+            const at = <usize>f << 2;
+            poolWindow1(windowH, span, p, right, down, rowStep, kernel + at, rowBytes, bias == 0 ? 0 : bias + at, out + at, index + at);
+          }
+        } else {
+          poolWindowAnyShape(height, width, channels, windowH, windowW, strideH, strideW, padTop, padLeft, filters, poolH, poolW, py, px, image, kernel, bias, out, index, scratch);
         }
         out += rowBytes;
         index += rowBytes;
@@ -346,6 +545,8 @@ export function conv2dMaxPoolForward(
     }
   }
 }
+
+// ---- the kernel gradient of the direct convolution -------------------------------------------------
 
 /**
  * One output row's share of the kernel and bias gradients: for the row oy of image `image`, with
