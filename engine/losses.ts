@@ -38,29 +38,48 @@ function expectRows(pred: Tensor, op: string): [number, number] {
   return [pred.shape[0], pred.shape[1]];
 }
 
-/**
- * Reads labels as one target row per sample: class ids [B] (or [B, 1]) become one-hot rows,
- * [B, C] rows are used as they are (one-hot or soft labels). Calls visit(r, j, t) for nonzero t.
- */
-function forEachTarget(labels: Tensor, B: number, C: number, op: string, visit: (r: number, j: number, t: number) => void): void {
-  const L = labels.data;
-  const sparse = labels.size === B && (labels.rank === 1 || (labels.rank === 2 && labels.shape[1] === 1 && C !== 1));
-  if (sparse) {
-    for (let r = 0; r < B; r++) {
-      const id = L[r];
-      if (!Number.isInteger(id) || id < 0 || id >= C) {
-        throw new Error(`wasmgrad: ${op} expected class ids in [0, ${C - 1}], got ${id} for sample ${r}`);
-      }
-      visit(r, id, 1);
-    }
-    return;
-  }
+/** Labels that are not class ids must be one target row a sample: [B, C]. */
+function checkTargetRows(labels: Tensor, B: number, C: number, op: string): void {
   if (labels.rank !== 2 || labels.shape[0] !== B || labels.shape[1] !== C) {
     throw new Error(
       `wasmgrad: ${op} expected labels as class ids of shape [${B}] or one-hot rows of shape [${B}, ${C}], ` +
         `got ${formatShape(labels.shape)}`,
     );
   }
+}
+
+/**
+ * The class id of each sample when labels are ids ([B], or [B, 1] beside C > 1 classes), checked
+ * to be in [0, C - 1]; null when they are target rows [B, C] (one-hot or soft), whose shape is checked.
+ */
+function classIds(labels: Tensor, B: number, C: number, op: string): Int32Array | null {
+  const sparse = labels.size === B && (labels.rank === 1 || (labels.rank === 2 && labels.shape[1] === 1 && C !== 1));
+  if (!sparse) {
+    checkTargetRows(labels, B, C, op);
+    return null;
+  }
+  const L = labels.data, ids = new Int32Array(B);
+  for (let r = 0; r < B; r++) {
+    const id = L[r];
+    if (!Number.isInteger(id) || id < 0 || id >= C) {
+      throw new Error(`wasmgrad: ${op} expected class ids in [0, ${C - 1}], got ${id} for sample ${r}`);
+    }
+    ids[r] = id;
+  }
+  return ids;
+}
+
+/**
+ * Reads labels as one target row per sample: class ids [B] (or [B, 1]) become one-hot rows,
+ * [B, C] rows are used as they are (one-hot or soft labels). Calls visit(r, j, t) for nonzero t.
+ */
+function forEachTarget(labels: Tensor, B: number, C: number, op: string, visit: (r: number, j: number, t: number) => void): void {
+  const ids = classIds(labels, B, C, op);
+  if (ids !== null) {
+    for (let r = 0; r < B; r++) visit(r, ids[r], 1);
+    return;
+  }
+  const L = labels.data;
   for (let r = 0; r < B; r++) for (let j = 0; j < C; j++) if (L[r * C + j] !== 0) visit(r, j, L[r * C + j]);
 }
 
@@ -69,28 +88,41 @@ function forEachTarget(labels: Tensor, B: number, C: number, op: string, visit: 
  * logits [B, C]; labels: class ids [B] or one-hot [B, C]; sampleWeight [B] or null.
  * Backward: dlogits[r, j] += dout · w[r] · (softmax[r, j] · Σ_j target[r, j] - target[r, j]) / B
  * (Σ_j target = 1 for one-hot and id labels: softmax - target).
+ *
+ * The loops are written out (no visitor closures): this runs on every training step, and its
+ * backward is one pass, each element's two terms added in the order a pass each would add them.
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, sampleWeight: SampleWeight = null): Tensor {
   const [B, C] = expectRows(logits, 'softmaxCrossEntropy');
   checkWeights(sampleWeight, B, 'softmaxCrossEntropy');
+  const ids = classIds(labels, B, C, 'softmaxCrossEntropy');
   const lse = new Float64Array(B);
   logSumExpRows(logits.data, B, C, lse);
-  const Z = logits.data;
-  const w = (r: number) => (sampleWeight === null ? 1 : sampleWeight[r]);
+  const Z = logits.data, L = labels.data;
   let total = 0;
-  forEachTarget(labels, B, C, 'softmaxCrossEntropy', (r, j, t) => {
-    total += w(r) * t * (lse[r] - Z[r * C + j]); // -t · log p, with log p = z - lse
-  });
+  for (let r = 0; r < B; r++) {
+    const w = sampleWeight === null ? 1 : sampleWeight[r];
+    if (ids !== null) total += w * (lse[r] - Z[r * C + ids[r]]); // -t · log p, with log p = z - lse
+    else {
+      for (let k = r * C; k < (r + 1) * C; k++) if (L[k] !== 0) total += w * L[k] * (lse[r] - Z[k]);
+    }
+  }
   const out = scalar(B === 0 ? 0 : total / B);
   return record(out, 'softmaxCrossEntropy', [logits], (dout) => {
-    const g = dout.data[0] / B, dZ = logits.gradBuffer().data, Zs = logits.data;
+    // The first contribution to dlogits writes it (no zeros written first); 0 + x keeps the bits of adding.
+    const accumulate = logits.startGradContribution();
+    const g = dout.data[0] / B, dZ = logits.grad!.data, Zs = logits.data, Ls = labels.data;
     for (let r = 0; r < B; r++) {
-      const scale = g * w(r), base = r * C, rowLse = lse[r];
-      for (let j = 0; j < C; j++) dZ[base + j] += scale * Math.exp(Zs[base + j] - rowLse);
+      const w = sampleWeight === null ? 1 : sampleWeight[r];
+      const scale = g * w, base = r * C, rowLse = lse[r];
+      for (let j = 0; j < C; j++) {
+        const k = base + j;
+        let d = Math.fround((accumulate ? dZ[k] : 0) + scale * Math.exp(Zs[k] - rowLse));
+        const t = ids !== null ? (ids[r] === j ? 1 : 0) : Ls[k];
+        if (t !== 0) d -= g * w * t;
+        dZ[k] = d;
+      }
     }
-    forEachTarget(labels, B, C, 'softmaxCrossEntropy', (r, j, t) => {
-      dZ[r * C + j] -= g * w(r) * t;
-    });
   });
 }
 

@@ -240,7 +240,7 @@ export type Shape = readonly number[];
 
 export function shapeSize(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]; // indexed: for-of made an iterator per call (several a step)
   return n;
 }
 
@@ -252,7 +252,8 @@ function checkShape(shape: Shape, what: string): void {
   if (!Array.isArray(shape)) {
     throw new Error(`wasmgrad: ${what} expected a shape as a list of non-negative integers such as [2, 3], got ${describeValue(shape)}`);
   }
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`wasmgrad: ${what} expected a shape of non-negative integers, got ${formatShape(shape)}`);
     }
@@ -309,7 +310,7 @@ export class Tensor {
     readonly offset = 0,
     requiresGrad = false,
   ) {
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze(shape.slice()); // a copy without the spread's iterator
     this.size = shapeSize(shape);
     this.requiresGrad = requiresGrad;
   }

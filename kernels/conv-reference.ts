@@ -210,16 +210,20 @@ export const convReferenceKernels: ConvKernels = {
     });
   },
 
-  maxPoolReluBackward(g, xPtr, yPtr, dyPtr, dzPtr) {
+  maxPoolReluBackward(g, xPtr, yPtr, dyPtr, dzPtr, dzSumsPtr = 0) {
     const heap = heapF32();
-    const x = xPtr >> 2, y = yPtr >> 2, dy = dyPtr >> 2, dz = dzPtr >> 2;
+    const x = xPtr >> 2, y = yPtr >> 2, dy = dyPtr >> 2, dz = dzPtr >> 2, sums = dzSumsPtr >> 2;
     heap.fill(0, dz, dz + g.batch * g.height * g.width * g.channels);
+    if (dzSumsPtr !== 0) heap.fill(0, sums, sums + g.batch * g.channels);
     forEachOutput(g, (b, oy, ox, out) => {
       for (let c = 0; c < g.channels; c++) {
         const target = heap[y + out * g.channels + c];
         const first = windowPixels(g, oy, ox).find(([iy, ix]) => heap[pixelIndex(x, g, b, iy, ix) + c] === target);
         if (first !== undefined && heap[pixelIndex(x, g, b, first[0], first[1]) + c]! > 0) {
-          heap[pixelIndex(dz, g, b, first[0], first[1]) + c] = 0 + heap[dy + out * g.channels + c]!;
+          const d = 0 + heap[dy + out * g.channels + c]!;
+          heap[pixelIndex(dz, g, b, first[0], first[1]) + c] = d;
+          // The window's other pixels hold zeros: adding them would change no sum.
+          if (dzSumsPtr !== 0) heap[sums + b * g.channels + c] += d;
         }
       }
     });

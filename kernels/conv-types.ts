@@ -70,8 +70,11 @@ export interface ConvKernels {
    * padding) over x, a ReLU's output: dz = 0 + dy at the first pixel (row order) of each window where
    * x equals the window's max y, when x > 0 there; 0 at every other pixel. dz [batch, height, width,
    * channels] is overwritten: what maxPoolBackwardInto into zeros, then reluBackward, leave.
+   * With dzSums (0: none), [batch, channels] is overwritten with each image's column sums of dz (a
+   * convolution's bias gradient, image by image): from 0, windows in (oy, ox) order, each window's
+   * pixels by rows, f32 additions (the pixels no window covers add nothing: they are zeros).
    */
-  maxPoolReluBackward(g: WindowGeometry, x: number, y: number, dy: number, dz: number): void;
+  maxPoolReluBackward(g: WindowGeometry, x: number, y: number, dy: number, dz: number, dzSums?: number): void;
   /** y = the mean of x over each window's pixels inside the input (sum in row order, then one division). */
   avgPoolForward(g: WindowGeometry, x: number, y: number): void;
   /** dx += dy / (pixels of its window) at every pixel of each window. */
@@ -114,7 +117,8 @@ export interface WasmConvExports {
   conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number, number, number]): void;
   maxPoolForward(...args: [...Geometry12, number, number]): void;
   maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
-  maxPoolReluBackward(...args: [...Geometry12, number, number, number, number]): void;
+  /** Geometry, then x, y, dy, dz, dzSums (0: none). */
+  maxPoolReluBackward(...args: [...Geometry12, number, number, number, number, number]): void;
   avgPoolForward(...args: [...Geometry12, number, number]): void;
   avgPoolBackwardInto(...args: [...Geometry12, number, number]): void;
   columnMeanVariance(rows: number, cols: number, x: number, mean: number, variance: number, scratch: number): void;

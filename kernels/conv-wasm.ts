@@ -17,7 +17,7 @@ const GEOMETRY_KEYS = [
  * The geometry as the kernels' 12 integer arguments, checked: a fraction, a negative size or
  * padding as large as the window (which would let a window miss the input entirely) is refused.
  */
-function geometryArgs(g: WindowGeometry, kernel: string): Geometry12 {
+export function geometryArgs(g: WindowGeometry, kernel: string): Geometry12 {
   const values = GEOMETRY_KEYS.map((key) => g[key]);
   GEOMETRY_KEYS.forEach((key, i) => {
     const v = values[i];
@@ -96,13 +96,13 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     },
     maxPoolForward: (g, x, y) => runWindow('maxPoolForward', geometryArgs(g, 'maxPoolForward'), [x, y]),
     maxPoolBackwardInto: (g, x, y, dy, dx) => runWindow('maxPoolBackwardInto', geometryArgs(g, 'maxPoolBackwardInto'), [x, y, dy, dx]),
-    maxPoolReluBackward(g, x, y, dy, dz) {
+    maxPoolReluBackward(g, x, y, dy, dz, dzSums = 0) {
       const ints = geometryArgs(g, 'maxPoolReluBackward');
       // The loop assumes windows side by side inside the input: each pixel in at most one window.
       if (g.strideH !== g.windowH || g.strideW !== g.windowW || g.padTop !== 0 || g.padLeft !== 0 || g.outH * g.windowH > g.height || g.outW * g.windowW > g.width) {
         throw new RangeError(`wasmgrad: maxPoolReluBackward expected windows side by side (strides = window, no padding) inside the input, got a ${g.windowH}x${g.windowW} window, strides ${g.strideH}x${g.strideW}, padding ${g.padTop}/${g.padLeft}, ${g.outH}x${g.outW} windows over ${g.height}x${g.width}`);
       }
-      runWindow('maxPoolReluBackward', ints, [x, y, dy, dz]);
+      runWindow('maxPoolReluBackward', ints, [x, y, dy, dz, dzSums]);
     },
     avgPoolForward: (g, x, y) => runWindow('avgPoolForward', geometryArgs(g, 'avgPoolForward'), [x, y]),
     avgPoolBackwardInto: (g, dy, dx) => runWindow('avgPoolBackwardInto', geometryArgs(g, 'avgPoolBackwardInto'), [dy, dx]),

@@ -82,8 +82,9 @@ export const CONTROL_PROTOCOL = {
    * [height, width, channels], 'out' one of the output [outH, outW, channels], 'cols' one image's
    * im2col rows [outH·outW, windowH·windowW·channels], 'y' one of a convolution's output [outH, outW,
    * filters], 'pooled' one of its max-pooled output [outH / poolH, outW / poolW, filters] (rounded
-   * down), 'filterRow' a row of filters floats and 'dzRow' one of outW·filters (scratches), 'fixed'
-   * the same array for every piece.
+   * down), 'filterRow' a row of filters floats and 'dzRow' one of outW·filters (scratches),
+   * 'channelRow' a row of channels floats (one image's sums), 'fixed' the same array for every
+   * piece. A 0 pointer (an optional array left out) stays 0 in every piece.
    */
   windows: [
     'im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward',
@@ -98,7 +99,7 @@ export const CONTROL_PROTOCOL = {
   windowPointers: [
     ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'],
     ['in', 'fixed', 'fixed', 'y'], ['in', 'fixed', 'fixed', 'pooled', 'pooled', 'filterRow'],
-    ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'], ['in', 'out', 'out', 'in'],
+    ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'], ['in', 'out', 'out', 'in', 'channelRow'],
   ],
   /** Int32 words of the job block. */
   jobWords: 256,
@@ -274,12 +275,15 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
           const imageBytes = {
             in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
             y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
-            filterRow: filterBytes, dzRow: ints[11]! * filterBytes, fixed: 0,
+            filterRow: filterBytes, dzRow: ints[11]! * filterBytes, channelRow: channelBytes, fixed: 0,
           };
           if (protocol.windowSplit[which] === 'taps') ints.push(begin, end);
           else ints[0] = end - begin;
           const roles = protocol.windowPointers[which]!;
-          for (let k = 0; k < roles.length; k++) ints.push((job[J.windowPointers + k]! >>> 0) + begin * imageBytes[roles[k]!]);
+          for (let k = 0; k < roles.length; k++) {
+            const pointer = job[J.windowPointers + k]! >>> 0;
+            ints.push(pointer === 0 ? 0 : pointer + begin * imageBytes[roles[k]!]); // 0: an optional array left out
+          }
           windows[which]!(...ints);
         } else {
           // Elements [begin, end): every array moves on by `begin` floats; a 0 pointer (no array) stays 0.

@@ -83,34 +83,42 @@ export function blockBytes(bytes: number): number {
 const inUse = new Map<number, number>(); // pointer -> block bytes, for every block handed out
 const freeByStart = new Map<number, number>(); // pointer -> block bytes, for every free block
 const freeByEnd = new Map<number, number>(); // end byte -> pointer, for every free block
-const bins: Set<number>[] = []; // bin i: pointers of free blocks of 64·2^i to 64·2^(i+1) - 1 bytes
+// Bin i: pointers of free blocks of 64·2^i to 64·2^(i+1) - 1 bytes, oldest first. Plain arrays,
+// not Sets: a bin holds a handful of blocks, and a Set's iterator is an object made on every
+// request (a training step's dozens of requests made garbage of them).
+const bins: number[][] = [];
 let top = RESERVED_LOW_BYTES; // first byte never handed out yet (or given back at the end)
 let highWater = RESERVED_LOW_BYTES;
 let bytesInUse = 0;
 let memoryLimit = MAXIMUM_PAGES * PAGE_BYTES;
 
-const binOf = (bytes: number) => Math.floor(Math.log2(bytes / ALIGN));
+/** floor(log2(bytes / 64)) for a multiple of 64 (at most 2^32 / 64 = 2^26 units: an int32). */
+const binOf = (bytes: number) => 31 - Math.clz32(bytes / ALIGN);
 
 function addFree(ptr: number, bytes: number): void {
   freeByStart.set(ptr, bytes);
   freeByEnd.set(ptr + bytes, ptr);
-  (bins[binOf(bytes)] ??= new Set()).add(ptr);
+  (bins[binOf(bytes)] ??= []).push(ptr);
 }
 
 function removeFree(ptr: number, bytes: number): void {
   freeByStart.delete(ptr);
   freeByEnd.delete(ptr + bytes);
-  bins[binOf(bytes)].delete(ptr);
+  // Removed in place, the others keeping their order (first fit takes the oldest that fits).
+  const bin = bins[binOf(bytes)];
+  let i = bin.indexOf(ptr);
+  for (; i < bin.length - 1; i++) bin[i] = bin[i + 1];
+  bin.length--;
 }
 
 /** The first free block of at least `bytes`, or -1: its own bin first fit, then any larger bin. */
 function findFree(bytes: number): number {
   const first = binOf(bytes);
   const own = bins[first];
-  if (own !== undefined) for (const ptr of own) if (freeByStart.get(ptr)! >= bytes) return ptr;
+  if (own !== undefined) for (let k = 0; k < own.length; k++) if (freeByStart.get(own[k])! >= bytes) return own[k];
   for (let i = first + 1; i < bins.length; i++) {
     const bin = bins[i];
-    if (bin !== undefined && bin.size > 0) return bin.values().next().value!;
+    if (bin !== undefined && bin.length > 0) return bin[0];
   }
   return -1;
 }

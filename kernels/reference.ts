@@ -3,10 +3,10 @@
 // Written for clarity, not speed: the WASM kernels must agree with these on every shape and flag.
 // Same contract as kernels/types.ts (each function is typed by it, not retyped here); reads and
 // writes the shared memory through one Float32Array.
-// Holds the GEMM and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums,
+// Holds the GEMM (and its implicit-im2col form) and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums,
 // fill, the search for NaN and ±Infinity).
 
-import { heapF32 } from './memory.js';
+import { alloc, free, heapF32 } from './memory.js';
 import { convReferenceKernels } from './conv-reference.js';
 import type { Kernels } from './types.js';
 
@@ -152,10 +152,28 @@ export const findNonFiniteReference: Kernels['findNonFinite'] = (n, x) => {
   return -1;
 };
 
+/**
+ * The implicit-im2col GEMM spelled out: im2col into a scratch cols, gemmReference with A = cols,
+ * the scratch freed (even when the GEMM throws).
+ */
+export const im2colGemmReference: Kernels['im2colGemm'] = (g, x, p) => {
+  const rows = g.batch * g.outH * g.outW, depth = g.windowH * g.windowW * g.channels;
+  const bytes = Math.max(4, rows * depth * 4);
+  const cols = alloc(bytes);
+  try {
+    convReferenceKernels.im2col(g, x, cols);
+    const [M, K] = p.transA ? [depth, rows] : [rows, depth];
+    gemmReference({ ...p, M, K, a: cols, lda: depth });
+  } finally {
+    free(cols, bytes);
+  }
+};
+
 export const referenceKernels: Kernels = {
   name: 'js',
   description: 'TypeScript reference',
   gemm: gemmReference,
+  im2colGemm: im2colGemmReference,
   adamUpdate: adamUpdateReference,
   sgdUpdate: sgdUpdateReference,
   rmspropUpdate: rmspropUpdateReference,

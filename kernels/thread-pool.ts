@@ -570,12 +570,13 @@ export class GemmThreadPool implements ThreadUser {
     const imageBytes = {
       in: ints[1]! * ints[2]! * channelBytes, out: outPixels * channelBytes, cols: outPixels * ints[4]! * ints[5]! * channelBytes,
       y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
-      filterRow: filterBytes, dzRow: ints[11]! * filterBytes, fixed: 0,
+      filterRow: filterBytes, dzRow: ints[11]! * filterBytes, channelRow: channelBytes, fixed: 0,
     };
     if (CONTROL_PROTOCOL.windowSplit[this.window] === 'taps') ints.push(begin, end);
     else ints[0] = end - begin;
     const roles = CONTROL_PROTOCOL.windowPointers[this.window]!;
-    for (let k = 0; k < roles.length; k++) ints.push(this.windowPointers[k]! + begin * imageBytes[roles[k]!]);
+    // A 0 pointer (an optional array left out) stays 0.
+    for (let k = 0; k < roles.length; k++) ints.push(this.windowPointers[k] === 0 ? 0 : this.windowPointers[k]! + begin * imageBytes[roles[k]!]);
     (this.mainThread[CONTROL_PROTOCOL.windows[this.window]!] as (...args: number[]) => void)(...ints);
   }
 

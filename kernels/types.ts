@@ -6,7 +6,7 @@
 // counts and leading dimensions. Nothing here knows what a Tensor is. The convnet kernels (im2col,
 // pooling, batch-norm sums) are stated in kernels/conv-types.ts and are part of Kernels too.
 
-import type { ConvKernels, WasmConvExports } from './conv-types.js';
+import type { ConvKernels, WasmConvExports, WindowGeometry } from './conv-types.js';
 
 /**
  * GEMM: C = relu?( (accumulate ? C : 0) + op(A) · op(B) + bias )
@@ -37,6 +37,12 @@ export interface GemmArgs {
   accumulate: boolean;
 }
 
+/**
+ * A convolution's GEMM with A = cols = im2col(g, x) never stored (Kernels.im2colGemm): GemmArgs
+ * without A (and without M and K, which the geometry gives).
+ */
+export type Im2colGemmArgs = Omit<GemmArgs, 'a' | 'lda' | 'M' | 'K'>;
+
 export type BackendName = 'wasm' | 'js';
 
 /**
@@ -50,6 +56,16 @@ export interface Kernels extends ConvKernels {
   /** A short description for logs and benchmarks, e.g. "wasm simd128 (relaxed FMA)". */
   readonly description: string;
   gemm(args: GemmArgs): void;
+  /**
+   * gemm with op(A) the im2col matrix of an NHWC image x (kernels/conv-types.ts' im2col), read
+   * from x as it is packed, so cols is never written: rows = batch·outH·outW, K = windowH·windowW·channels,
+   *   transA false: C [rows, N] = relu?((accumulate ? C : 0) + cols · op(B) + bias),  op(B) [K, N]
+   *   transA true:  C [K, N]    = relu?((accumulate ? C : 0) + colsᵀ · op(B) + bias), op(B) [rows, N]
+   * Bit for bit what im2col into memory followed by gemm with A = cols (lda = K) gives. Fast where
+   * channels is a multiple of 4 (4 floats of a tap at a time), fastest where no window reaches the
+   * padding; correct for any geometry.
+   */
+  im2colGemm(g: WindowGeometry, x: number, args: Im2colGemmArgs): void;
 
   /**
    * Adam in Keras' form, in place on one parameter of n floats (w, m, v written; g read):
@@ -131,6 +147,6 @@ export type WithBooleansAsNumbers<F> = F extends (...args: infer P) => infer R
  * signatures above, booleans as 0/1. A dropout seed is read as a u32 (a JavaScript number wraps
  * modulo 2^32 on the way in).
  */
-export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm' | keyof ConvKernels>]: WithBooleansAsNumbers<Kernels[K]> };
+export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm' | 'im2colGemm' | keyof ConvKernels>]: WithBooleansAsNumbers<Kernels[K]> };
 
 export type { WasmConvExports };

@@ -9,10 +9,11 @@
 // WebAssembly.validate accepts it, else the simd build, else no wasm backend (wasmKernels = null,
 // with the reason in wasmUnavailableReason) and kernels/index.ts falls back to the reference.
 
-import { isShared, memory } from './memory.js';
+import { alloc, isShared, memory } from './memory.js';
 import { GemmThreadPool } from './thread-pool.js';
-import { convKernelsFromExports } from './conv-wasm.js';
-import type { GemmArgs, Kernels, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
+import { convKernelsFromExports, geometryArgs } from './conv-wasm.js';
+import type { WindowGeometry } from './conv-types.js';
+import type { GemmArgs, Im2colGemmArgs, Kernels, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
 import { relaxedUnsharedWasmBase64, relaxedWasmBase64, simdUnsharedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
 
 /** Which compiled build of kernels/assembly/index.ts. */
@@ -114,6 +115,27 @@ function checkGemmArgs(p: GemmArgs): void {
 }
 
 /**
+ * The lda that tells the GEMM export its A is an implicit im2col (kernels/assembly/gemm.ts): `a`
+ * then points to a descriptor, the image's offset and its 12 geometry integers (13 i32 words).
+ */
+const IMPLICIT_IM2COL = -1;
+const IM2COL_DESCRIPTOR_WORDS = 13;
+
+/**
+ * im2colGemm as the GEMM export takes it: M and K from the geometry, A as a descriptor written at
+ * `descriptor` (the pool passes a and lda on to its workers untouched), checked like gemm's.
+ */
+function im2colGemmArgs(g: WindowGeometry, x: number, p: Im2colGemmArgs, descriptor: number): GemmArgs {
+  const geometry = geometryArgs(g, 'im2colGemm');
+  const rows = g.batch * g.outH * g.outW, depth = g.windowH * g.windowW * g.channels;
+  const [M, K] = p.transA ? [depth, rows] : [rows, depth];
+  checkGemmArgs({ ...p, M, K, a: 0, lda: p.transA ? M : K });
+  if (!Number.isInteger(x) || x <= 0 || x % 4 !== 0) throw new RangeError(`wasmgrad: im2colGemm expected the image x as a positive 4-byte-aligned offset, got ${x}`);
+  new Int32Array(memory.buffer, descriptor, IM2COL_DESCRIPTOR_WORDS).set([x, ...geometry]);
+  return { ...p, M, K, a: descriptor, lda: IMPLICIT_IM2COL };
+}
+
+/**
  * Throws a readable error for a count that is not a non-negative integer (a fraction or NaN would
  * be silently truncated on its way into an i32). The kernels check nothing themselves.
  */
@@ -131,12 +153,16 @@ function checkCount(n: number, what: string): void {
  */
 function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebAssembly.Module): Kernels {
   const threads = new GemmThreadPool(module, exports);
+  const descriptor = alloc(4 * IM2COL_DESCRIPTOR_WORDS); // one, reused: GEMMs run one after another
   return {
     name: 'wasm',
     description: DESCRIPTIONS[build],
     gemm(p) {
       checkGemmArgs(p);
       threads.gemm(p);
+    },
+    im2colGemm(g, x, p) {
+      threads.gemm(im2colGemmArgs(g, x, p, descriptor));
     },
     // The optimizer updates of large parameters, and large ReLU and dropout backward passes, are
     // split across the threads too (element ranges: the same bits on any number of threads).

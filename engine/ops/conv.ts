@@ -8,7 +8,9 @@
 // Backward, from dout [B, oh, ow, F] (dz = dout through the ReLU mask):
 //   dkernel [kh·kw·C, F] += colsᵀ · dz        dbias [F] += Σ_rows dz
 //   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx.
-// A 1x1 kernel with stride 1 and no padding needs no im2col: cols is x itself. An input with few
+// Where every window lies inside x and its channels come 4 at a time, cols is never stored: the two
+// GEMMs that read it pack it straight from x (im2colGemm). A 1x1 kernel with stride 1 and no padding
+// needs no im2col at all: cols is x itself. An input with few
 // channels (a first layer: K = kh·kw·C of 9 for MNIST, 27 for RGB) makes a GEMM too shallow to pay
 // for its packing: there the forward pass and the kernel gradient are direct loops instead
 // (conv2dForward, conv2dKernelGradInto: no im2col, the ReLU's backward folded in), and only dx,
@@ -16,7 +18,7 @@
 
 import {
   col2imInto, columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
-  gemm, im2col, maxPoolForward, maxPoolReluBackward, reluBackward, type WindowGeometry,
+  gemm, im2col, im2colGemm, maxPoolForward, maxPoolReluBackward, reluBackward, type WindowGeometry,
 } from '../../kernels/index.js';
 import { maxPool2d } from './pooling.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
@@ -91,31 +93,52 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
 }
 
 /**
+ * Whether cols stays implicit: the GEMMs that read it (the forward pass, the kernel gradient) read
+ * it straight from x while packing (im2colGemm), and cols, kh·kw times larger than the output, is
+ * never written nor read back. That pays where a pixel's channels come 4 at a time and every window
+ * lies inside x; with padding reached ('same'), the kernel gradient's packing, tap by tap at the
+ * borders, lost more than the forward pass gained (measured on a 14x14x32 'same' layer), and with
+ * other channel counts im2col into memory is faster.
+ */
+function colsStayImplicit(g: WindowGeometry): boolean {
+  const inside = (out: number, stride: number, window: number, pad: number, size: number) => pad === 0 && (out - 1) * stride + window <= size;
+  return g.channels % 4 === 0 && inside(g.outH, g.strideH, g.windowH, g.padTop, g.height) && inside(g.outW, g.strideW, g.windowW, g.padLeft, g.width);
+}
+
+/**
  * The convolution as one GEMM: y [B·oh·ow, F] = relu?(cols · kernel + bias), with cols = im2col(x)
- * [B·oh·ow, K], or x itself for a 1x1 kernel with stride 1 (colsAreX). cols is kept for the backward pass.
+ * [B·oh·ow, K] (null: left implicit, colsStayImplicit), or x itself for a 1x1 kernel with stride 1
+ * (colsAreX). cols is kept for the backward pass.
  */
 function gemmForward(x: Tensor, kernel: Tensor, bias: Tensor | null, g: WindowGeometry, K: number, filters: number, relu: boolean) {
   const M = g.batch * g.outH * g.outW; // one row per output pixel
   const colsAreX = g.windowH === 1 && g.windowW === 1 && g.strideH === 1 && g.strideW === 1;
+  const y = empty([g.batch, g.outH, g.outW, filters]);
+  const epilogue = { N: filters, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false, transB: false };
+  if (!colsAreX && colsStayImplicit(g)) {
+    im2colGemm(g, x.ptr, { transA: false, ...epilogue });
+    return { y, cols: null, colsAreX };
+  }
   let cols = x;
   if (!colsAreX) {
     cols = empty([M, K]);
     im2col(g, x.ptr, cols.ptr);
   }
-  const y = empty([g.batch, g.outH, g.outW, filters]);
-  gemm({ transA: false, transB: false, M, N: filters, K, a: cols.ptr, lda: K, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false });
+  gemm({ transA: false, M, K, a: cols.ptr, lda: K, ...epilogue });
   return { y, cols, colsAreX };
 }
 
 /**
  * The GEMM convolution's backward from dz [B·oh·ow, F] (dout through the ReLU mask):
  *   dkernel [K, F] += colsᵀ · dz;   dbias [F] += Σ_rows dz;   dx += col2im(dcols), dcols [B·oh·ow, K] = dz · kernelᵀ
- * each only where that input needs a gradient.
+ * each only where that input needs a gradient (cols null: implicit, read from x again).
  */
-function gemmBackward(dz: Tensor, x: Tensor, kernel: Tensor, bias: Tensor | null, g: WindowGeometry, cols: Tensor, colsAreX: boolean, K: number, filters: number): void {
+function gemmBackward(dz: Tensor, x: Tensor, kernel: Tensor, bias: Tensor | null, g: WindowGeometry, cols: Tensor | null, colsAreX: boolean, K: number, filters: number): void {
   const M = g.batch * g.outH * g.outW;
   if (kernel.requiresGrad) {
-    gemm({ transA: true, transB: false, M: K, N: filters, K: M, a: cols.ptr, lda: K, b: dz.ptr, ldb: filters, c: kernel.gradBuffer().ptr, ldc: filters, bias: 0, relu: false, accumulate: true });
+    const dkernel = { transB: false, N: filters, b: dz.ptr, ldb: filters, c: kernel.gradBuffer().ptr, ldc: filters, bias: 0, relu: false, accumulate: true };
+    if (cols === null) im2colGemm(g, x.ptr, { transA: true, ...dkernel });
+    else gemm({ transA: true, M: K, K: M, a: cols.ptr, lda: K, ...dkernel });
   }
   if (bias !== null && bias.requiresGrad) columnSumsInto(M, filters, bias.gradBuffer().ptr, dz.ptr);
   if (x.requiresGrad) inputGradInto(dz, x, kernel, g, colsAreX, K, filters);
@@ -150,7 +173,8 @@ export interface Conv2dReluMaxPoolOptions {
 
 /**
  * maxPool2d(conv2d(x, kernel, bias, { relu: true }), { poolSize }) with the same values and
- * gradients, bit for bit; the pooling windows lie side by side (strides = poolSize, 'valid').
+ * gradients, bit for bit (but the GEMM form's bias gradient, summed image by image: within
+ * rounding); the pooling windows lie side by side (strides = poolSize, 'valid').
  *   x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → [B, floor(oh / poolH), floor(ow / poolW), F]
  * Two ways, by the convolution's:
  *   - direct loops (a model's first layer), when nothing needs dx: the pooled output is computed
@@ -158,8 +182,9 @@ export interface Conv2dReluMaxPoolOptions {
  *     straight to dkernel and dbias (conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto): the
  *     [B, oh, ow, F] arrays, 4x larger than the pooled one, are never written or read.
  *   - a GEMM: the convolution's forward pass as conv2d's, then max pooling; backward, dz comes from
- *     dout in one pass (maxPoolReluBackward: the pooling's scatter and the ReLU's mask together),
- *     not three (zeroing the convolution's output gradient, the scatter into it, the mask).
+ *     dout in one pass (maxPoolReluBackward: the pooling's scatter and the ReLU's mask together, and
+ *     the bias gradient's sums on the way), not four (zeroing the convolution's output gradient,
+ *     the scatter into it, the mask, and the column sums reading dz back).
  * Elsewhere (direct loops and dx needed, or windows larger than the convolution's output) it is the two ops.
  */
 export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null, options: Conv2dReluMaxPoolOptions): Tensor {
@@ -178,8 +203,11 @@ export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null
     maxPoolForward(pool, y.ptr, pooled.ptr);
     return record(pooled, 'conv2d+relu+maxPool2d', inputs, (dout) => {
       const dz = empty(y.shape);
-      maxPoolReluBackward(pool, y.ptr, pooled.ptr, dout.ptr, dz.ptr);
-      gemmBackward(dz, x, kernel, bias, g, cols, colsAreX, K, filters);
+      // dbias comes along with dz, image by image (dzSums [B, F]), then over the images: dz is not read again for it.
+      const dzSums = bias !== null && bias.requiresGrad ? empty([g.batch, filters]) : null;
+      maxPoolReluBackward(pool, y.ptr, pooled.ptr, dout.ptr, dz.ptr, dzSums === null ? 0 : dzSums.ptr);
+      if (dzSums !== null) columnSumsInto(g.batch, filters, bias!.gradBuffer().ptr, dzSums.ptr);
+      gemmBackward(dz, x, kernel, null, g, cols, colsAreX, K, filters);
     });
   }
   const argmax = empty(shape); // int32 window positions, in float32 storage

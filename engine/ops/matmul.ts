@@ -34,8 +34,9 @@ export interface GemmIntoOptions {
 export function gemmInto(out: Tensor, a: Tensor, b: Tensor, options: GemmIntoOptions = {}): void {
   const transA = options.transA ?? false;
   const transB = options.transB ?? false;
-  const [aRows, aCols] = a.shape as [number, number];
-  const [bRows, bCols] = b.shape as [number, number];
+  // Read by index: array destructuring ran the iterator protocol, an object per GEMM.
+  const aRows = a.shape[0], aCols = a.shape[1];
+  const bRows = b.shape[0], bCols = b.shape[1];
   const M = transA ? aCols : aRows;
   const K = transA ? aRows : aCols;
   const N = transB ? bRows : bCols;

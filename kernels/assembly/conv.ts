@@ -622,11 +622,16 @@ export function maxPoolBackwardInto(
  * in one pass over dz instead of three (the zeros, the scatter, the mask): every pixel of dz is
  * written once, the windows' pixels by the windows, the rest (the last row or column of an odd
  * size) with zeros.
+ *
+ * With dzSums (0: none), [batch, channels], the convolution's bias gradient comes along, image by
+ * image, so that it never reads dz again: dzSums[b, c] = the sum from 0 of image b's dz[·, ·, c] in
+ * window order ((oy, ox), then the window's pixels by rows; the pixels no window covers are zeros),
+ * f32 additions. Per image, so that a split by images gives the same bits.
  */
 export function maxPoolReluBackward(
   batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
-  x: usize, y: usize, dy: usize, dz: usize,
+  x: usize, y: usize, dy: usize, dz: usize, dzSums: usize,
 ): void {
   const pixelBytes = <usize>channels << 2;
   const imageBytes = <usize>height * <usize>width * pixelBytes;
@@ -641,6 +646,8 @@ export function maxPoolReluBackward(
       zeroFloats(dImage + (<usize>iy * <usize>width + <usize>coveredW) * pixelBytes, (width - coveredW) * channels);
     }
     zeroFloats(dImage + <usize>coveredH * <usize>width * pixelBytes, (height - coveredH) * width * channels);
+    const sums = dzSums + <usize>b * pixelBytes; // this image's row of dzSums (unused when dzSums is 0)
+    if (dzSums != 0) zeroFloats(sums, channels);
     for (let oy = 0; oy < outH; oy++) {
       const yBegin = oy * strideH - padTop; // padTop is 0 and strideH is windowH: the window lies inside
       for (let ox = 0; ox < outW; ox++) {
@@ -651,29 +658,37 @@ export function maxPoolReluBackward(
           const target = v128.load(y + outAt + at);
           const grad = f32x4.add(zero, v128.load(dy + outAt + at));
           let taken = i32x4.splat(0);
+          let sum = dzSums != 0 ? v128.load(sums + at) : zero;
           for (let iy = yBegin; iy < yBegin + windowH; iy++) {
             for (let ix = xBegin; ix < xBegin + windowW; ix++) {
               const pixelAt = (<usize>iy * <usize>width + <usize>ix) * pixelBytes + at;
               const value = v128.load(image + pixelAt);
               const hit = v128.andnot(f32x4.eq(value, target), taken);
               taken = v128.or(taken, hit);
-              v128.store(dImage + pixelAt, v128.and(grad, v128.and(hit, f32x4.gt(value, zero))));
+              const d = v128.and(grad, v128.and(hit, f32x4.gt(value, zero)));
+              v128.store(dImage + pixelAt, d);
+              sum = f32x4.add(sum, d);
             }
           }
+          if (dzSums != 0) v128.store(sums + at, sum);
         }
         for (; c < channels; c++) {
           const at = <usize>c << 2;
           const target = load<f32>(y + outAt + at);
           let found = false;
+          let sum: f32 = dzSums != 0 ? load<f32>(sums + at) : 0;
           for (let iy = yBegin; iy < yBegin + windowH; iy++) {
             for (let ix = xBegin; ix < xBegin + windowW; ix++) {
               const pixelAt = (<usize>iy * <usize>width + <usize>ix) * pixelBytes + at;
               const value = load<f32>(image + pixelAt);
               const hit = !found && value == target;
               found = found || hit;
-              store<f32>(dImage + pixelAt, hit && value > 0 ? <f32>0 + load<f32>(dy + outAt + at) : 0);
+              const d: f32 = hit && value > 0 ? <f32>0 + load<f32>(dy + outAt + at) : 0;
+              store<f32>(dImage + pixelAt, d);
+              sum += d;
             }
           }
+          if (dzSums != 0) store<f32>(sums + at, sum);
         }
         outAt += pixelBytes;
       }

@@ -20,6 +20,11 @@
 //     later split M between them by giving each its own row range and its own workspace.
 //   - `workspace` is scratch for the packed panels: gemmWorkspaceBytes(M, N, K) bytes, 16-byte
 //     aligned (the allocator gives 64), owned by this call while it runs.
+//   - A convolution's A need not be stored (an implicit im2col): with lda = IMPLICIT_IM2COL (-1),
+//     `a` points to an Im2colDescriptor (the NHWC image and its window geometry, below) and op(A) is
+//     that image's im2col matrix cols [batch·outH·outW, windowH·windowW·channels] (transA: colsᵀ),
+//     read straight from the image while packing. The packed panels hold the very floats im2col
+//     would have stored, so C is bit-identical to im2col into memory followed by this GEMM.
 //
 // How it works (the Goto/BLIS scheme, as in XNNPACK and OpenBLAS):
 //
@@ -275,6 +280,256 @@ function packBias(dst: usize, bias: usize, j0: i32, cols: i32): void {
   }
 }
 
+// ---- packing from an image: the implicit im2col -------------------------------------------------
+// A convolution's GEMM multiplies cols = im2col(x), 15,488 x 288 floats (18 MB) for the second
+// layer of Keras' MNIST convnet, which im2col writes and the packing then reads back from memory.
+// Packed straight from the image instead, the panels are built from a few kilobytes of x that stay
+// in cache, and cols never exists. Element (m, k) of cols, for output pixel m = (b, oy, ox) and
+// column k = (ky, kx, c), is x[b, oy·strideH - padTop + ky, ox·strideW - padLeft + kx, c] (0 in the
+// padding): for a fixed ky, the windowW·channels floats of one window row are contiguous in x.
+
+/** The lda that marks A as an implicit im2col: `a` then points to an Im2colDescriptor. */
+const IMPLICIT_IM2COL: i32 = -1;
+
+// The Im2colDescriptor: 13 i32 words, the image's byte offset, then its WindowGeometry in
+// WasmConvExports' order (batch, height, width, channels, windowH, windowW, strideH, strideW,
+// padTop, padLeft, outH, outW). Read once per GEMM call into these (each instance has its own).
+let imageX: usize = 0;
+let imageHeight: i32 = 0, imageWidth: i32 = 0, imageChannels: i32 = 0;
+let windowHeight: i32 = 0, windowWidth: i32 = 0, windowStrideH: i32 = 0, windowStrideW: i32 = 0;
+let windowPadTop: i32 = 0, windowPadLeft: i32 = 0, windowOutH: i32 = 0, windowOutW: i32 = 0;
+
+function readIm2colDescriptor(d: usize): void {
+  imageX = <usize>load<u32>(d);
+  imageHeight = load<i32>(d, 8); imageWidth = load<i32>(d, 12); imageChannels = load<i32>(d, 16);
+  windowHeight = load<i32>(d, 20); windowWidth = load<i32>(d, 24);
+  windowStrideH = load<i32>(d, 28); windowStrideW = load<i32>(d, 32);
+  windowPadTop = load<i32>(d, 36); windowPadLeft = load<i32>(d, 40);
+  windowOutH = load<i32>(d, 44); windowOutW = load<i32>(d, 48);
+}
+
+/** Bytes of one image of x. */
+// @ts-ignore: decorator
+@inline
+function imageBytes(): usize {
+  return <usize>imageHeight * <usize>imageWidth * (<usize>imageChannels << 2);
+}
+
+/**
+ * The byte offset in x of output pixel m's window corner (row oy·strideH - padTop, column
+ * ox·strideW - padLeft), or 0 when that window does not lie wholly inside the image (no tensor
+ * lives at offset 0: kernels/memory.ts keeps the first 64 KiB for this module's static data).
+ */
+function insideWindowCorner(m: i32): usize {
+  const outPixels = windowOutH * windowOutW;
+  const b = m / outPixels, rest = m - b * outPixels;
+  const oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+  if (iy0 < 0 || ix0 < 0 || iy0 + windowHeight > imageHeight || ix0 + windowWidth > imageWidth) return 0;
+  return imageX + <usize>b * imageBytes() + (<usize>iy0 * <usize>imageWidth + <usize>ix0) * (<usize>imageChannels << 2);
+}
+
+/** cols[m, k]: element k = (ky, kx, c) of output pixel m's window, 0 in the padding (any geometry; the slow path). */
+function im2colAt(m: i32, k: i32): f32 {
+  const outPixels = windowOutH * windowOutW;
+  const b = m / outPixels, rest = m - b * outPixels;
+  const oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  const tap = k / imageChannels, c = k - tap * imageChannels;
+  const ky = tap / windowWidth, kx = tap - ky * windowWidth;
+  const iy = oy * windowStrideH - windowPadTop + ky, ix = ox * windowStrideW - windowPadLeft + kx;
+  if (iy < 0 || iy >= imageHeight || ix < 0 || ix >= imageWidth) return 0;
+  return load<f32>(imageX + <usize>b * imageBytes() + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4);
+}
+
+/** 4 floats of x at (iy, ix), channels c..c+3 of `image`, or zeros when (iy, ix) is in the padding. */
+// @ts-ignore: decorator
+@inline
+function pixelFloats4(image: usize, iy: i32, ix: i32, c: i32): v128 {
+  if (iy < 0 || iy >= imageHeight || ix < 0 || ix >= imageWidth) return f32x4.splat(0);
+  return v128.load(image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4);
+}
+
+/**
+ * packIm2colRows for a panel of 4 rows (output pixels m..m+3) some of whose windows reach the
+ * padding, channels and k0 multiples of 4: 4 channels of one tap at a time, each row's read or
+ * zeros, transposed. Returns the depth reached (the whole groups of 4); the caller does the rest.
+ */
+function packIm2colRowsChecked(panel: usize, m: i32, k0: i32, kc: i32): i32 {
+  // The 4 rows' images and window corners: consecutive output pixels, (b, oy, ox) counted on.
+  const outPixels = windowOutH * windowOutW;
+  let b = m / outPixels;
+  const rest = m - b * outPixels;
+  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  const image0 = imageX + <usize>b * imageBytes(), iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
+  const image1 = imageX + <usize>b * imageBytes(), iy1 = oy * windowStrideH - windowPadTop, ix1 = ox * windowStrideW - windowPadLeft;
+  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
+  const image2 = imageX + <usize>b * imageBytes(), iy2 = oy * windowStrideH - windowPadTop, ix2 = ox * windowStrideW - windowPadLeft;
+  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
+  const image3 = imageX + <usize>b * imageBytes(), iy3 = oy * windowStrideH - windowPadTop, ix3 = ox * windowStrideW - windowPadLeft;
+  const tap0 = k0 / imageChannels;
+  let c = k0 - tap0 * imageChannels;
+  let ky = tap0 / windowWidth, kx = tap0 - ky * windowWidth;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    storeTransposed4x4(
+      panel + <usize>k * 16, 16,
+      pixelFloats4(image0, iy0 + ky, ix0 + kx, c), pixelFloats4(image1, iy1 + ky, ix1 + kx, c),
+      pixelFloats4(image2, iy2 + ky, ix2 + kx, c), pixelFloats4(image3, iy3 + ky, ix3 + kx, c),
+    );
+    c += 4;
+    if (c == imageChannels) {
+      c = 0;
+      if (++kx == windowWidth) {
+        kx = 0;
+        ky++;
+      }
+    }
+  }
+  return k;
+}
+
+/**
+ * packA for op(A) = cols (output pixels as rows): rows [i0, i0 + rows), depths [k0, k0 + kc), the
+ * same panels packA makes from a stored cols. Fast path, for 4 rows whose windows lie inside the
+ * image when a window row holds a multiple of 4 floats and k0 is a multiple of 4: 4 floats of each
+ * row at a time, one offset for all four (their windows are the same shape), transposed; at the end
+ * of a window row the offset jumps to the next image row. Elsewhere (the padding, a ragged edge),
+ * element by element.
+ */
+function packIm2colRows(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  const span = windowWidth * imageChannels; // floats of one window row
+  const rowJump = <usize>(imageWidth * imageChannels - span) << 2; // from a window row's end to the next one's start
+  for (let p = 0; p < rows; p += MR) {
+    const valid = min(MR, rows - p);
+    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const m = i0 + p;
+    const x0 = insideWindowCorner(m);
+    const x1 = valid == MR ? insideWindowCorner(m + 1) : 0;
+    const x2 = valid == MR ? insideWindowCorner(m + 2) : 0;
+    const x3 = valid == MR ? insideWindowCorner(m + 3) : 0;
+    let k = 0;
+    if (valid == MR && (x0 == 0 || x1 == 0 || x2 == 0 || x3 == 0) && imageChannels % 4 == 0 && k0 % 4 == 0) {
+      k = packIm2colRowsChecked(panel, m, k0, kc);
+    } else if (x0 != 0 && x1 != 0 && x2 != 0 && x3 != 0 && span % 4 == 0 && k0 % 4 == 0) {
+      const ky = k0 / span;
+      let t = k0 - ky * span; // position within the window row
+      let offset = (<usize>ky * <usize>imageWidth * <usize>imageChannels + <usize>t) << 2;
+      for (; k + 4 <= kc; k += 4) {
+        storeTransposed4x4(panel + <usize>k * 16, 16, v128.load(x0 + offset), v128.load(x1 + offset), v128.load(x2 + offset), v128.load(x3 + offset));
+        offset += 16;
+        t += 4;
+        if (t == span) {
+          t = 0;
+          offset += rowJump;
+        }
+      }
+    }
+    for (; k < kc; k++) {
+      for (let r = 0; r < MR; r++) {
+        store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(m + r, k0 + k) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * packA for op(A) = colsᵀ (a kernel gradient: rows are cols' columns k, depths its output pixels m):
+ * rows [i0, i0 + rows), depths [k0, k0 + kc). A panel's 4 rows are 4 channels of one tap when
+ * channels and i0 are multiples of 4: at each output pixel those 4 floats are adjacent in x, and
+ * one load fetches them; the whole panels go pixel by pixel (packIm2colColumnsGrouped). Elsewhere
+ * (and a ragged last panel), element by element.
+ */
+function packIm2colColumns(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  let p = 0;
+  if (imageChannels % 4 == 0 && i0 % 4 == 0) {
+    p = rows & ~(MR - 1);
+    packIm2colColumnsGrouped(dst, i0, p, k0, kc);
+  }
+  for (; p < rows; p += MR) {
+    const valid = min(MR, rows - p);
+    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    for (let k = 0; k < kc; k++) {
+      for (let r = 0; r < MR; r++) {
+        store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(k0 + k, i0 + p + r) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * packIm2colColumns for whole panels (i0 and channels multiples of 4), output pixel by output pixel:
+ * each pixel's rows are read in order and stored one panel further each, so the walk over the
+ * pixels costs once per pixel, not once per panel. A window inside the image is read from its
+ * corner (a window row's floats are contiguous in x); one reaching the padding tap by tap, zeros
+ * where the tap's pixel is outside.
+ */
+function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  if (rows <= 0) return;
+  const pixelBytes = <usize>imageChannels << 2;
+  const span = windowWidth * imageChannels; // floats of one window row
+  const rowJump = <usize>(imageWidth * imageChannels - span) << 2; // from a window row's end to the next one's start
+  const ky0 = i0 / span, t0 = i0 - ky0 * span; // where row i0 sits in the window
+  const kx0 = t0 / imageChannels, c0 = t0 - kx0 * imageChannels;
+  const offset0 = (<usize>ky0 * <usize>imageWidth * <usize>imageChannels + <usize>t0) << 2;
+  const panelBytes = <usize>kc * 16;
+  const panels = rows / MR;
+  const outPixels = windowOutH * windowOutW;
+  const b = k0 / outPixels, rest = k0 - b * outPixels;
+  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  let image = imageX + <usize>b * imageBytes();
+  for (let k = 0; k < kc; k++) {
+    const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+    let to = dst + <usize>k * 16;
+    if (iy0 >= 0 && ix0 >= 0 && iy0 + windowHeight <= imageHeight && ix0 + windowWidth <= imageWidth) {
+      const corner = image + (<usize>iy0 * <usize>imageWidth + <usize>ix0) * pixelBytes;
+      let offset = offset0;
+      let t = t0;
+      for (let q = 0; q < panels; q++) {
+        v128.store(to, v128.load(corner + offset));
+        to += panelBytes;
+        offset += 16;
+        t += 4;
+        if (t == span) {
+          t = 0;
+          offset += rowJump;
+        }
+      }
+    } else {
+      // Tap by tap: inside the image, its channels are contiguous from `from`; outside, zeros.
+      let ky = ky0, kx = kx0, c = c0;
+      let iy = iy0 + ky, ix = ix0 + kx;
+      let inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
+      let from = inside ? image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4 : 0;
+      for (let q = 0; q < panels; q++) {
+        if (inside) v128.store(to, v128.load(from));
+        else v128.store(to, f32x4.splat(0));
+        to += panelBytes;
+        from += 16;
+        c += 4;
+        if (c == imageChannels) {
+          c = 0;
+          if (++kx == windowWidth) {
+            kx = 0;
+            ky++;
+          }
+          iy = iy0 + ky;
+          ix = ix0 + kx;
+          inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
+          from = inside ? image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes : 0;
+        }
+      }
+    }
+    if (++ox == windowOutW) {
+      ox = 0;
+      if (++oy == windowOutH) {
+        oy = 0;
+        image += imageBytes();
+      }
+    }
+  }
+}
+
 // ---- the microkernel ----------------------------------------------------------------------------
 
 /**
@@ -404,6 +659,8 @@ export function gemm(
   rowEnd = min(rowEnd, M);
   if (rowEnd <= rowBegin || N <= 0) return;
 
+  const implicitA = lda == IMPLICIT_IM2COL;
+  if (implicitA) readIm2colDescriptor(a);
   const packedB = workspace;
   const packedA = packedB + packedBBytes(N, K);
   const biasPanel = packedA + packedABytes(M, K);
@@ -432,7 +689,9 @@ export function gemm(
 
       for (let i0 = rowBegin; i0 < rowEnd; i0 += MC) {
         const mc = min(MC, rowEnd - i0);
-        packA(packedA, a, lda, transA, i0, mc, k0, kc);
+        if (!implicitA) packA(packedA, a, lda, transA, i0, mc, k0, kc);
+        else if (transA) packIm2colColumns(packedA, i0, mc, k0, kc);
+        else packIm2colRows(packedA, i0, mc, k0, kc);
 
         for (let q = 0; q < nc; q += NR) {
           const bPanel = packedB + <usize>(q / NR) * <usize>kc * 32;

@@ -44,6 +44,15 @@ describe('softmaxCrossEntropy', () => {
     expectAllClose(tie.grad, [0.25, -0.25, -0.25, 0.25]);
   });
 
+  it('adds into a gradient that already holds something (a second backward doubles it), as every op does', () => {
+    const z = parameter(tensor([[0.3, -1.2, 2.0], [1.5, 0.2, -0.7]]));
+    const labels = tensor([2, 0]);
+    softmaxCrossEntropy(z, labels).backward();
+    const once = Array.from(z.grad!.data);
+    softmaxCrossEntropy(z, labels).backward();
+    expectAllClose(z.grad!.data, once.map((g) => 2 * g));
+  });
+
   it('gives the same loss and gradients for class ids, ids of shape [B, 1], and one-hot rows', () => {
     const logits = [[0.3, -1.2, 2.0, 0.1], [1.5, 0.2, -0.7, 0.4], [-0.2, -0.1, 0.0, 3.1]];
     const ids = [2, 0, 3];

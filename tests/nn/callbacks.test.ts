@@ -181,6 +181,25 @@ describe('TerminateOnNaN and LambdaCallback', () => {
   });
 });
 
+describe('batch hooks', () => {
+  it('run in order, each promise awaited before the next hook and the next batch; a hook returning nothing needs no await', async () => {
+    const calls: string[] = [];
+    const later = (what: string) => new Promise<void>((resolve) => setTimeout(() => { calls.push(what); resolve(); }, 1));
+    const slow = new LambdaCallback({ onBatchBegin: (batch) => later(`slow begin ${batch}`), onBatchEnd: (batch) => later(`slow end ${batch}`) });
+    const plain = { onBatchBegin: (batch: number) => void calls.push(`plain begin ${batch}`), onBatchEnd: (batch: number) => void calls.push(`plain end ${batch}`) };
+    await model().fit(x, y, { batchSize: 4, epochs: 1, verbose: 0, shuffle: false, callbacks: [slow, plain] });
+    expect(calls).toEqual([
+      'slow begin 0', 'plain begin 0', 'slow end 0', 'plain end 0',
+      'slow begin 1', 'plain begin 1', 'slow end 1', 'plain end 1',
+    ]);
+  });
+
+  it('a hook that rejects ends fit with its error', async () => {
+    const failing = new LambdaCallback({ onBatchEnd: async () => { throw new Error('hook failed'); } });
+    await expect(model().fit(x, y, { batchSize: 4, epochs: 1, verbose: 0, callbacks: [failing] })).rejects.toThrow('hook failed');
+  });
+});
+
 describe('written atomically through the existing save', () => {
   it('a checkpoint folder is replaced whole each epoch: no temporary folders are left', async () => {
     const path = join(folder, 'last');

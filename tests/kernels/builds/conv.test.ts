@@ -1,6 +1,6 @@
 // tests/kernels/builds/conv.test.ts — the WASM convnet kernels (im2col, col2im, the direct
 // convolution and its kernel gradient, alone and fused with max pooling, max and average pooling
-// (max pooling's backward fused with a ReLU's too),
+// (max pooling's backward fused with a ReLU's too, with the per-image sums of its dz),
 // the batch-norm sums) of each compiled build under test (tests/kernels/builds.ts) against the
 // TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
 // strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
@@ -123,6 +123,8 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
         const [, y] = reference([x, new Float32Array(outSize)], (k, [xp, yp]) => k.maxPoolForward(g, xp!, yp!));
         compare([x, y!, randomArray(outSize, seed + 2), new Float32Array(inputSize).fill(NaN)],
           (k, [xp, yp, dy, dz]) => k.maxPoolReluBackward(g, xp!, yp!, dy!, dz!), 'maxPoolReluBackward');
+        compare([x, y!, randomArray(outSize, seed + 3), new Float32Array(inputSize).fill(NaN), new Float32Array(batch * channels).fill(NaN)],
+          (k, [xp, yp, dy, dz, sums]) => k.maxPoolReluBackward(g, xp!, yp!, dy!, dz!, sums!), 'maxPoolReluBackward with the sums of dz');
       }
     });
   });

@@ -197,10 +197,11 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
     };
     checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], 9, grad, `conv2dMaxPoolKernelGradInto ${what}`);
     if (window[0] === strides[0] && window[1] === strides[1] && padding === 'valid') {
-      checkWindow([input, output, output, input], 10, (k, [x, y, dy, dz]) => {
+      // With the per-image sums of dz (each piece writes its own images' rows).
+      checkWindow([input, output, output, input, 9 * 5], 10, (k, [x, y, dy, dz, sums]) => {
         oneThread.maxPoolForward(...args, x!, y!);
-        if (k) k.maxPoolReluBackward(g, x!, y!, dy!, dz!);
-        else oneThread.maxPoolReluBackward(...args, x!, y!, dy!, dz!);
+        if (k) k.maxPoolReluBackward(g, x!, y!, dy!, dz!, sums!);
+        else oneThread.maxPoolReluBackward(...args, x!, y!, dy!, dz!, sums!);
       }, `maxPoolReluBackward ${what}`);
     }
     checkWindow([input, output], 5, (k, [x, y]) => (k ? k.avgPoolForward(g, x!, y!) : oneThread.avgPoolForward(...args, x!, y!)), `avgPoolForward ${what}`);
