@@ -9,16 +9,19 @@
 import { runConvnetBench } from './convnet.js';
 import { runFitYieldBench } from './fit-yield.js';
 import { runGemmBench } from './gemm.js';
+import { runNeighbourBench } from './neighbour.js';
 import { runStepBench } from './step.js';
 import { runTrainingBench } from './training.js';
 
 const only = process.argv[2];
-const names = ['gemm', 'step', 'training', 'yield', 'convnet'];
+const names = ['gemm', 'step', 'training', 'yield', 'convnet', 'neighbour'];
 if (only !== undefined && !names.includes(only)) {
-  throw new Error(`bench: expected 'gemm', 'step', 'training', 'yield' or 'convnet' (or nothing for all), got ${JSON.stringify(only)}`);
+  throw new Error(`bench: expected 'gemm', 'step', 'training', 'yield', 'convnet' or 'neighbour' (or nothing for all), got ${JSON.stringify(only)}`);
 }
 if (only === undefined || only === 'gemm') await runGemmBench();
 if (only === undefined || only === 'step') await runStepBench();
 if (only === undefined || only === 'training') await runTrainingBench();
 if (only === undefined || only === 'yield') await runFitYieldBench();
 if (only === undefined || only === 'convnet') await runConvnetBench();
+// Not part of a whole run: it starts a busy process of its own to compete with.
+if (only === 'neighbour') await runNeighbourBench(process.argv[3] === 'ab');

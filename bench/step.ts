@@ -159,7 +159,8 @@ export async function runStepBench(): Promise<void> {
   console.log('ReLU and bias gradients, gradient zeroing; optimizer: the update kernels; GC: garbage-collection pauses of');
   console.log('the main thread; JS and the rest: the step\'s wall time minus all of those (graph, batches, loss, checks).');
   console.log('GEMMs split: of the timed steps\' GEMMs, those the pool ran on more than one thread (small ones never are;');
-  console.log('in parentheses, those adaptive splitting ran alone after splits of their size that lost to one thread).');
+  console.log('in parentheses, those adaptive splitting ran alone: after splits of their size that lost to one thread, or while');
+  console.log('the judge of whole runs found the main thread alone faster, e.g. beside a busy neighbour: `npm run bench:neighbour`).');
   console.log('waits: per step, the main thread waiting for the workers\' pieces after its own, and a worker done with its');
   console.log('pieces while the main thread still computed its own (kernels\' threadStats()): the cost of unequal pieces or speeds.');
 }

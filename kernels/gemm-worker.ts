@@ -212,11 +212,13 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
     // Spin, then sleep. A job posted within spinMicroseconds of the last one is seen within about
     // a microsecond; after that, Atomics.wait sleeps in the kernel (a wake-up costs 15-60 us). The
     // wait returns at once if jobSequence has already moved on, so no doorbell is ever missed.
+    // The spin word is read again as we poll: the main thread sets it to 0 to send us to sleep
+    // now (it has stopped splitting jobs, and our polling would only take its core time).
     let sequence = Atomics.load(job, J.jobSequence);
     if (sequence === seen) {
-      const spinUntil = performance.now() + Atomics.load(job, J.spinMicroseconds) / 1000;
+      const spinFrom = performance.now();
       do sequence = Atomics.load(job, J.jobSequence);
-      while (sequence === seen && performance.now() < spinUntil);
+      while (sequence === seen && performance.now() - spinFrom < Atomics.load(job, J.spinMicroseconds) / 1000);
       while (sequence === seen) {
         Atomics.wait(job, J.jobSequence, seen);
         sequence = Atomics.load(job, J.jobSequence);

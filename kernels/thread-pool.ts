@@ -26,6 +26,7 @@ import {
   fallBackToOneThread, getAdaptiveSplitting, getGemmCut, getThreads, getThreadThreshold, mayBlock, platformStartThread, registerThreadUser,
   type StartThread, type ThreadHandle, type ThreadUser,
 } from './threads.js';
+import { SplitJudge } from './split-judge.js';
 import type { GemmArgs, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
 
 const { job: JOB, worker: WORKER, state: STATE, kind: KIND, cut: CUT, timing: TIMING } = CONTROL_PROTOCOL;
@@ -106,6 +107,31 @@ export function setSpinMicroseconds(worker = DEFAULT_WORKER_SPIN_MICROSECONDS, m
   workerSpinMicroseconds = worker;
   mainSpinMicroseconds = main;
 }
+/**
+ * The judge of whole runs (kernels/split-judge.ts) on or off, for benchmarks that compare the pool
+ * with and without it (on by default; it acts only while adaptive splitting is on).
+ */
+let judgingWholeRuns = true;
+export function setJudgingWholeRuns(on: boolean): void {
+  judgingWholeRuns = on;
+}
+
+/**
+ * A worker that claims its first piece of a split later than this after the post (or not at all)
+ * was not polling on a core of its own: the sign of a neighbour (or of a scheduler that put it on
+ * the main thread's core) that makes the judge of whole runs try the main thread alone. A polling
+ * worker claims within a few microseconds.
+ */
+const LATE_MILLISECONDS = 0.1;
+
+/**
+ * What a float of an update or a window kernel weighs against a GEMM multiply-add in the work the
+ * judge counts (it compares windows of the same mix, so the weights matter only where the mix
+ * changes): an update float costs ~0.25 ns, a multiply-add ~0.02 ns on one core.
+ */
+const UPDATE_WORK_PER_FLOAT = 10;
+const WINDOW_WORK_PER_FLOAT = 10;
+
 /** While asleep, the main thread wakes this often to check that the workers are still alive. */
 const WAIT_SLICE_MILLISECONDS = 100;
 /**
@@ -198,6 +224,14 @@ export interface ThreadStats {
   mainWaitMilliseconds: number;
   /** From the post to a worker's first claim, summed over the splits it joined (its lateness). */
   workerLateMilliseconds: number;
+  /**
+   * Jobs above the threshold or not that ran while the judge of whole runs kept the main thread
+   * alone (kernels/split-judge.ts), and how often it changed mode (probes included).
+   */
+  aloneJobs: number;
+  judgeSwitches: number;
+  /** Splits a worker joined late (LATE_MILLISECONDS after the post) or not at all. */
+  lateSplits: number;
   /** Workers computing pieces (all workers together). */
   workerComputeMilliseconds: number;
   /** A worker done with its pieces while the main thread still computed its own (it idles). */
@@ -205,7 +239,7 @@ export interface ThreadStats {
 }
 
 const stats: ThreadStats = {
-  gemms: 0, splitGemms: 0, backedOffGemms: 0, splits: 0, absentSplits: 0, lostSplits: 0, mainComputeMilliseconds: 0,
+  gemms: 0, splitGemms: 0, backedOffGemms: 0, splits: 0, absentSplits: 0, lostSplits: 0, aloneJobs: 0, judgeSwitches: 0, lateSplits: 0, mainComputeMilliseconds: 0,
   mainWaitMilliseconds: 0, workerLateMilliseconds: 0, workerComputeMilliseconds: 0, workerIdleMilliseconds: 0,
 };
 
@@ -379,6 +413,9 @@ export class GemmThreadPool implements ThreadUser {
   private readonly backoff = new Int32Array(3 * SIZE_CLASSES).fill(1);
   /** Splits in a row that the main thread computed alone (ABSENT_SPLITS_FORGIVEN), of any class: it is the worker's absence. */
   private absentInARow = 0;
+  /** Whether splitting pays over whole runs of jobs (kernels/split-judge.ts), and when the last job ended. */
+  private readonly judge = new SplitJudge();
+  private lastJobEnded = 0;
 
   constructor(
     private readonly module: WebAssembly.Module,
@@ -399,6 +436,13 @@ export class GemmThreadPool implements ThreadUser {
    * caller), on as many threads as pay.
    */
   gemm(p: GemmArgs): void {
+    const flags = (p.transA ? 1 : 0) + (p.transB ? 2 : 0) + (p.accumulate ? 4 : 0) + (p.relu ? 8 : 0);
+    const started = this.beginJob(KIND.gemm + 4 * (flags + 16 * (p.K + 65536 * (p.N + 65536 * p.M))));
+    this.gemmOnThreads(p);
+    this.endJob(started, p.M * p.N * p.K);
+  }
+
+  private gemmOnThreads(p: GemmArgs): void {
     this.checkHelpersAlive();
     const workspaceBytes = this.mainThread.gemmWorkspaceBytes(p.M, p.N, p.K);
     if (workspaceBytes > this.mainWorkspaceBytes) {
@@ -441,6 +485,12 @@ export class GemmThreadPool implements ThreadUser {
    * takes the same SIMD or scalar path as on one thread: the bits are the same.
    */
   runUpdate(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): void {
+    const started = this.beginJob(KIND.update + 4 * (CONTROL_PROTOCOL.updates.indexOf(name) + 16 * n));
+    this.updateOnThreads(name, n, p0, p1, p2, p3, s0, s1, s2, s3);
+    this.endJob(started, UPDATE_WORK_PER_FLOAT * n);
+  }
+
+  private updateOnThreads(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): void {
     this.checkHelpersAlive();
     this.update = name;
     const pointers = this.updatePointers;
@@ -477,13 +527,21 @@ export class GemmThreadPool implements ThreadUser {
    * computed by the same code from its own pixels, so the bits do not depend on the cut.
    */
   runWindow(name: WindowName, ints: readonly number[], pointers: readonly number[]): void {
-    this.checkHelpersAlive();
-    this.window = CONTROL_PROTOCOL.windows.indexOf(name);
-    this.windowInts = ints;
-    this.windowPointers = pointers;
     const batch = ints[0]!;
     const outPixels = ints[10]! * ints[11]!;
     const floats = batch * Math.max(ints[3]! * ints[1]! * ints[2]!, ints[3]! * outPixels * ints[4]! * ints[5]!, outPixels * (ints[12] ?? 0));
+    const which = CONTROL_PROTOCOL.windows.indexOf(name);
+    const started = this.beginJob(KIND.window + 4 * (which + 16 * floats));
+    this.windowOnThreads(which, ints, pointers, floats);
+    this.endJob(started, WINDOW_WORK_PER_FLOAT * floats);
+  }
+
+  private windowOnThreads(which: number, ints: readonly number[], pointers: readonly number[], floats: number): void {
+    this.checkHelpersAlive();
+    this.window = which;
+    this.windowInts = ints;
+    this.windowPointers = pointers;
+    const batch = ints[0]!;
     // What is cut: images, or the window's taps (kernel gradients, which sum over the images).
     const units = CONTROL_PROTOCOL.windowSplit[this.window] === 'taps' ? ints[4]! * ints[5]! : batch;
     const threadCount = getThreads();
@@ -617,16 +675,21 @@ export class GemmThreadPool implements ThreadUser {
     stats.mainComputeMilliseconds += mainMilliseconds;
     stats.mainWaitMilliseconds += now - mainDone;
     let joined = false;
+    let late = false;
     for (const helper of this.helpers) {
       const busy = helper.times[TIMING.busyMilliseconds]!;
       stats.workerComputeMilliseconds += busy - helper.busySeen;
       helper.busySeen = busy;
       if (!this.ownsPiece(helper, pieces)) continue;
       joined = true;
-      stats.workerLateMilliseconds += Math.max(0, helper.times[TIMING.firstClaim]! - origin - posted);
+      const lateness = Math.max(0, helper.times[TIMING.firstClaim]! - origin - posted);
+      stats.workerLateMilliseconds += lateness;
+      if (lateness > LATE_MILLISECONDS) late = true;
       stats.workerIdleMilliseconds += Math.max(0, mainDone - (helper.times[TIMING.lastEnd]! - origin));
     }
     if (!joined) stats.absentSplits++;
+    if (late || !joined) stats.lateSplits++;
+    if (judgingWholeRuns) this.judge.noteSplit(late || !joined);
   }
 
   /** The whole GEMM on the main thread. */
@@ -639,7 +702,9 @@ export class GemmThreadPool implements ThreadUser {
 
   /** True (and one job fewer to go) while adaptive splitting keeps jobs of `sizeClass` on the main thread. */
   private pausedFor(sizeClass: number): boolean {
-    if (this.aloneFor[sizeClass]! === 0 || !getAdaptiveSplitting()) return false;
+    if (!getAdaptiveSplitting()) return false;
+    if (!this.judge.splitting && judgingWholeRuns) return true;
+    if (this.aloneFor[sizeClass]! === 0) return false;
     this.aloneFor[sizeClass]!--;
     return true;
   }
@@ -681,6 +746,34 @@ export class GemmThreadPool implements ThreadUser {
     const b = p.b + begin * 4 * (p.transB ? p.ldb : 1);
     const bias = p.bias === 0 ? 0 : p.bias + begin * 4;
     this.mainThread.gemm(transA, transB, p.M, end - begin, p.K, p.a, p.lda, b, p.ldb, p.c + begin * 4, p.ldc, bias, relu, accumulate, this.mainWorkspace, 0, p.M);
+  }
+
+  /**
+   * A job (GEMM, update, window kernel) with `signature` starts: the judge of whole runs hears of
+   * it and of the gap since the last one, and may change its mode, which this job obeys. Returns
+   * the time it started.
+   */
+  private beginJob(signature: number): number {
+    const now = performance.now();
+    if (!judgingWholeRuns || !getAdaptiveSplitting() || getThreads() <= 1 || this.helpers.length === 0) return now;
+    const { judge } = this;
+    const wasSplitting = judge.splitting;
+    judge.begin(signature, now - this.lastJobEnded);
+    if (judge.splitting !== wasSplitting) {
+      stats.judgeSwitches++;
+      // Alone: the workers stop polling at once (they re-read the word while they poll) and sleep
+      // until the next post, which also stores the usual spin again.
+      if (!judge.splitting && this.jobBlock !== 0) Atomics.store(this.job, JOB.spinMicroseconds, 0);
+    }
+    if (!judge.splitting) stats.aloneJobs++;
+    return now;
+  }
+
+  /** The job begun at `started` is done, having done `work` (multiply-adds, or weighted floats). */
+  private endJob(started: number, work: number): void {
+    const now = performance.now();
+    this.lastJobEnded = now;
+    if (judgingWholeRuns && getAdaptiveSplitting()) this.judge.end(work, now - started);
   }
 
   /** Starts the workers setThreads calls for and resolves when they are ready (rejects if one cannot start). */

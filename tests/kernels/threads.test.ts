@@ -17,7 +17,7 @@ import {
   threadStats, threadsReady, type GemmArgs,
 } from '../../kernels/index.js';
 import { CONTROL_PROTOCOL } from '../../kernels/gemm-worker.js';
-import { GemmThreadPool, gemmPieces, splitRows, type MainThreadKernels } from '../../kernels/thread-pool.js';
+import { GemmThreadPool, gemmPieces, setJudgingWholeRuns, splitRows, type MainThreadKernels } from '../../kernels/thread-pool.js';
 import { GEMM_WORKER_SOURCE, getAdaptiveSplitting, setAdaptiveSplitting, setGemmCut, type StartThread, type ThreadHandle } from '../../kernels/threads.js';
 import { instantiateGemm, wasmKernels, wasmModule } from '../../kernels/wasm.js';
 import { ALL_FLAGS } from './flags.js';
@@ -349,6 +349,7 @@ describe('a worker that dies', () => {
     linger = 5;
     expect(getAdaptiveSplitting()).toBe(false); // as useTwoThreads() left it
     setAdaptiveSplitting(true);
+    setJudgingWholeRuns(false); // these tests are of the per-size-class backing off alone
     try {
       const threadsUsed: number[] = [];
       for (let call = 0; call < 11; call++) {
@@ -361,6 +362,7 @@ describe('a worker that dies', () => {
       expect(lastGemmDispatch().threads).toBe(2);
     } finally {
       setAdaptiveSplitting(false);
+      setJudgingWholeRuns(true);
     }
   });
 
@@ -373,6 +375,7 @@ describe('a worker that dies', () => {
     setThreadThreshold(0);
     linger = 20;
     setAdaptiveSplitting(true);
+    setJudgingWholeRuns(false); // these tests are of the per-size-class backing off alone
     try {
       const small = { ...args, M: 32 }; // 2^17 multiply-adds against args' 2^19: another class
       const threadsUsed: number[] = [];
@@ -384,6 +387,7 @@ describe('a worker that dies', () => {
       expect(threadsUsed).toEqual([2, 2, 1, 1, 2]);
     } finally {
       setAdaptiveSplitting(false);
+      setJudgingWholeRuns(true);
     }
   });
 
@@ -394,6 +398,7 @@ describe('a worker that dies', () => {
     await pool.ready();
     setThreadThreshold(0);
     setAdaptiveSplitting(true);
+    setJudgingWholeRuns(false); // these tests are of the per-size-class backing off alone
     try {
       const threadsUsed: number[] = [];
       for (let call = 0; call < 9; call++) {
@@ -404,6 +409,7 @@ describe('a worker that dies', () => {
       expect(threadsUsed).toEqual([2, 2, 2, 2, 2, 1, 2, 1, 1]);
     } finally {
       setAdaptiveSplitting(false);
+      setJudgingWholeRuns(true);
     }
   });
 

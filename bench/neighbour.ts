@@ -1,0 +1,121 @@
+// bench/neighbour.ts — does a second thread ever cost time? model.fit's wall time for the MNIST MLP
+// and the Fashion model on 1 and 2 threads, with the machine to itself and with a busy neighbour
+// (another process spinning at nice 0, as a second program on a 2-core machine would), alternated,
+// medians of several repeats. A measurement, not a test: nothing is asserted.
+//
+// Run as `node scripts/node.mjs dist/bench/index.js neighbour [ab]`. With `ab`, two threads also
+// run without the pool's judge of whole runs (kernels/split-judge.ts), as an A/B in the same run.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { datasets, toCategorical, type Tensor } from '../index.js';
+import * as kernels from '../kernels/index.js';
+import { setJudgingWholeRuns } from '../kernels/thread-pool.js';
+import { printTable } from './table.js';
+import { MODELS, type ModelSpec } from './training.js';
+
+/** Batches per timed fit (0.6-0.8 s on one thread for either model: many short fits alternated resolve more than a few long ones on a machine whose speed drifts). */
+const STEPS: Record<string, number> = { 128: 60, 32: 1000 };
+const REPEATS = Number(process.env['NEIGHBOUR_REPEATS'] ?? 9);
+
+interface Setting {
+  name: string;
+  threads: number;
+  judging: boolean;
+}
+
+/** A busy loop in a process of its own (ended by stopNeighbour). */
+function startNeighbour(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+}
+
+function stopNeighbour(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>, x: Tensor, y: Tensor, setting: Setting): Promise<{ ms: number; cpu: number }> {
+  kernels.setThreads(setting.threads);
+  setJudgingWholeRuns(setting.judging);
+  await kernels.threadsReady();
+  const steps = STEPS[spec.batchSize]!;
+  const cpuStarted = process.cpuUsage();
+  const started = performance.now();
+  await model.fit(x.sliceRows(0, steps * spec.batchSize), y.sliceRows(0, steps * spec.batchSize), { batchSize: spec.batchSize, epochs: 1, verbose: 0 });
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { ms, cpu: (cpu.user + cpu.system) / 1000 / ms };
+}
+
+/** Runs the comparison and prints its table. */
+export async function runNeighbourBench(ab: boolean): Promise<void> {
+  if (kernels.threadsUnavailableReason !== '') {
+    console.log(`bench neighbour: no worker threads here (${kernels.threadsUnavailableReason})`);
+    return;
+  }
+  const loadBefore = loadavg()[0]!;
+  const defaultThreads = kernels.getThreads();
+  const [[images, labels]] = await datasets.mnist.loadData();
+  const pixels = images.div(255);
+  const settings: Setting[] = [
+    { name: '1 thread', threads: 1, judging: true },
+    { name: '2 threads', threads: 2, judging: true },
+    ...(ab ? [{ name: '2 threads, no judge', threads: 2, judging: false }] : []),
+  ];
+  const rows: string[][] = [];
+  for (const spec of MODELS) {
+    const x = pixels.reshape([pixels.shape[0]!, ...spec.inputShape]);
+    const y = spec.sparseLabels ? labels : toCategorical(labels, 10);
+    const model = spec.wasmgrad();
+    for (const setting of settings) await timeFit(spec, model, x, y, setting); // warm-up: tier-up, workers started
+    for (const busy of [false, true]) {
+      const neighbour = busy ? startNeighbour() : null;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let it get its core
+      const times = settings.map(() => [] as number[]);
+      const cpuPerWall = settings.map(() => [] as number[]);
+      try {
+        for (let repeat = 0; repeat < REPEATS; repeat++) {
+          // Alternated, the order reversed every other repeat: a drifting machine speed moves every setting alike.
+          const order = settings.map((_, i) => i);
+          if (repeat % 2 === 1) order.reverse();
+          for (const i of order) {
+            const { ms, cpu } = await timeFit(spec, model, x, y, settings[i]!);
+            times[i]!.push(ms);
+            cpuPerWall[i]!.push(cpu);
+          }
+        }
+      } finally {
+        if (neighbour !== null) await stopNeighbour(neighbour);
+      }
+      const oneThread = median(times[0]!);
+      settings.forEach((setting, i) => {
+        rows.push([
+          `${spec.name}, batch ${spec.batchSize}`,
+          busy ? 'busy loop' : 'none',
+          setting.name,
+          `${STEPS[spec.batchSize]}`,
+          median(times[i]!).toFixed(0),
+          `${Math.min(...times[i]!).toFixed(0)}-${Math.max(...times[i]!).toFixed(0)}`,
+          (median(times[i]!) / oneThread).toFixed(3),
+          median(cpuPerWall[i]!).toFixed(2),
+        ]);
+      });
+    }
+  }
+  kernels.setThreads(defaultThreads);
+  setJudgingWholeRuns(true);
+  console.log(`\nmodel.fit on 1 and 2 threads, alone and beside a busy neighbour (${new Date().toISOString().slice(0, 10)})`);
+  console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
+  console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
+  console.log(`  runs      ${REPEATS} fits per setting, alternated; the neighbour is \`node -e 'for (;;) {}'\` at nice 0`);
+  printTable(['model', 'neighbour', 'setting', 'batches', 'median ms', 'range ms', 'time / 1 thread', 'cpu/wall'], rows);
+  console.log('time / 1 thread: the median fit time over the one-thread median in the same neighbour condition (below 1: two threads gain).');
+}

@@ -1,0 +1,81 @@
+// tests/kernels/split-judge.test.ts — the judge of whole runs (kernels/split-judge.ts) on made-up
+// timings: a training loop of three jobs a step whose times depend on the judge's mode. It must
+// keep splitting where splitting is faster, probing the main thread alone only rarely; move to the
+// main thread alone when splitting is slower and the workers join late (a busy neighbour); and
+// come back once splitting is faster again. No clock is read: the times are given.
+
+import { describe, expect, it } from 'vitest';
+import { FIRST_INTERVAL, MAX_INTERVAL, QUIET_INTERVAL, SplitJudge, TRIAL_PAIRS, WINDOW_MILLISECONDS } from '../../kernels/split-judge.js';
+
+interface Machine {
+  /** Milliseconds a job takes while the judge splits, and while the main thread is alone. */
+  splitMs: number;
+  aloneMs: number;
+  /** Whether a worker joins each split late (a neighbour holds its core). */
+  late: boolean;
+}
+
+/** Runs `steps` steps of three jobs (signatures 1, 2, 3; 0.1 ms of JavaScript before each). */
+function train(judge: SplitJudge, steps: number, machine: Machine): void {
+  for (let step = 0; step < steps; step++) {
+    for (const signature of [1, 2, 3]) {
+      judge.begin(signature, 0.1);
+      if (judge.splitting) judge.noteSplit(machine.late);
+      judge.end(1000, judge.splitting ? machine.splitMs : machine.aloneMs);
+    }
+  }
+}
+
+const IDLE: Machine = { splitMs: 1, aloneMs: 1.6, late: false };
+const BUSY: Machine = { splitMs: 1.4, aloneMs: 1.1, late: true };
+/** Steps that make about `windows` windows of the judge on a machine (a step is three jobs). */
+const stepsFor = (windows: number, machine: Machine) => Math.ceil((windows * WINDOW_MILLISECONDS) / (3 * (0.1 + machine.splitMs)));
+
+describe('the judge of whole runs', () => {
+  it('keeps splitting on an idle machine, and probes the main thread alone once in QUIET_INTERVAL windows, one window each', () => {
+    const judge = new SplitJudge();
+    train(judge, stepsFor(QUIET_INTERVAL - 8, IDLE), IDLE);
+    expect(judge.windows).toBeGreaterThan(QUIET_INTERVAL / 2);
+    expect(judge.aloneWindows).toBe(0); // no worker was late: no trial yet
+    train(judge, stepsFor(3 * QUIET_INTERVAL, IDLE), IDLE);
+    expect(judge.switches).toBe(0);
+    expect(judge.aloneWindows).toBeGreaterThan(0);
+    expect(judge.aloneWindows).toBeLessThanOrEqual(4); // each trial lost at once: a window of the main thread alone
+    expect(judge.splitting).toBe(true);
+  });
+
+  it('moves to the main thread alone beside a busy neighbour, and stays there but for short probes', () => {
+    const judge = new SplitJudge();
+    train(judge, stepsFor(20, IDLE), IDLE);
+    const before = judge.windows;
+    train(judge, stepsFor(FIRST_INTERVAL + 2 * TRIAL_PAIRS + 2, BUSY), BUSY);
+    expect(judge.splitting).toBe(false);
+    expect(judge.switches).toBe(1);
+    expect(judge.windows - before).toBeLessThanOrEqual(FIRST_INTERVAL + 2 * TRIAL_PAIRS + 4);
+    const aloneBefore = judge.aloneWindows;
+    const windowsBefore = judge.windows;
+    train(judge, stepsFor(400, BUSY), BUSY);
+    expect(judge.switches).toBe(1);
+    expect((judge.aloneWindows - aloneBefore) / (judge.windows - windowsBefore)).toBeGreaterThan(0.9);
+  });
+
+  it('splits again once the neighbour has left (within two of the longest intervals and a trial)', () => {
+    const judge = new SplitJudge();
+    train(judge, stepsFor(600, BUSY), BUSY); // long enough for the interval to reach its longest
+    expect(judge.splitting).toBe(false);
+    const windowsBefore = judge.windows;
+    for (let windows = 0; judge.splitting === false && windows < 4 * MAX_INTERVAL; windows = judge.windows - windowsBefore) {
+      train(judge, 1, IDLE);
+    }
+    expect(judge.splitting).toBe(true);
+    expect(judge.windows - windowsBefore).toBeLessThanOrEqual(2 * MAX_INTERVAL + 2 * TRIAL_PAIRS + 2);
+  });
+
+  it('does not switch on a probe that gains less than its margin (the modes are alike: noise decides nothing)', () => {
+    const judge = new SplitJudge();
+    const alike: Machine = { splitMs: 1, aloneMs: 0.99, late: true };
+    train(judge, stepsFor(600, alike), alike);
+    expect(judge.switches).toBe(0);
+    expect(judge.aloneWindows / judge.windows).toBeLessThan(1 / 3); // full trials' probes only, the interval doubling
+  });
+});
