@@ -216,9 +216,12 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
     // now (it has stopped splitting jobs, and our polling would only take its core time).
     let sequence = Atomics.load(job, J.jobSequence);
     if (sequence === seen) {
+      // The clock is read once every 64 polls: each performance.now() allocates its answer, and
+      // reading it at every poll made this loop the worker's main source of garbage.
       const spinFrom = performance.now();
+      let polls = 0;
       do sequence = Atomics.load(job, J.jobSequence);
-      while (sequence === seen && performance.now() - spinFrom < Atomics.load(job, J.spinMicroseconds) / 1000);
+      while (sequence === seen && ((++polls & 63) !== 0 || performance.now() - spinFrom < Atomics.load(job, J.spinMicroseconds) / 1000));
       while (sequence === seen) {
         Atomics.wait(job, J.jobSequence, seen);
         sequence = Atomics.load(job, J.jobSequence);
