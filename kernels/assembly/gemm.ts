@@ -349,6 +349,36 @@ function pixelFloats4(image: usize, iy: i32, ix: i32, c: i32): v128 {
   return v128.load(image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4);
 }
 
+// The tap counter of the packing loops that go 4 channels at a time through a window (channels a
+// multiple of 4): column k = (ky, kx, c) of cols as (tapRow, tapColumn, tapChannel), stepped on in
+// the order of cols' columns. Module state, like the descriptor above: AssemblyScript has no way
+// to return three numbers, and the two loops that walk the taps then share one definition.
+let tapRow: i32 = 0, tapColumn: i32 = 0, tapChannel: i32 = 0;
+
+/** Sets the tap counter to column k of cols. */
+// @ts-ignore: decorator
+@inline
+function startTap(k: i32): void {
+  const tap = k / imageChannels;
+  tapChannel = k - tap * imageChannels;
+  tapRow = tap / windowWidth;
+  tapColumn = tap - tapRow * windowWidth;
+}
+
+/** Moves the tap counter 4 channels on; true when that starts the next tap (kx, and at a row's end ky, moved). */
+// @ts-ignore: decorator
+@inline
+function nextTap4(): bool {
+  tapChannel += 4;
+  if (tapChannel != imageChannels) return false;
+  tapChannel = 0;
+  if (++tapColumn == windowWidth) {
+    tapColumn = 0;
+    tapRow++;
+  }
+  return true;
+}
+
 /**
  * packIm2colRows for a panel of 4 rows (output pixels m..m+3) some of whose windows reach the
  * padding, channels and k0 multiples of 4: 4 channels of one tap at a time, each row's read or
@@ -367,24 +397,16 @@ function packIm2colRowsChecked(panel: usize, m: i32, k0: i32, kc: i32): i32 {
   const image2 = imageX + <usize>b * imageBytes(), iy2 = oy * windowStrideH - windowPadTop, ix2 = ox * windowStrideW - windowPadLeft;
   if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
   const image3 = imageX + <usize>b * imageBytes(), iy3 = oy * windowStrideH - windowPadTop, ix3 = ox * windowStrideW - windowPadLeft;
-  const tap0 = k0 / imageChannels;
-  let c = k0 - tap0 * imageChannels;
-  let ky = tap0 / windowWidth, kx = tap0 - ky * windowWidth;
+  startTap(k0);
   let k = 0;
   for (; k + 4 <= kc; k += 4) {
+    const ky = tapRow, kx = tapColumn, c = tapChannel;
     storeTransposed4x4(
       panel + <usize>k * 16, 16,
       pixelFloats4(image0, iy0 + ky, ix0 + kx, c), pixelFloats4(image1, iy1 + ky, ix1 + kx, c),
       pixelFloats4(image2, iy2 + ky, ix2 + kx, c), pixelFloats4(image3, iy3 + ky, ix3 + kx, c),
     );
-    c += 4;
-    if (c == imageChannels) {
-      c = 0;
-      if (++kx == windowWidth) {
-        kx = 0;
-        ky++;
-      }
-    }
+    nextTap4();
   }
   return k;
 }
@@ -497,24 +519,20 @@ function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i
       }
     } else {
       // Tap by tap: inside the image, its channels are contiguous from `from`; outside, zeros.
-      let ky = ky0, kx = kx0, c = c0;
-      let iy = iy0 + ky, ix = ix0 + kx;
+      tapRow = ky0;
+      tapColumn = kx0;
+      tapChannel = c0;
+      let iy = iy0 + tapRow, ix = ix0 + tapColumn;
       let inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
-      let from = inside ? image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4 : 0;
+      let from = inside ? image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>tapChannel) * 4 : 0;
       for (let q = 0; q < panels; q++) {
         if (inside) v128.store(to, v128.load(from));
         else v128.store(to, f32x4.splat(0));
         to += panelBytes;
         from += 16;
-        c += 4;
-        if (c == imageChannels) {
-          c = 0;
-          if (++kx == windowWidth) {
-            kx = 0;
-            ky++;
-          }
-          iy = iy0 + ky;
-          ix = ix0 + kx;
+        if (nextTap4()) {
+          iy = iy0 + tapRow;
+          ix = ix0 + tapColumn;
           inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
           from = inside ? image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes : 0;
         }
