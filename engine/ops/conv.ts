@@ -7,7 +7,8 @@
 //
 // Backward, from dout [B, oh, ow, F] (dz = dout through the ReLU mask):
 //   dkernel [kh·kw·C, F] += colsᵀ · dz        dbias [F] += Σ_rows dz
-//   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx.
+//   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx
+//           (gemmCol2im: block by block as the GEMM computes them, so dcols is never stored either).
 // Where every window lies inside x and its channels come 4 at a time, cols is never stored: the two
 // GEMMs that read it pack it straight from x (im2colGemm). A 1x1 kernel with stride 1 and no padding
 // needs no im2col at all: cols is x itself. An input with few
@@ -17,8 +18,8 @@
 // when something needs it, goes through dz · kernelᵀ and col2im.
 
 import {
-  col2imInto, columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
-  gemm, im2col, im2colGemm, maxPoolForward, maxPoolReluBackward, reluBackward, type WindowGeometry,
+  columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
+  gemm, gemmCol2im, im2col, im2colGemm, maxPoolForward, maxPoolReluBackward, reluBackward, type WindowGeometry,
 } from '../../kernels/index.js';
 import { maxPool2d } from './pooling.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
@@ -144,12 +145,18 @@ function gemmBackward(dz: Tensor, x: Tensor, kernel: Tensor, bias: Tensor | null
   if (x.requiresGrad) inputGradInto(dz, x, kernel, g, colsAreX, K, filters);
 }
 
-/** dx += col2im(dz · kernelᵀ): dcols [B·oh·ow, K] (kernel stored [K, F], so transB), then back to the pixels (dx itself when colsAreX). */
+/**
+ * dx += col2im(dz · kernelᵀ), dz [B·oh·ow, F], kernel stored [K, F] (so transB): dcols [B·oh·ow, K]
+ * is never stored, each block of its rows goes back to the pixels of dx as the GEMM computes it
+ * (gemmCol2im); dcols is dx itself when colsAreX. The first contribution to dx writes it: no zeros first.
+ */
 function inputGradInto(dz: Tensor, x: Tensor, kernel: Tensor, g: WindowGeometry, colsAreX: boolean, K: number, filters: number): void {
   const M = g.batch * g.outH * g.outW;
-  const dcols = colsAreX ? x.gradBuffer() : empty([M, K]);
-  gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: colsAreX });
-  if (!colsAreX) col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
+  const accumulate = x.startGradContribution();
+  const dx = x.grad!.ptr;
+  const product = { transA: false, transB: true, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, accumulate };
+  if (colsAreX) gemm({ ...product, M, N: K, c: dx, ldc: K, bias: 0, relu: false });
+  else gemmCol2im(g, dx, product);
 }
 
 /** dbias += Σ_rows dz, dz = dout through the ReLU mask when `relu` (the kernel itself needs no gradient). */

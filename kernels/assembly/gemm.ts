@@ -25,6 +25,10 @@
 //     that image's im2col matrix cols [batch·outH·outW, windowH·windowW·channels] (transA: colsᵀ),
 //     read straight from the image while packing. The packed panels hold the very floats im2col
 //     would have stored, so C is bit-identical to im2col into memory followed by this GEMM.
+//   - Nor need C be (an implicit col2im, for a convolution's input gradient): with ldc =
+//     IMPLICIT_COL2IM (-1), `c` points to an Im2colDescriptor of dx, C is that convolution's
+//     dcols [batch·outH·outW, windowH·windowW·channels], and dx = (accumulate ? dx : 0) + col2im(C)
+//     is what is written; bias and relu must be off (see gemmCol2im, at the end of this file).
 //
 // How it works (the Goto/BLIS scheme, as in XNNPACK and OpenBLAS):
 //
@@ -40,6 +44,8 @@
 //
 // Packing is what makes one microkernel serve all four transpose cases: whatever the layout of A
 // and B, the microkernel reads both panels with unit stride.
+
+import { addFloats, zeroFloats } from './floats';
 
 // ---- tile and block sizes -------------------------------------------------------------------
 
@@ -126,10 +132,11 @@ const EDGE_TILE_BYTES: usize = <usize>(MR * NR * 4);
 
 /**
  * Bytes of scratch that gemm(M, N, K, ...) needs, for any row range within 0..M. At most
- * 768 KiB + 192 KiB + 2 KiB + 128 B (a K of up to KC_SINGLE in one block), whatever the sizes.
+ * 768 KiB + 192 KiB + 2 KiB + 128 B (a K of up to KC_SINGLE in one block) + 256 KiB (the block of
+ * C rows of an implicit col2im), whatever the sizes.
  */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
-  return packedBBytes(N, K) + packedABytes(M, K) + biasPanelBytes(N) + EDGE_TILE_BYTES;
+  return packedBBytes(N, K) + packedABytes(M, K) + biasPanelBytes(N) + EDGE_TILE_BYTES + col2imBlockBytes(M, N);
 }
 
 /** End of this module's static data. The wrapper checks it stays below the 64 KiB it reserves. */
@@ -664,6 +671,52 @@ function microkernel4x4(
 // ---- the driver ---------------------------------------------------------------------------------
 
 /**
+ * One packed block: C[i0 : i0 + mc, j0 : j0 + nc] = relu?((loadC ? C : 0) + Ablock · Bblock + bias),
+ * the A panels (packA layout, mc rows) times the B panels (packB layout, nc columns), kc deep.
+ * `cBlock` is the block's top-left float of C (row stride strideC bytes), `biasPanel` its columns'
+ * bias (or 0). Full 4x8 tiles are computed in C itself; the ragged edges through `edgeTile`.
+ */
+function multiplyBlock(
+  packedA: usize, packedB: usize, mc: i32, nc: i32, kc: i32,
+  cBlock: usize, strideC: usize, loadC: bool, biasPanel: usize, relu: bool, edgeTile: usize,
+): void {
+  for (let q = 0; q < nc; q += NR) {
+    const bPanel = packedB + <usize>(q / NR) * <usize>kc * 32;
+    const biasPanelHere: usize = biasPanel != 0 ? biasPanel + <usize>q * 4 : 0;
+    const cols = min(NR, nc - q);
+    const cColumn = cBlock + <usize>q * 4;
+
+    for (let p = 0; p < mc; p += MR) {
+      const aPanel = packedA + <usize>(p / MR) * <usize>kc * 16;
+      const rows = min(MR, mc - p);
+      const cTile = cColumn + <usize>p * strideC;
+
+      if (rows == MR && cols == NR) {
+        microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, relu);
+      } else if (rows == MR && cols == NR / 2) {
+        microkernel4x4(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, relu);
+      } else {
+        // Ragged edge: compute the full 4x8 tile in scratch, copy only the valid part of it.
+        for (let r = 0; r < MR; r++) {
+          for (let col = 0; col < NR; col++) {
+            const inside = loadC && r < rows && col < cols;
+            store<f32>(edgeTile + <usize>(r * NR + col) * 4, inside ? load<f32>(cTile + <usize>r * strideC + <usize>col * 4) : 0);
+          }
+        }
+        // At most 4 columns left: the narrow tile, half the work.
+        if (cols <= NR / 2) microkernel4x4(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, relu);
+        else microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, relu);
+        for (let r = 0; r < rows; r++) {
+          for (let col = 0; col < cols; col++) {
+            store<f32>(cTile + <usize>r * strideC + <usize>col * 4, load<f32>(edgeTile + <usize>(r * NR + col) * 4));
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
  * C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias), rows [rowBegin, rowEnd) of C only.
  * See the contract at the top of this file. Shapes: op(A) M x K, op(B) K x N, C M x N, bias N.
  */
@@ -676,6 +729,11 @@ export function gemm(
   rowBegin = max(rowBegin, 0);
   rowEnd = min(rowEnd, M);
   if (rowEnd <= rowBegin || N <= 0) return;
+  if (ldc == IMPLICIT_COL2IM) {
+    readIm2colDescriptor(c);
+    gemmCol2im(transA, transB, M, N, K, a, lda, b, ldb, accumulate, workspace, rowBegin, rowEnd);
+    return;
+  }
 
   const implicitA = lda == IMPLICIT_IM2COL;
   if (implicitA) readIm2colDescriptor(a);
@@ -700,8 +758,6 @@ export function gemm(
       // Bias and ReLU are applied once, by the last block.
       const loadC = accumulate || kb > 0;
       const lastBlock = kb == kBlocks - 1;
-      const biasNow = lastBlock && bias != 0;
-      const reluNow = lastBlock && relu;
 
       packB(packedB, b, ldb, transB, j0, nc, k0, kc);
 
@@ -710,41 +766,132 @@ export function gemm(
         if (!implicitA) packA(packedA, a, lda, transA, i0, mc, k0, kc);
         else if (transA) packIm2colColumns(packedA, i0, mc, k0, kc);
         else packIm2colRows(packedA, i0, mc, k0, kc);
+        const cBlock = c + <usize>i0 * strideC + <usize>j0 * 4;
+        multiplyBlock(packedA, packedB, mc, nc, kc, cBlock, strideC, loadC, lastBlock && bias != 0 ? biasPanel : 0, lastBlock && relu, edgeTile);
+      }
+    }
+  }
+}
 
-        for (let q = 0; q < nc; q += NR) {
-          const bPanel = packedB + <usize>(q / NR) * <usize>kc * 32;
-          const biasPanelHere: usize = biasNow ? biasPanel + <usize>q * 4 : 0;
-          const cols = min(NR, nc - q);
-          const cColumn = c + <usize>(j0 + q) * 4;
+// ---- scattering C into an image: the implicit col2im ---------------------------------------------
+// A convolution's input gradient is dx = col2im(dcols), with dcols [batch·outH·outW,
+// windowH·windowW·channels] = dz · kernelᵀ: for the second layer of Keras' MNIST convnet 18 MB
+// that a GEMM writes and col2im reads back, into a dx that was zeroed first. With ldc =
+// IMPLICIT_COL2IM (-1) instead, `c` points to an Im2colDescriptor of dx (the geometry of the
+// convolution whose input gradient it is) and C = dcols is never stored:
+//
+//   dx [batch, height, width, channels] = (accumulate ? dx : 0) + col2im(op(A) · op(B))
+//
+// Each block of at most MC rows of C is computed into the workspace (a 128 x 288 block: 144 KiB,
+// in L2) and at once added into dx, row by row, at the pixels its entries came from. bias and relu
+// do not apply. The rows go in order, so up to NC columns (N <= 512: one column block) every pixel
+// of dx adds its entries in the same order as col2imInto: the same bits as a zeroed dx (or dx
+// itself, with accumulate), gemm into dcols, then col2imInto.
 
-          for (let p = 0; p < mc; p += MR) {
-            const aPanel = packedA + <usize>(p / MR) * <usize>kc * 16;
-            const rows = min(MR, mc - p);
-            const cTile = cColumn + <usize>(i0 + p) * strideC;
+/** The ldc that marks C as an implicit col2im: `c` then points to an Im2colDescriptor of dx. */
+const IMPLICIT_COL2IM: i32 = -1;
 
-            if (rows == MR && cols == NR) {
-              microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
-            } else if (rows == MR && cols == NR / 2) {
-              microkernel4x4(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
-            } else {
-              // Ragged edge: compute the full 4x8 tile in scratch, copy only the valid part of it.
-              for (let r = 0; r < MR; r++) {
-                for (let col = 0; col < NR; col++) {
-                  const inside = loadC && r < rows && col < cols;
-                  store<f32>(edgeTile + <usize>(r * NR + col) * 4, inside ? load<f32>(cTile + <usize>r * strideC + <usize>col * 4) : 0);
-                }
-              }
-              // At most 4 columns left: the narrow tile, half the work.
-              if (cols <= NR / 2) microkernel4x4(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
-              else microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
-              for (let r = 0; r < rows; r++) {
-                for (let col = 0; col < cols; col++) {
-                  store<f32>(cTile + <usize>r * strideC + <usize>col * 4, load<f32>(edgeTile + <usize>(r * NR + col) * 4));
-                }
-              }
-            }
-          }
-        }
+/** Bytes of one block of C rows kept for the implicit col2im: MC x (N rounded up to 8, at most NC) floats. */
+function col2imBlockBytes(M: i32, N: i32): usize {
+  return <usize>min(((M + MR - 1) / MR) * MR, MC) * <usize>min(((N + NR - 1) / NR) * NR, NC) * 4;
+}
+
+/**
+ * gemm's implicit-col2im form (ldc = IMPLICIT_COL2IM, the descriptor already read), for the rows
+ * [rowBegin, rowEnd) of C as the pool cuts them, on whole images: an image is done by the piece that
+ * holds its first row. However the rows are cut between threads, every image of dx is then written
+ * by one thread, in the same blocks: blocks of rows end at multiples of MC and at images' ends, not
+ * where a piece begins, so the bits do not depend on the cut.
+ */
+function gemmCol2im(
+  transA: bool, transB: bool, M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
+  accumulate: bool, workspace: usize, rowBegin: i32, rowEnd: i32,
+): void {
+  const outPixels = windowOutH * windowOutW; // rows of C per image
+  const firstImage = (rowBegin + outPixels - 1) / outPixels;
+  rowBegin = firstImage * outPixels;
+  rowEnd = min(((rowEnd + outPixels - 1) / outPixels) * outPixels, M);
+  if (rowEnd <= rowBegin) return;
+  const packedB = workspace;
+  const packedA = packedB + packedBBytes(N, K);
+  const edgeTile = packedA + packedABytes(M, K) + biasPanelBytes(N);
+  const block = edgeTile + EDGE_TILE_BYTES; // the rows of C being computed, row stride strideBlock
+  const strideBlock = <usize>min(((N + NR - 1) / NR) * NR, NC) * 4;
+  const kcMax = depthPerBlock(K);
+  const kBlocks = K > 0 ? (K + kcMax - 1) / kcMax : 1;
+  // One block of op(B) (the convnet's kernelᵀ, 64 x 288): packed once for all rows.
+  const packedOnce = N <= NC && kBlocks == 1;
+  if (packedOnce) packB(packedB, b, ldb, transB, 0, N, 0, K);
+
+  let image = firstImage; // the next image whose first row is still to come
+  for (let i0 = rowBegin; i0 < rowEnd;) {
+    const i1 = min((i0 / MC + 1) * MC, rowEnd);
+    const mc = i1 - i0;
+    // dx of an image starts from zero just before its first row is added in (while in cache).
+    for (; !accumulate && image * outPixels < i1; image++) zeroFloats(imageX + <usize>image * imageBytes(), imageHeight * imageWidth * imageChannels);
+    for (let j0 = 0; j0 < N; j0 += NC) {
+      const nc = min(NC, N - j0);
+      for (let kb = 0; kb < kBlocks; kb++) {
+        const k0 = kb * kcMax;
+        const kc = min(kcMax, K - k0);
+        if (!packedOnce) packB(packedB, b, ldb, transB, j0, nc, k0, kc);
+        packA(packedA, a, lda, transA, i0, mc, k0, kc);
+        multiplyBlock(packedA, packedB, mc, nc, kc, block, strideBlock, kb > 0, 0, false, edgeTile);
+      }
+      col2imBlock(block, strideBlock, i0, mc, j0, nc);
+    }
+    i0 = i1;
+  }
+}
+
+/**
+ * dx += col2im of a block of C: rows [i0, i0 + mc) (output pixels), columns [j0, j0 + nc) (taps
+ * (ky, kx, c)), the block's row r at block + r · strideBlock. Row by row, in order; within a row a
+ * tap's channels are contiguous in dx, and a whole window row is when it lies inside the image.
+ */
+function col2imBlock(block: usize, strideBlock: usize, i0: i32, mc: i32, j0: i32, nc: i32): void {
+  const span = windowWidth * imageChannels; // floats of one window row
+  const pixelBytes = <usize>imageChannels << 2;
+  startTap(j0);
+  const ky0 = tapRow, kx0 = tapColumn, c0 = tapChannel;
+  const outPixels = windowOutH * windowOutW;
+  const b0 = i0 / outPixels, rest = i0 - b0 * outPixels;
+  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
+  let image = imageX + <usize>b0 * imageBytes();
+  for (let r = 0; r < mc; r++) {
+    const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+    const rowInside = ix0 >= 0 && ix0 + windowWidth <= imageWidth;
+    let src = block + <usize>r * strideBlock;
+    tapRow = ky0;
+    tapColumn = kx0;
+    tapChannel = c0;
+    for (let k = 0; k < nc;) {
+      const iy = iy0 + tapRow, ix = ix0 + tapColumn;
+      const rowUp = iy >= 0 && iy < imageHeight;
+      if (rowInside && tapColumn == 0 && tapChannel == 0 && k + span <= nc) {
+        // A whole window row, inside the image's width: one run of span floats.
+        if (rowUp) addFloats(image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes, src, span);
+        src += <usize>span << 2;
+        k += span;
+        tapRow++;
+        continue;
+      }
+      // One tap (or what of it is left in the block): its channels from tapChannel on.
+      const run = min(imageChannels - tapChannel, nc - k);
+      if (rowUp && ix >= 0 && ix < imageWidth) addFloats(image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes + (<usize>tapChannel << 2), src, run);
+      src += <usize>run << 2;
+      k += run;
+      tapChannel = 0;
+      if (++tapColumn == windowWidth) {
+        tapColumn = 0;
+        tapRow++;
+      }
+    }
+    if (++ox == windowOutW) {
+      ox = 0;
+      if (++oy == windowOutH) {
+        oy = 0;
+        image += imageBytes();
       }
     }
   }
