@@ -109,11 +109,11 @@ function colsStayImplicit(g: WindowGeometry): boolean {
 /**
  * The convolution as one GEMM: y [B·oh·ow, F] = relu?(cols · kernel + bias), with cols = im2col(x)
  * [B·oh·ow, K] (null: left implicit, colsStayImplicit), or x itself for a 1x1 kernel with stride 1
- * (colsAreX). cols is kept for the backward pass.
+ * over all of x (colsAreX). cols is kept for the backward pass.
  */
 function gemmForward(x: Tensor, kernel: Tensor, bias: Tensor | null, g: WindowGeometry, K: number, filters: number, relu: boolean) {
   const M = g.batch * g.outH * g.outW; // one row per output pixel
-  const colsAreX = g.windowH === 1 && g.windowW === 1 && g.strideH === 1 && g.strideW === 1;
+  const colsAreX = g.windowH === 1 && g.windowW === 1 && g.strideH === 1 && g.strideW === 1 && g.outH === g.height && g.outW === g.width;
   const y = empty([g.batch, g.outH, g.outW, filters]);
   const epilogue = { N: filters, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false, transB: false };
   if (!colsAreX && colsStayImplicit(g)) {
@@ -180,15 +180,16 @@ export interface Conv2dReluMaxPoolOptions {
 
 /**
  * maxPool2d(conv2d(x, kernel, bias, { relu: true }), { poolSize }) with the same values and
- * gradients, bit for bit (but the GEMM form's bias gradient, summed image by image: within
- * rounding); the pooling windows lie side by side (strides = poolSize, 'valid').
+ * gradients, bit for bit (but, in the GEMM form, the bias gradient, summed image by image, and
+ * the kernel gradient, summed over fewer output pixels and so in other blocks once they are more
+ * than 384: within rounding); the pooling windows lie side by side (strides = poolSize, 'valid').
  *   x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → [B, floor(oh / poolH), floor(ow / poolW), F]
  * Two ways, by the convolution's:
  *   - direct loops (a model's first layer), when nothing needs dx: the pooled output is computed
  *     without the convolution's output ever being stored, and the backward pass goes from dout
  *     straight to dkernel and dbias (conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto): the
  *     [B, oh, ow, F] arrays, 4x larger than the pooled one, are never written or read.
- *   - a GEMM: the convolution's forward pass as conv2d's, then max pooling; backward, dz comes from
+ *   - a GEMM: the convolution's forward pass as conv2d's (on the outputs the pooling reads), then max pooling; backward, dz comes from
  *     dout in one pass (maxPoolReluBackward: the pooling's scatter and the ReLU's mask together, and
  *     the bias gradient's sums on the way), not four (zeroing the convolution's output gradient,
  *     the scatter into it, the mask, and the column sums reading dz back).
@@ -205,7 +206,12 @@ export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null
   const shape = [g.batch, Math.floor(g.outH / poolH), Math.floor(g.outW / poolW), filters];
   const pooled = empty(shape);
   if (!direct) {
-    const { y, cols, colsAreX } = gemmForward(x, kernel, bias, g, K, filters, true);
+    // Only the convolution's outputs that a pooling window reads: an odd size leaves its last row
+    // and column out (Keras' MNIST convnet: 10x10 of conv2's 11x11, 17% fewer rows in each of its
+    // three GEMMs). Every output computed is the same sum as in the whole convolution, and the
+    // ones left out would have had a zero gradient.
+    const read = { ...g, outH: shape[1]! * poolH, outW: shape[2]! * poolW };
+    const { y, cols, colsAreX } = gemmForward(x, kernel, bias, read, K, filters, true);
     const pool = windowGeometry(y.shape, { window: poolSize, strides: poolSize, padding: 'valid' }, 'conv2dReluMaxPool');
     maxPoolForward(pool, y.ptr, pooled.ptr);
     return record(pooled, 'conv2d+relu+maxPool2d', inputs, (dout) => {
@@ -214,7 +220,7 @@ export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null
       const dzSums = bias !== null && bias.requiresGrad ? empty([g.batch, filters]) : null;
       maxPoolReluBackward(pool, y.ptr, pooled.ptr, dout.ptr, dz.ptr, dzSums === null ? 0 : dzSums.ptr);
       if (dzSums !== null) columnSumsInto(g.batch, filters, bias!.gradBuffer().ptr, dzSums.ptr);
-      gemmBackward(dz, x, kernel, null, g, cols, colsAreX, K, filters);
+      gemmBackward(dz, x, kernel, null, read, cols, colsAreX, K, filters);
     });
   }
   const argmax = empty(shape); // int32 window positions, in float32 storage
