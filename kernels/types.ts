@@ -148,7 +148,7 @@ export interface WasmGemmExports {
     bias: number, relu: number, accumulate: number,
     workspace: number, rowBegin: number, rowEnd: number,
   ): void;
-  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~962 KiB. */
+  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~1.2 MiB. */
   gemmWorkspaceBytes(M: number, N: number, K: number): number;
   /** End of the module's static data (AssemblyScript's __heap_base). */
   staticDataEnd(): number;

@@ -121,7 +121,21 @@ function packedBBytes(N: i32, K: i32): usize {
 
 function packedABytes(M: i32, K: i32): usize {
   const mcPadded = min(((M + MR - 1) / MR) * MR, MC);
-  return roundUp64(<usize>depthPerBlock(K) * <usize>mcPadded * 4);
+  return <usize>(mcPadded / MR) * aPanelBytes(depthPerBlock(K));
+}
+
+/**
+ * Bytes from one packed panel of A to the next: its kc x 4 floats rounded up to an odd number of
+ * cache lines. Why odd: packIm2colColumnsGrouped stores into every panel in turn, and at a stride
+ * of a multiple of 4 KiB (kc = 256: a kernel gradient over 12,800 output pixels, 50 blocks of 256)
+ * all those stores fall into one set of the L1 cache, which holds 8 lines a set; an odd number of
+ * lines spreads them over all 64 sets.
+ */
+// @ts-ignore: decorator
+@inline
+function aPanelBytes(kc: i32): usize {
+  const lines = (<usize>kc * 16 + 63) >> 6;
+  return (lines | 1) << 6;
 }
 
 function biasPanelBytes(N: i32): usize {
@@ -132,7 +146,7 @@ const EDGE_TILE_BYTES: usize = <usize>(MR * NR * 4);
 
 /**
  * Bytes of scratch that gemm(M, N, K, ...) needs, for any row range within 0..M. At most
- * 768 KiB + 192 KiB + 2 KiB + 128 B (a K of up to KC_SINGLE in one block) + 256 KiB (the block of
+ * 768 KiB + 194 KiB + 2 KiB + 128 B (a K of up to KC_SINGLE in one block) + 256 KiB (the block of
  * C rows of an implicit col2im), whatever the sizes.
  */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
@@ -163,7 +177,7 @@ function storeTransposed4x4(dst: usize, dstStride: usize, r0: v128, r1: v128, r2
 /**
  * Packs rows [i0, i0 + rows) and depths [k0, k0 + kc) of op(A) into 4-row panels:
  *
- *   panel p (rows i0 + 4p .. i0 + 4p + 3) is kc x 4 floats at dst + p * kc * 16 bytes,
+ *   panel p (rows i0 + 4p .. i0 + 4p + 3) is kc x 4 floats at dst + p * aPanelBytes(kc) bytes,
  *   element (k, r) at float index k * 4 + r: the 4 values the microkernel broadcasts at step k.
  *
  * Rows past the end of the block are zeros, so the microkernel always computes a full 4x8 tile.
@@ -172,7 +186,7 @@ function packA(dst: usize, a: usize, lda: i32, transA: bool, i0: i32, rows: i32,
   const strideA = <usize>lda * 4; // bytes between stored rows of A
   for (let p = 0; p < rows; p += MR) {
     const valid = min(MR, rows - p);
-    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const panel = dst + <usize>(p / MR) * aPanelBytes(kc);
     if (transA) {
       // A is stored K x M: op(A)[i][k] = A[k][i], so at each k the 4 rows are 4 adjacent floats.
       let src = a + <usize>(k0) * strideA + <usize>(i0 + p) * 4;
@@ -431,7 +445,7 @@ function packIm2colRows(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void 
   const rowJump = <usize>(imageWidth * imageChannels - span) << 2; // from a window row's end to the next one's start
   for (let p = 0; p < rows; p += MR) {
     const valid = min(MR, rows - p);
-    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const panel = dst + <usize>(p / MR) * aPanelBytes(kc);
     const m = i0 + p;
     const x0 = insideWindowCorner(m);
     const x1 = valid == MR ? insideWindowCorner(m + 1) : 0;
@@ -477,7 +491,7 @@ function packIm2colColumns(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): vo
   }
   for (; p < rows; p += MR) {
     const valid = min(MR, rows - p);
-    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const panel = dst + <usize>(p / MR) * aPanelBytes(kc);
     for (let k = 0; k < kc; k++) {
       for (let r = 0; r < MR; r++) {
         store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(k0 + k, i0 + p + r) : 0);
@@ -501,7 +515,7 @@ function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i
   const ky0 = i0 / span, t0 = i0 - ky0 * span; // where row i0 sits in the window
   const kx0 = t0 / imageChannels, c0 = t0 - kx0 * imageChannels;
   const offset0 = (<usize>ky0 * <usize>imageWidth * <usize>imageChannels + <usize>t0) << 2;
-  const panelBytes = <usize>kc * 16;
+  const panelBytes = aPanelBytes(kc);
   const panels = rows / MR;
   const outPixels = windowOutH * windowOutW;
   const b = k0 / outPixels, rest = k0 - b * outPixels;
@@ -687,7 +701,7 @@ function multiplyBlock(
     const cColumn = cBlock + <usize>q * 4;
 
     for (let p = 0; p < mc; p += MR) {
-      const aPanel = packedA + <usize>(p / MR) * <usize>kc * 16;
+      const aPanel = packedA + <usize>(p / MR) * aPanelBytes(kc);
       const rows = min(MR, mc - p);
       const cTile = cColumn + <usize>p * strideC;
 
