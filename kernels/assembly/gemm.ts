@@ -682,6 +682,51 @@ function microkernel4x4(
   v128.store(row3, finishTile(c3, row3, loadTile, bias0, hasBias, relu));
 }
 
+/**
+ * The narrowest tiles, for N's ragged edge when 1 to 3 columns are left (a 10-class layer: one
+ * full panel, then 2 columns):  tile[4, cols] = relu?( (loadTile ? tile : 0) + Apanel · Bpanel[:, 0:cols] + bias[cols] )
+ *
+ * Here a vector holds a column of the tile (its 4 rows: one load from the A panel per k step), not
+ * a row: with one broadcast of B per column, a k step is 4 loads and 3 multiply-adds, where
+ * microkernel4x4 takes 5 loads and 4 multiply-adds to keep 1 to 3 of its 4 columns, and the
+ * ragged edge then copies the tile through scratch. Each element of C still sees the same
+ * multiply-adds in the same order as in the wider tiles, so the bits are the same. The tile is
+ * read and written element by element (a column of it is 4 rows apart in C).
+ */
+function microkernel4xColumns(
+  kc: i32, aPanel: usize, bPanel: usize, cols: i32, tile: usize, tileStride: usize, loadTile: bool, bias: usize, relu: bool,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0); // columns 0, 1, 2 of the tile
+  let a = aPanel;
+  let b = bPanel;
+  const aEnd = aPanel + <usize>kc * 16;
+  while (a < aEnd) {
+    const column = v128.load(a); // A[0..3][k]
+    c0 = multiplyAdd(column, v128.load32_splat(b), c0); // · B[k][0] in all four lanes
+    c1 = multiplyAdd(column, v128.load32_splat(b, 4), c1);
+    c2 = multiplyAdd(column, v128.load32_splat(b, 8), c2);
+    a += 16;
+    b += 32;
+  }
+  for (let j = 0; j < cols; j++) {
+    let acc = j == 0 ? c0 : j == 1 ? c1 : c2;
+    const top = tile + <usize>j * 4; // row 0 of column j
+    if (loadTile) {
+      let previous = f32x4.splat(load<f32>(top));
+      previous = f32x4.replace_lane(previous, 1, load<f32>(top + tileStride));
+      previous = f32x4.replace_lane(previous, 2, load<f32>(top + 2 * tileStride));
+      previous = f32x4.replace_lane(previous, 3, load<f32>(top + 3 * tileStride));
+      acc = f32x4.add(acc, previous);
+    }
+    if (bias != 0) acc = f32x4.add(acc, f32x4.splat(load<f32>(bias + <usize>j * 4)));
+    if (relu) acc = f32x4.pmax(f32x4.splat(0), acc);
+    store<f32>(top, f32x4.extract_lane(acc, 0));
+    store<f32>(top + tileStride, f32x4.extract_lane(acc, 1));
+    store<f32>(top + 2 * tileStride, f32x4.extract_lane(acc, 2));
+    store<f32>(top + 3 * tileStride, f32x4.extract_lane(acc, 3));
+  }
+}
+
 // ---- the driver ---------------------------------------------------------------------------------
 
 /**
@@ -709,8 +754,10 @@ function multiplyBlock(
         microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, relu);
       } else if (rows == MR && cols == NR / 2) {
         microkernel4x4(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, relu);
+      } else if (rows == MR && cols < NR / 2) {
+        microkernel4xColumns(kc, aPanel, bPanel, cols, cTile, strideC, loadC, biasPanelHere, relu);
       } else {
-        // Ragged edge: compute the full 4x8 tile in scratch, copy only the valid part of it.
+        // M's ragged edge (fewer than 4 rows): the full 4x8 tile in scratch, only its valid part copied.
         for (let r = 0; r < MR; r++) {
           for (let col = 0; col < NR; col++) {
             const inside = loadC && r < rows && col < cols;
