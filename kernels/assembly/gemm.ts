@@ -400,24 +400,50 @@ function nextTap4(): bool {
   return true;
 }
 
+// The output-pixel counter of the loops that walk cols' rows in order: row m = (b, oy, ox) as
+// (pixelImage, image b's byte offset in the descriptor's image; pixelY, pixelX), stepped on in the
+// order of the rows. Module state, like the tap counter.
+let pixelImage: usize = 0, pixelY: i32 = 0, pixelX: i32 = 0;
+
+/** Sets the output-pixel counter to row m of cols. */
+// @ts-ignore: decorator
+@inline
+function startPixel(m: i32): void {
+  const outPixels = windowOutH * windowOutW;
+  const b = m / outPixels, rest = m - b * outPixels;
+  pixelY = rest / windowOutW;
+  pixelX = rest - pixelY * windowOutW;
+  pixelImage = imageX + <usize>b * imageBytes();
+}
+
+/** Moves the output-pixel counter to the next row of cols (the next image after an image's last pixel). */
+// @ts-ignore: decorator
+@inline
+function nextPixel(): void {
+  if (++pixelX == windowOutW) {
+    pixelX = 0;
+    if (++pixelY == windowOutH) {
+      pixelY = 0;
+      pixelImage += imageBytes();
+    }
+  }
+}
+
 /**
  * packIm2colRows for a panel of 4 rows (output pixels m..m+3) some of whose windows reach the
  * padding, channels and k0 multiples of 4: 4 channels of one tap at a time, each row's read or
  * zeros, transposed. Returns the depth reached (the whole groups of 4); the caller does the rest.
  */
 function packIm2colRowsChecked(panel: usize, m: i32, k0: i32, kc: i32): i32 {
-  // The 4 rows' images and window corners: consecutive output pixels, (b, oy, ox) counted on.
-  const outPixels = windowOutH * windowOutW;
-  let b = m / outPixels;
-  const rest = m - b * outPixels;
-  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
-  const image0 = imageX + <usize>b * imageBytes(), iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
-  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
-  const image1 = imageX + <usize>b * imageBytes(), iy1 = oy * windowStrideH - windowPadTop, ix1 = ox * windowStrideW - windowPadLeft;
-  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
-  const image2 = imageX + <usize>b * imageBytes(), iy2 = oy * windowStrideH - windowPadTop, ix2 = ox * windowStrideW - windowPadLeft;
-  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
-  const image3 = imageX + <usize>b * imageBytes(), iy3 = oy * windowStrideH - windowPadTop, ix3 = ox * windowStrideW - windowPadLeft;
+  // The 4 rows' images and window corners: consecutive output pixels.
+  startPixel(m);
+  const image0 = pixelImage, iy0 = pixelY * windowStrideH - windowPadTop, ix0 = pixelX * windowStrideW - windowPadLeft;
+  nextPixel();
+  const image1 = pixelImage, iy1 = pixelY * windowStrideH - windowPadTop, ix1 = pixelX * windowStrideW - windowPadLeft;
+  nextPixel();
+  const image2 = pixelImage, iy2 = pixelY * windowStrideH - windowPadTop, ix2 = pixelX * windowStrideW - windowPadLeft;
+  nextPixel();
+  const image3 = pixelImage, iy3 = pixelY * windowStrideH - windowPadTop, ix3 = pixelX * windowStrideW - windowPadLeft;
   startTap(k0);
   let k = 0;
   for (; k + 4 <= kc; k += 4) {
@@ -517,12 +543,9 @@ function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i
   const offset0 = (<usize>ky0 * <usize>imageWidth * <usize>imageChannels + <usize>t0) << 2;
   const panelBytes = aPanelBytes(kc);
   const panels = rows / MR;
-  const outPixels = windowOutH * windowOutW;
-  const b = k0 / outPixels, rest = k0 - b * outPixels;
-  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
-  let image = imageX + <usize>b * imageBytes();
+  startPixel(k0);
   for (let k = 0; k < kc; k++) {
-    const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+    const image = pixelImage, iy0 = pixelY * windowStrideH - windowPadTop, ix0 = pixelX * windowStrideW - windowPadLeft;
     let to = dst + <usize>k * 16;
     if (iy0 >= 0 && ix0 >= 0 && iy0 + windowHeight <= imageHeight && ix0 + windowWidth <= imageWidth) {
       const corner = image + (<usize>iy0 * <usize>imageWidth + <usize>ix0) * pixelBytes;
@@ -559,13 +582,7 @@ function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i
         }
       }
     }
-    if (++ox == windowOutW) {
-      ox = 0;
-      if (++oy == windowOutH) {
-        oy = 0;
-        image += imageBytes();
-      }
-    }
+    nextPixel();
   }
 }
 
@@ -915,12 +932,9 @@ function col2imBlock(block: usize, strideBlock: usize, i0: i32, mc: i32, j0: i32
   const pixelBytes = <usize>imageChannels << 2;
   startTap(j0);
   const ky0 = tapRow, kx0 = tapColumn, c0 = tapChannel;
-  const outPixels = windowOutH * windowOutW;
-  const b0 = i0 / outPixels, rest = i0 - b0 * outPixels;
-  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
-  let image = imageX + <usize>b0 * imageBytes();
+  startPixel(i0);
   for (let r = 0; r < mc; r++) {
-    const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+    const image = pixelImage, iy0 = pixelY * windowStrideH - windowPadTop, ix0 = pixelX * windowStrideW - windowPadLeft;
     const rowInside = ix0 >= 0 && ix0 + windowWidth <= imageWidth;
     let src = block + <usize>r * strideBlock;
     tapRow = ky0;
@@ -948,12 +962,6 @@ function col2imBlock(block: usize, strideBlock: usize, i0: i32, mc: i32, j0: i32
         tapRow++;
       }
     }
-    if (++ox == windowOutW) {
-      ox = 0;
-      if (++oy == windowOutH) {
-        oy = 0;
-        image += imageBytes();
-      }
-    }
+    nextPixel();
   }
 }

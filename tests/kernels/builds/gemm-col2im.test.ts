@@ -8,12 +8,12 @@
 // than one 128-row block.
 
 import { describe, expect, it } from 'vitest';
-import { heapF32, lastGemmDispatch, setThreadThreshold, type GemmCol2imArgs, type Kernels, type WindowGeometry } from '../../../kernels/index.js';
+import { heapF32, type GemmCol2imArgs, type Kernels, type WindowGeometry } from '../../../kernels/index.js';
 import { setGemmCut } from '../../../kernels/threads.js';
 import { randomUniform } from '../../seeded.js';
 import { EPS32, expectBitIdentical, expectClose, randomArray, runBoth, runPair, shiftsFor } from '../arrays.js';
 import { builds, kernelsByBuild } from '../builds.js';
-import { block, contents, DEFAULT_THRESHOLD, expectSameBits, NEVER_SPLIT, useTwoThreads } from '../threaded.js';
+import { block, contents, expectSameBits, runOnOneThenTwoThreads, useTwoThreads } from '../threaded.js';
 import { geometry } from '../windows.js';
 
 // batch, height, width, channels, window, strides, padding, K (the filters dz has)
@@ -83,12 +83,7 @@ describe.each(builds)('gemmCol2im, %s build', (build) => {
           heapF32().copyWithin(dx >> 2, start.ptr >> 2, (start.ptr >> 2) + pixels);
           kernels.gemmCol2im(g, dx, { transA: false, transB: true, K, a: a.ptr, lda: K, b: b.ptr, ldb: K, accumulate });
         };
-        setThreadThreshold(NEVER_SPLIT);
-        run(one.ptr);
-        setThreadThreshold(0);
-        run(many.ptr);
-        setThreadThreshold(DEFAULT_THRESHOLD);
-        const dispatch = lastGemmDispatch();
+        const dispatch = runOnOneThenTwoThreads(run, one, many);
         expect(dispatch.threads).toBe(2);
         expect(dispatch.rowBoundaries.length).toBeGreaterThan(2);
         expect(dispatch.rowBoundaries.some((row) => row % (g.outH * g.outW) !== 0)).toBe(true);
@@ -96,7 +91,6 @@ describe.each(builds)('gemmCol2im, %s build', (build) => {
       }
     } finally {
       setGemmCut('auto');
-      setThreadThreshold(DEFAULT_THRESHOLD);
     }
   });
 
