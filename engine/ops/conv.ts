@@ -96,9 +96,9 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
  * Whether cols stays implicit: the GEMMs that read it (the forward pass, the kernel gradient) read
  * it straight from x while packing (im2colGemm), and cols, kh·kw times larger than the output, is
  * never written nor read back. That pays where a pixel's channels come 4 at a time, padding or
- * not (measured on 'same' layers of 7x7x64, 13x13x32 and 14x14x32: 2-6% faster than im2col into
- * memory, the forward pass and the kernel gradient together); with other channel counts im2col
- * into memory is faster.
+ * not (measured on 'same' layers of 7x7x64, 13x13x32 and 14x14x32, the forward pass and the
+ * kernel gradient together: as fast as im2col into memory or a little faster, and cols' memory
+ * saved); with other channel counts im2col into memory is faster.
  */
 function colsStayImplicit(g: WindowGeometry): boolean {
   return g.channels % 4 === 0;
