@@ -181,11 +181,11 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
       checkGemmArgs(p);
       threads.gemm(p);
     },
-    im2colGemm(g, x, p) {
-      threads.gemm(im2colGemmArgs(g, x, p, descriptor));
-    },
     gemmCol2im(g, dx, p) {
       threads.gemm(gemmCol2imArgs(g, dx, p, descriptor));
+    },
+    im2colGemm(g, x, p) {
+      threads.gemm(im2colGemmArgs(g, x, p, descriptor));
     },
     // The optimizer updates of large parameters, and large ReLU and dropout backward passes, are
     // split across the threads too (element ranges: the same bits on any number of threads).
