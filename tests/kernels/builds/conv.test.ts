@@ -5,12 +5,15 @@
 // TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
 // strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
 // Both compute the same float32 (and float64) operations in the same order, so the results must be
-// bit-identical. Guards around every array catch stray writes.
+// bit-identical; but the direct convolution's kernel gradients in the relaxed build, which fuses their
+// multiply-adds: there within the rounding bound derived at compareGradient. Guards around every
+// array catch stray writes.
 
 import { describe, expect, it } from 'vitest';
 import type { Kernels } from '../../../kernels/index.js';
 import { randomUniform } from '../../seeded.js';
-import { expectBitIdentical, runBoth, shiftsFor } from '../arrays.js';
+import { EPS32, expectBitIdentical, expectClose, runBoth, shiftsFor } from '../arrays.js';
+import { GRADIENT_CHUNKS } from '../../../kernels/conv-types.js';
 import { builds, kernelsByBuild } from '../builds.js';
 import { geometry, reference } from '../windows.js';
 
@@ -46,6 +49,24 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     const { got, expected } = runBoth(kernels, inputs, shiftsFor(phase++, inputs.length), call, what);
     got.forEach((array, i) => expectBitIdentical(array, expected[i]!, `${what}, array ${i}`));
   };
+  /**
+   * A kernel gradient (sums of `pixels` products per element, in chunks): bit for bit in the simd
+   * build. In the relaxed build each of the n = pixels + GRADIENT_CHUNKS + 1 roundings of a sum (the
+   * products, the chunks' sums, the value already there) is either the reference's or a fused one's;
+   * each order's result is within γ_n·Σ|terms| ≈ (n/2)·EPS32·Σ|terms| of the exact sum, so the two
+   * differ by at most n·EPS32·Σ|terms|, where Σ|terms| is the reference run on the absolute values
+   * of the arrays at `absolute` (x, dout, and the gradients' initial values; not the masks).
+   */
+  const compareGradient = (inputs: Float32Array[], absolute: number[], pixels: number, call: (k: Kernels, p: number[]) => void, what: string) => {
+    if (build === 'simd') {
+      compare(inputs, call, what);
+      return;
+    }
+    const { got, expected } = runBoth(kernels, inputs, shiftsFor(phase++, inputs.length), call, what);
+    const bounds = reference(inputs.map((a, i) => (absolute.includes(i) ? a.map(Math.abs) : a)), call);
+    const n = pixels + GRADIENT_CHUNKS + 1;
+    got.forEach((array, i) => expectClose(array, expected[i]!, (j) => n * EPS32 * Math.abs(bounds[i]![j]!), `${what}, array ${i}`));
+  };
 
   describe.each(CASES)('batch %i, %ix%i, %i channels, window %j, stride %j, %s', (batch, height, width, channels, window, stride, padding) => {
     const g = geometry(batch, height, width, channels, window, stride, padding);
@@ -71,12 +92,13 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
       compare([randomArray(inputSize, seed + 13), kernel, new Float32Array(ySize).fill(NaN)],
         (k, [x, w, y]) => k.conv2dForward(g, filters, false, x!, w!, 0, y!), 'conv2dForward without bias');
       const y = randomArray(ySize, seed + 14, 2, -1); // half of it <= 0: the ReLU mask
+      const pixels = batch * g.outH * g.outW;
       for (const masked of [false, true]) {
-        compare([randomArray(inputSize, seed + 15), randomArray(ySize, seed + 16), y, randomArray(kernelSize, seed + 17), randomArray(filters, seed + 18)],
-          (k, [x, dout, yp, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, masked ? yp! : 0, dw!, db!), `conv2dKernelGradInto masked=${masked}`);
+        compareGradient([randomArray(inputSize, seed + 15, 2, -1), randomArray(ySize, seed + 16, 2, -1), y, randomArray(kernelSize, seed + 17), randomArray(filters, seed + 18)],
+          [0, 1, 3, 4], pixels, (k, [x, dout, yp, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, masked ? yp! : 0, dw!, db!), `conv2dKernelGradInto masked=${masked}`);
       }
-      compare([randomArray(inputSize, seed + 19), randomArray(ySize, seed + 20), randomArray(kernelSize, seed + 21)],
-        (k, [x, dout, dw]) => k.conv2dKernelGradInto(g, filters, x!, dout!, 0, dw!, 0), 'conv2dKernelGradInto without dbias');
+      compareGradient([randomArray(inputSize, seed + 19), randomArray(ySize, seed + 20), randomArray(kernelSize, seed + 21)],
+        [0, 1, 2], pixels, (k, [x, dout, dw]) => k.conv2dKernelGradInto(g, filters, x!, dout!, 0, dw!, 0), 'conv2dKernelGradInto without dbias');
     });
 
     // 2x2 pools: the register-blocked path (13 filters: a block of 8, one of 4, one alone); others the per-pixel path.
@@ -91,8 +113,8 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
         shiftsFor(phase++, 6), (k, [xp, w, b, pooled, argmax, scratch]) => k.conv2dMaxPoolForward(g, filters, poolH, poolW, xp!, w!, b!, pooled!, argmax!, scratch!), 'conv2dMaxPoolForward');
       for (const i of [3, 4]) expectBitIdentical(forward.got[i]!, forward.expected[i]!, `conv2dMaxPoolForward, array ${i}`);
       const [, , , pooled, argmax] = forward.expected;
-      compare([x, randomArray(pooledSize, seed + 25), pooled!, argmax!, randomArray(kernelSize, seed + 26), randomArray(filters, seed + 27)],
-        (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
+      compareGradient([x, randomArray(pooledSize, seed + 25, 2, -1), pooled!, argmax!, randomArray(kernelSize, seed + 26), randomArray(filters, seed + 27)],
+        [0, 1, 4, 5], batch * g.outH * g.outW, (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
     });
 
     it('max pooling forward and backward (with ties)', () => {
@@ -107,6 +129,30 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     it('average pooling forward and backward', () => {
       compare([randomArray(inputSize, seed + 7), new Float32Array(outSize).fill(NaN)], (k, [x, y]) => k.avgPoolForward(g, x!, y!), 'avgPoolForward');
       compare([randomArray(outSize, seed + 8), randomArray(inputSize, seed + 9)], (k, [dy, dx]) => k.avgPoolBackwardInto(g, dy!, dx!), 'avgPoolBackwardInto');
+    });
+  });
+
+  // The chunks of images the kernel gradients are summed in (GRADIENT_CHUNKS): one image, fewer
+  // images than chunks, as many, one more (a chunk of 2 images), and 37 (chunks of 2 and 3); odd
+  // channel counts, 'same' padding (border columns) and 'valid', 13 filters (a block of 8 and a tail).
+  describe.each([
+    [1, 1, 'same'], [5, 3, 'valid'], [16, 1, 'same'], [17, 5, 'valid'], [37, 3, 'same'],
+  ] as const)('kernel gradients in chunks, batch %i, %i channels, %s', (batch, channels, padding) => {
+    const g = geometry(batch, 7, 6, channels, [3, 3], [1, 1], padding);
+    const filters = 13, seed = 500 + batch * 10 + channels;
+    const inputSize = batch * 7 * 6 * channels, kernelSize = 9 * channels * filters, ySize = batch * g.outH * g.outW * filters;
+    const pixels = batch * g.outH * g.outW;
+    it('conv2dKernelGradInto', () => {
+      compareGradient([randomArray(inputSize, seed, 2, -1), randomArray(ySize, seed + 1, 2, -1), randomArray(ySize, seed + 2, 2, -1), randomArray(kernelSize, seed + 3), randomArray(filters, seed + 4)],
+        [0, 1, 3, 4], pixels, (k, [x, dout, y, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, y!, dw!, db!), 'conv2dKernelGradInto');
+    });
+    it('conv2dMaxPoolKernelGradInto', () => {
+      const pooledSize = batch * Math.floor(g.outH / 2) * Math.floor(g.outW / 2) * filters;
+      const x = randomArray(inputSize, seed + 5, 2, -1);
+      const [, , , pooled, argmax] = reference([x, randomArray(kernelSize, seed + 6, 2, -1), randomArray(filters, seed + 7), new Float32Array(pooledSize), new Float32Array(pooledSize)],
+        (k, [xp, w, b, p, a]) => k.conv2dMaxPoolForward(g, filters, 2, 2, xp!, w!, b!, p!, a!, 0));
+      compareGradient([x, randomArray(pooledSize, seed + 8, 2, -1), pooled!, argmax!, randomArray(kernelSize, seed + 9), randomArray(filters, seed + 10)],
+        [0, 1, 4, 5], pixels, (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, 2, 2, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
     });
   });
 
