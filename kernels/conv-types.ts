@@ -53,7 +53,8 @@ export interface ConvKernels {
   /**
    * A convolution without im2col, for inputs with few channels: y[b, oy, ox, f] = relu?(bias[f] +
    * Σ_(ky, kx, c) x[b, iy, ix, c]·kernel[ky, kx, c, f]), taps in the padding skipped, summed from the
-   * bias (0 when bias is 0) in (ky, kx, c) order, float32 multiply then add; relu: max(0, ·), NaN → 0.
+   * bias (0 when bias is 0) in (ky, kx, c) order, float32 multiply then add (fused in the relaxed
+   * WebAssembly build: within rounding); relu: max(0, ·), NaN → 0.
    * x [batch, height, width, channels], kernel [windowH, windowW, channels, filters], y [batch, outH, outW, filters].
    */
   conv2dForward(g: WindowGeometry, filters: number, relu: boolean, x: number, kernel: number, bias: number, y: number): void;
@@ -68,7 +69,7 @@ export interface ConvKernels {
   /**
    * conv2dForward with its ReLU, then max pooling over pool.h x pool.w windows side by side (strides
    * = pool size, 'valid'), the convolution's output never stored: pooled [batch, outH / poolH,
-   * outW / poolW, filters] (rounded down) = maxPoolForward(conv2dForward(x)) to the bit, and argmax
+   * outW / poolW, filters] (rounded down) = maxPoolForward(conv2dForward(x)) to the bit (on the same backend), and argmax
    * (int32, same shape) = dy·poolW + dx of the first window pixel holding the max. scratch: [batch, filters].
    */
   conv2dMaxPoolForward(g: WindowGeometry, filters: number, poolH: number, poolW: number, x: number, kernel: number, bias: number, pooled: number, argmax: number, scratch: number): void;

@@ -18,8 +18,10 @@
 //     in floats. "Into" kernels add (+=) into their output; the others overwrite it.
 //   - Plain f32 arithmetic in both builds (no relaxed FMA): these loops are bound by memory traffic,
 //     and the two builds then give identical bits, equal to the reference's. One exception: the
-//     direct convolution's kernel gradient, bound by its multiply-adds, fuses them in the relaxed
-//     build (multiplyAdd), which is then within rounding of the reference (the simd build, bit for bit).
+//     direct convolution (forward, fused with max pooling, and its kernel gradient), bound by its
+//     multiply-adds, fuses them in the relaxed build (multiplyAdd), which is then within rounding
+//     of the reference (the simd build: bit for bit). Within a build, the fused and unfused forms
+//     and any number of threads still give the same bits.
 
 // ---- small helpers ----------------------------------------------------------------------------------
 
@@ -159,10 +161,21 @@ export function col2imInto(
 // accumulators held in registers (eight independent add chains hide the add's latency); the tail
 // of filters % 32 adds into memory instead, 4 and then 1 at a time: the same operations in the same
 // order. A window row's taps (kx, c) are contiguous in x and in the kernel, so the inner loop walks
-// both with one pointer each. Plain f32 multiply, then add (the kernel gradient's f32x4 ones below
-// are fused in the relaxed build: multiplyAdd).
+// both with one pointer each. Each multiply-add is multiplyAdd (fused in the relaxed build).
 
-/** dst[0..n) = dst[0..n) + v·src[0..n) (f32 multiply, then add). */
+// ASC_FEATURE_RELAXED_SIMD is a compile-time constant, as in gemm.ts: `--target relaxed` fuses these
+// loops' f32x4 multiply-adds (one rounding instead of two, and one instruction: the sums are chains
+// of them, bound by their latency), `--target simd` multiplies then adds. The scalar tails (the last
+// filters % 4) multiply then add in both builds.
+/** acc + a·b, lane-wise: fused in the relaxed build, f32 multiply then add in the simd build. */
+// @ts-ignore: decorator
+@inline
+function multiplyAdd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** dst[0..n) = dst[0..n) + v·src[0..n) (multiplyAdd; the last n % 4: f32 multiply, then add). */
 // @ts-ignore: decorator
 @inline
 function multiplyAddFloats(dst: usize, v: f32, src: usize, n: i32): void {
@@ -170,7 +183,7 @@ function multiplyAddFloats(dst: usize, v: f32, src: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const at = <usize>i << 2;
-    v128.store(dst + at, f32x4.add(v128.load(dst + at), f32x4.mul(vx4, v128.load(src + at))));
+    v128.store(dst + at, multiplyAdd(vx4, v128.load(src + at), v128.load(dst + at)));
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
@@ -214,14 +227,14 @@ function convolvePixel(
       let w = firstRow + <usize>ky * rowStep + fo;
       for (let t = 0; t < span; t++) {
         const v = f32x4.splat(load<f32>(pixel));
-        a0 = f32x4.add(a0, f32x4.mul(v, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(v, v128.load(w, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(v, v128.load(w, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
-        a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
-        a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
-        a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
-        a7 = f32x4.add(a7, f32x4.mul(v, v128.load(w, 112)));
+        a0 = multiplyAdd(v, v128.load(w), a0);
+        a1 = multiplyAdd(v, v128.load(w, 16), a1);
+        a2 = multiplyAdd(v, v128.load(w, 32), a2);
+        a3 = multiplyAdd(v, v128.load(w, 48), a3);
+        a4 = multiplyAdd(v, v128.load(w, 64), a4);
+        a5 = multiplyAdd(v, v128.load(w, 80), a5);
+        a6 = multiplyAdd(v, v128.load(w, 96), a6);
+        a7 = multiplyAdd(v, v128.load(w, 112), a7);
         pixel += 4;
         w += rowBytes;
       }
@@ -306,23 +319,6 @@ export function conv2dForward(
 // chunk, each output row's dz is formed once (in L1) and read by tiles of 3 taps x 8 filters, six
 // accumulators: per column, two dz vectors loaded once for the three taps, each input once for both.
 
-/** acc + a·b, lane-wise: f32 multiply, then add, in both builds (the forward loops). */
-// @ts-ignore: decorator
-@inline
-function multiplyThenAdd(a: v128, b: v128, acc: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
-
-// ASC_FEATURE_RELAXED_SIMD is a compile-time constant, as in gemm.ts: the relaxed build fuses the
-// kernel gradient's multiply-adds (one rounding instead of two), the simd build multiplies then adds.
-/** acc + a·b, lane-wise: fused in the relaxed build, f32 multiply then add in the simd build. */
-// @ts-ignore: decorator
-@inline
-function multiplyAdd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
-
 /**
  * The ReLU of a 2x2 pooling window's four sums v0..v3 (pixel dy·2 + dx), then their max and its
  * argmax, stored at `out` and (int32) at `index`: maxPoolForward's `m < v ? v : m` from -Infinity
@@ -377,17 +373,17 @@ function poolWindow8(
     do {
       const w0 = v128.load(w), w1 = v128.load(w, 16);
       let v = v128.load32_splat(q);
-      a0 = multiplyThenAdd(v, w0, a0);
-      a1 = multiplyThenAdd(v, w1, a1);
+      a0 = multiplyAdd(v, w0, a0);
+      a1 = multiplyAdd(v, w1, a1);
       v = v128.load32_splat(q + right);
-      a2 = multiplyThenAdd(v, w0, a2);
-      a3 = multiplyThenAdd(v, w1, a3);
+      a2 = multiplyAdd(v, w0, a2);
+      a3 = multiplyAdd(v, w1, a3);
       v = v128.load32_splat(q + down);
-      a4 = multiplyThenAdd(v, w0, a4);
-      a5 = multiplyThenAdd(v, w1, a5);
+      a4 = multiplyAdd(v, w0, a4);
+      a5 = multiplyAdd(v, w1, a5);
       v = v128.load32_splat(q + downRight);
-      a6 = multiplyThenAdd(v, w0, a6);
-      a7 = multiplyThenAdd(v, w1, a7);
+      a6 = multiplyAdd(v, w0, a6);
+      a7 = multiplyAdd(v, w1, a7);
       q += 4;
       w += wStep;
     } while (q < end);
@@ -411,10 +407,10 @@ function poolWindow4(
     let q = p;
     for (let t = 0; t < span; t++) {
       const w0 = v128.load(w);
-      a0 = multiplyThenAdd(v128.load32_splat(q), w0, a0);
-      a1 = multiplyThenAdd(v128.load32_splat(q + right), w0, a1);
-      a2 = multiplyThenAdd(v128.load32_splat(q + down), w0, a2);
-      a3 = multiplyThenAdd(v128.load32_splat(q + downRight), w0, a3);
+      a0 = multiplyAdd(v128.load32_splat(q), w0, a0);
+      a1 = multiplyAdd(v128.load32_splat(q + right), w0, a1);
+      a2 = multiplyAdd(v128.load32_splat(q + down), w0, a2);
+      a3 = multiplyAdd(v128.load32_splat(q + downRight), w0, a3);
       q += 4;
       w += wStep;
     }
@@ -589,8 +585,7 @@ function zeroedChunkRow(sums: usize, chunk: i32, floats: i32): usize {
 /**
  * One tap's dw[0..n) += Σ over `count` output columns, in order, of x·dz: `first` is the tap's input
  * at the first column and `step` bytes on to the next's; dz is the first column's dz at filter 0,
- * `dzStep` bytes a column. 32 filters at a time in eight registers, the rest in memory (there,
- * multiplyAddFloats: multiply then add in both builds).
+ * `dzStep` bytes a column. 32 filters at a time in eight registers, the rest in memory.
  */
 // @ts-ignore: decorator
 @inline
