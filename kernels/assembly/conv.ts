@@ -23,6 +23,8 @@
 //     of the reference (the simd build: bit for bit). Within a build, the fused and unfused forms
 //     and any number of threads still give the same bits.
 
+import { columnSumsInto } from './elementwise';
+
 // ---- small helpers ----------------------------------------------------------------------------------
 
 /** dst[0..n) = src[0..n). */
@@ -677,7 +679,8 @@ function kernelGradRow(
   const span = windowW * channels;
   const step = <usize>strideW * pixelBytes; // from one output column's input pixel to the next
   const blocked = filters & ~7;
-  if (dbias != 0) for (let ox = 0; ox < outW; ox++) addFloats(dbias, dz + <usize>ox * rowBytes, filters);
+  // The row's dz is an outW x filters matrix: its column sums, in registers (elementwise.ts).
+  if (dbias != 0) columnSumsInto(outW, filters, dbias, dz);
   // The columns whose whole window lies inside: ox·strideW - padLeft >= 0 and ... + windowW <= width.
   const innerBegin = min(outW, (padLeft + strideW - 1) / strideW);
   const lastInside = width - windowW + padLeft;
