@@ -120,9 +120,10 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias) {
       checkPool(filters, poolH, poolW, 'conv2dMaxPoolKernelGradInto');
       const ints = geometryArgs(g, 'conv2dMaxPoolKernelGradInto');
-      // Threads take ranges of chunks: a piece's dz row is at its first chunk's place.
+      // Threads take ranges of chunks: a piece's dz row is at its first chunk's place (and the kernel
+      // clears one row even with no image to sum).
       const chunks = gradientChunks(g.batch);
-      const sums = chunkScratch(g, filters, chunks, chunks);
+      const sums = chunkScratch(g, filters, chunks, Math.max(chunks, 1));
       runWindow('conv2dMaxPoolKernelGradInto', [...ints, filters, poolH, poolW, chunks], [x, dpooled, pooled, argmax, sums.dkernel, dbias === 0 ? 0 : sums.dbias, sums.dz]);
       addChunkSums(chunks, filters, sums, dkernel, dbias);
     },

@@ -149,11 +149,12 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     });
   });
 
-  // The chunks of images the kernel gradients are summed in (GRADIENT_CHUNKS): one image, fewer
-  // images than chunks, as many, one more (a chunk of 2 images), and 37 (chunks of 2 and 3); odd
-  // channel counts, 'same' padding (border columns) and 'valid', 13 filters (a block of 8 and a tail).
+  // The chunks of images the kernel gradients are summed in (GRADIENT_CHUNKS): no image (nothing
+  // added), one, fewer images than chunks, as many, one more (a chunk of 2 images), and 37 (chunks
+  // of 2 and 3); odd channel counts, 'same' padding (border columns) and 'valid', 13 filters (a
+  // block of 8 and a tail).
   describe.each([
-    [1, 1, 'same'], [5, 3, 'valid'], [16, 1, 'same'], [17, 5, 'valid'], [37, 3, 'same'],
+    [0, 1, 'valid'], [1, 1, 'same'], [5, 3, 'valid'], [16, 1, 'same'], [17, 5, 'valid'], [37, 3, 'same'],
   ] as const)('kernel gradients in chunks, batch %i, %i channels, %s', (batch, channels, padding) => {
     const g = geometry(batch, 7, 6, channels, [3, 3], [1, 1], padding);
     const filters = 13, seed = 500 + batch * 10 + channels;
