@@ -42,7 +42,7 @@ function checkCounts(rows: number, cols: number, kernel: string): void {
 /** The window kernels that take a geometry: im2col, col2im and pooling. */
 export type WindowKernelName =
   | 'im2col' | 'col2imInto' | 'maxPoolForward' | 'maxPoolBackwardInto' | 'maxPoolReluBackward' | 'avgPoolForward' | 'avgPoolBackwardInto' | 'conv2dForward'
-  | 'conv2dMaxPoolForward' | 'conv2dMaxPoolKernelGradInto';
+  | 'conv2dMaxPoolForward' | 'conv2dMaxPoolKernelGradInto' | 'conv2dKernelGradInto';
 
 /**
  * Runs window kernel `name` on `ints`, its checked geometry (12 integers) followed by the integers
@@ -108,9 +108,10 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     conv2dKernelGradInto(g, filters, x, dout, y, dkernel, dbias) {
       checkCounts(filters, 0, 'conv2dKernelGradInto');
       const ints = geometryArgs(g, 'conv2dKernelGradInto');
+      // Threads take ranges of chunks: a piece's dz row is at its first chunk's place.
       const chunks = gradientChunks(g.batch);
-      const sums = chunkScratch(g, filters, chunks, 1); // on this thread alone: one row of dz
-      exports.conv2dKernelGradInto(...ints, filters, chunks, 0, chunks, x, dout, y, sums.dkernel, dbias === 0 ? 0 : sums.dbias, sums.dz);
+      const sums = chunkScratch(g, filters, chunks, Math.max(chunks, 1));
+      runWindow('conv2dKernelGradInto', [...ints, filters, chunks], [x, dout, y, sums.dkernel, dbias === 0 ? 0 : sums.dbias, sums.dz]);
       addChunkSums(chunks, filters, sums, dkernel, dbias);
     },
     conv2dMaxPoolForward(g, filters, poolH, poolW, x, kernel, bias, pooled, argmax, scratch) {
