@@ -24,7 +24,6 @@
 //     and any number of threads still give the same bits.
 
 import { columnSumsInto } from './elementwise';
-
 import { addFloats, copyFloats, zeroFloats } from './floats';
 
 // ---- im2col and col2im ------------------------------------------------------------------------------
