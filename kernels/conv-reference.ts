@@ -3,7 +3,8 @@
 // Written for clarity: one pixel, one channel at a time. Contract in kernels/conv-types.ts.
 //
 // Arithmetic mirrors the WASM kernels: float32 sums and products (Math.fround after each), and
-// float64 sums down the rows for batch normalization; so both give the same bits.
+// float64 sums down the rows for batch normalization; so both give the same bits (but the relaxed
+// build's direct convolution, which fuses its multiply-adds: within rounding).
 
 import { heapF32 } from './memory.js';
 import { gradientChunks, type ConvKernels, type WindowGeometry } from './conv-types.js';
