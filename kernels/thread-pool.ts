@@ -31,7 +31,7 @@ import type { GemmArgs, WasmConvExports, WasmElementwiseExports, WasmGemmExports
 
 const { job: JOB, worker: WORKER, state: STATE, kind: KIND, cut: CUT, timing: TIMING } = CONTROL_PROTOCOL;
 
-/** The optimizer updates a pool can split across threads (element-wise: any cut gives the same bits). */
+/** The element-wise kernels (optimizer updates and others) a pool can split across threads: any cut gives the same bits. */
 export type UpdateName = (typeof CONTROL_PROTOCOL.updates)[number];
 
 /** The window kernels (im2col, col2im, pooling) a pool can split across threads by images. */
@@ -41,12 +41,16 @@ export type WindowName = (typeof CONTROL_PROTOCOL.windows)[number];
 export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName> & Pick<WasmConvExports, WindowName>;
 
 /** Arrays (pointers) each update takes, before its number arguments. */
-const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4, reluBackward: 3, mulInto: 3 };
+const UPDATE_POINTERS: Record<UpdateName, 1 | 3 | 4> = {
+  adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4, reluBackward: 3, mulInto: 3, dropoutForward: 3, findNonFinite: 1,
+};
 
 /**
- * Updates of fewer floats than this run on the main thread alone. An update reads and writes each
- * float a few times (Adam: 4 arrays read, 3 written), ~1 us per 4,000 floats; handing half to a
- * spinning worker costs a few us.
+ * Updates (and the other element-wise kernels) of fewer floats than this run on the main thread
+ * alone. An update reads and writes each float a few times (Adam: 4 arrays read, 3 written), ~1 us
+ * per 4,000 floats; dropout hashes each element's counter, at about the same speed; the search for
+ * NaN only reads, ~4 times faster; handing half to a spinning worker costs a few us. Adaptive
+ * splitting keeps a size class on one thread where splitting it loses.
  */
 const MINIMUM_SPLIT_UPDATE = 2 ** 15;
 
@@ -479,18 +483,21 @@ export class GemmThreadPool implements ThreadUser {
   }
 
   /**
-   * An optimizer update (kernels/types.ts' Kernels contract for `name`) on n floats: the arrays
-   * `pointers` (0 for an absent slot) and the number arguments `scalars`, in the kernel's order
-   * (booleans as 0/1). Large ones are cut into element ranges on 4-float boundaries, so each float
-   * takes the same SIMD or scalar path as on one thread: the bits are the same.
+   * An element-wise kernel (kernels/types.ts' Kernels contract for `name`) on n floats: the arrays
+   * `pointers` (0 for an absent slot) and the number arguments `scalars`, in the raw export's
+   * order (booleans as 0/1). Large ones are cut into element ranges on 4-float boundaries, so each
+   * float takes the same SIMD or scalar path as on one thread: the bits are the same. Returns the
+   * kernel's answer: findNonFinite's index into all n floats (the first piece's that found one,
+   * moved on by the piece's start), or -1; the other kernels answer nothing (-1).
    */
-  runUpdate(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): void {
+  runUpdate(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): number {
     const started = this.beginJob(KIND.update + 4 * (CONTROL_PROTOCOL.updates.indexOf(name) + 16 * n));
-    this.updateOnThreads(name, n, p0, p1, p2, p3, s0, s1, s2, s3);
+    const answer = this.updateOnThreads(name, n, p0, p1, p2, p3, s0, s1, s2, s3);
     this.endJob(started, UPDATE_WORK_PER_FLOAT * n);
+    return answer;
   }
 
-  private updateOnThreads(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): void {
+  private updateOnThreads(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): number {
     this.checkHelpersAlive();
     this.update = name;
     const pointers = this.updatePointers;
@@ -510,14 +517,18 @@ export class GemmThreadPool implements ThreadUser {
       this.startHelpers(threadCount - 1);
       const threads = Math.min(this.countReady() + 1, CONTROL_PROTOCOL.maxPieces);
       if (threads > 1) {
-        this.split(KIND.update, sizeClass, threads, n, threads, 4, 0);
-        return;
+        const boundaries = this.split(KIND.update, sizeClass, threads, n, threads, 4, 0);
+        for (let piece = 0; piece < threads; piece++) {
+          const answer = this.job[JOB.pieceResult + piece]!;
+          if (answer >= 0) return boundaries[piece]! + answer;
+        }
+        return -1;
       }
     }
     last.M = n;
     last.N = 1;
     last.boundaries = null;
-    this.runUpdatePiece(0, n);
+    return this.runUpdatePiece(0, n);
   }
 
   /**
@@ -580,8 +591,8 @@ export class GemmThreadPool implements ThreadUser {
     (this.mainThread[CONTROL_PROTOCOL.windows[this.window]!] as (...args: number[]) => void)(...ints);
   }
 
-  /** Elements [begin, end) of the current update on the main thread. */
-  private runUpdatePiece(begin: number, end: number): void {
+  /** Elements [begin, end) of the current update on the main thread; returns its answer (-1 for none). */
+  private runUpdatePiece(begin: number, end: number): number {
     const pointers = this.updatePointers;
     const scalars = this.updateScalars;
     const offset = begin * 4;
@@ -595,7 +606,10 @@ export class GemmThreadPool implements ThreadUser {
     else if (this.update === 'rmspropUpdate') main.rmspropUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
     else if (this.update === 'sgdUpdate') main.sgdUpdate(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]!);
     else if (this.update === 'reluBackward') main.reluBackward(n, q0, q1, q2, scalars[0]!);
+    else if (this.update === 'dropoutForward') main.dropoutForward(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]! + begin); // `first` moves on with the piece
+    else if (this.update === 'findNonFinite') return main.findNonFinite(n, q0);
     else main.mulInto(n, q0, q1, q2);
+    return -1;
   }
 
   /** Workers that have finished starting, into readyHelpers; returns how many. */
@@ -609,9 +623,9 @@ export class GemmThreadPool implements ThreadUser {
   /**
    * Cuts `units` (rows or columns of C, or floats of an update) into `pieces` on `granule`-unit
    * boundaries, posts the job, computes pieces on the main thread like any worker, waits for the
-   * rest, and reports.
+   * rest, and reports. Returns the boundaries (an update's answers are in pieceResult).
    */
-  private split(kind: number, sizeClass: number, threads: number, units: number, pieces: number, granule: number, workspaceBytes: number): void {
+  private split(kind: number, sizeClass: number, threads: number, units: number, pieces: number, granule: number, workspaceBytes: number): readonly number[] {
     const boundaries = cachedSplit(units, pieces, granule);
     const posted = performance.now();
     const sequence = this.post(kind, workspaceBytes, boundaries, this.readyHelpers);
@@ -628,7 +642,7 @@ export class GemmThreadPool implements ThreadUser {
       try {
         if (kind === KIND.gemm) this.runPiece(this.gemmArgs!, this.gemmCut, boundaries[piece]!, boundaries[piece + 1]!);
         else if (kind === KIND.window) this.runWindowPiece(boundaries[piece]!, boundaries[piece + 1]!);
-        else this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
+        else this.job[JOB.pieceResult + piece] = this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
       } catch (error) {
         mainError ??= error;
       }
@@ -662,6 +676,7 @@ export class GemmThreadPool implements ThreadUser {
         throw new Error(`wasmgrad: ${what} ${boundaries[piece]}..${boundaries[piece + 1]}): ${this.message(helper)}`);
       }
     }
+    return boundaries;
   }
 
   /**
