@@ -46,7 +46,8 @@ export const MAX_INTERVAL = 32;
 /**
  * While it prefers splitting, the judge starts a trial after `interval` windows only if a window
  * since the last trial had more than LATE_SHARE of its splits joined late or not at all (a worker
- * that polls on a core of its own joins within microseconds), or else after QUIET_INTERVAL
+ * that polls on a core of its own joins within microseconds; the pool does not count a split that
+ * ended sooner than that), or else after QUIET_INTERVAL
  * windows: on an idle machine, where each probe of the main thread alone costs a window's worth
  * of the second core, probes are then rare.
  */

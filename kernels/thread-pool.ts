@@ -121,8 +121,8 @@ export function setJudgingWholeRuns(on: boolean): void {
 }
 
 /**
- * A worker that claims its first piece of a split later than this after the post (or not at all)
- * was not polling on a core of its own: the sign of a neighbour (or of a scheduler that put it on
+ * A worker that claims its first piece of a split later than this after the post (or none, in a
+ * split whose main thread computed for longer than this) was not polling on a core of its own: the sign of a neighbour (or of a scheduler that put it on
  * the main thread's core) that makes the judge of whole runs try the main thread alone. A polling
  * worker claims within a few microseconds.
  */
@@ -234,7 +234,10 @@ export interface ThreadStats {
    */
   aloneJobs: number;
   judgeSwitches: number;
-  /** Splits a worker joined late (LATE_MILLISECONDS after the post) or not at all. */
+  /**
+   * Splits a worker joined late (LATE_MILLISECONDS after the post), or not at all although the
+   * main thread's pieces took longer than that.
+   */
   lateSplits: number;
   /** Workers computing pieces (all workers together). */
   workerComputeMilliseconds: number;
@@ -703,8 +706,14 @@ export class GemmThreadPool implements ThreadUser {
       stats.workerIdleMilliseconds += Math.max(0, mainDone - (helper.times[TIMING.lastEnd]! - origin));
     }
     if (!joined) stats.absentSplits++;
-    if (late || !joined) stats.lateSplits++;
-    if (judgingWholeRuns) this.judge.noteSplit(late || !joined);
+    // A worker that joined no piece is news only if the main thread's pieces lasted longer than a
+    // polling worker needs to claim one: a job of a few microseconds (a small element-wise pass)
+    // often ends before an idle machine's worker, polling on its own core, gets there. Counted
+    // late, such jobs made the judge of whole runs probe the main thread alone every few windows
+    // on an idle machine, and each probe costs a window at one thread's speed.
+    const missed = !joined && mainDone - posted > LATE_MILLISECONDS;
+    if (late || missed) stats.lateSplits++;
+    if (judgingWholeRuns) this.judge.noteSplit(late || missed);
   }
 
   /** The whole GEMM on the main thread. */

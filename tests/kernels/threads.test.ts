@@ -413,6 +413,26 @@ describe('a worker that dies', () => {
     }
   });
 
+  it('a split that no worker joined counts as late only if the main thread computed for longer than a polling worker needs to claim', async () => {
+    // The judge of whole runs probes the main thread alone after windows with many late splits: a
+    // job of a few microseconds, done before an idle worker claims, must not count.
+    const absent = 'Atomics.compareExchange = () => 0;';
+    const pool = poolWith(startThreadWith(absent, []));
+    await pool.ready();
+    setThreadThreshold(0);
+    // Tiny: two 4x8 tiles (a few ns each), so the short splits stay short on a busy test machine.
+    const tiny = { ...args, M: 4, N: 16, K: 4, lda: 4, ldb: 16, ldc: 16 };
+    const lateSplitsOf = (lingerMilliseconds: number): number => {
+      linger = lingerMilliseconds;
+      resetThreadStats();
+      for (let call = 0; call < 3; call++) pool.gemm(tiny);
+      expect(threadStats().absentSplits).toBe(3);
+      return threadStats().lateSplits;
+    };
+    expect(lateSplitsOf(0), 'short splits').toBe(0);
+    expect(lateSplitsOf(0.5), 'splits of 0.5 ms').toBe(3);
+  });
+
   it('that cannot start: ready() rejects with its error', async () => {
     const started: Worker[] = [];
     const prelude = "WebAssembly.instantiate = async () => { throw new TypeError('no WebAssembly today'); };";
