@@ -41,7 +41,7 @@ async function timeFit(fit: (samples: number) => Promise<unknown>, warmupSteps: 
   return timings;
 }
 
-function wasmgradModel(): Sequential {
+export function wasmgradModel(): Sequential {
   const model = new Sequential([
     new Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }),
     new MaxPooling2D(2),

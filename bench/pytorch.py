@@ -5,11 +5,14 @@
 # that PyTorch's figures come from the same run as ours. Not part of the library; nothing imports it.
 #
 # Usage: python3 bench/pytorch.py --threads 2 --model mlp [--model fashion] [--model convnet]
+#        python3 bench/pytorch.py --threads 2 --serve   (bench/versus.ts: one timed run per request line
+#        {"model": "mlp", "steps": 150} on stdin, one JSON line back; the models stay built between runs)
 # Debian's PyTorch: `bash scripts/install-pytorch.sh` (apt-get install python3-torch).
 
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import torch
@@ -50,45 +53,76 @@ MODELS = {
 }
 
 
-def seconds_per_epoch(name, repeats):
-    build, batch, shape, timed, warmup = MODELS[name]
-    torch.manual_seed(0)
-    model = build()
-    # Keras' Adam defaults (learning rate 1e-3, epsilon 1e-7).
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
-    # Random pixels and labels: the time of a step does not depend on the values.
-    x = torch.rand((timed * batch,) + shape)
-    y = torch.randint(0, 10, (timed * batch,))
+class Trainer:
+    """One model with its optimizer and random data, trained by a plain PyTorch loop."""
 
-    def run(steps):
-        order = torch.randperm(x.shape[0])
+    def __init__(self, name, steps):
+        build, self.batch, shape, _, self.warmup = MODELS[name]
+        torch.manual_seed(0)
+        self.model = build()
+        # Keras' Adam defaults (learning rate 1e-3, epsilon 1e-7).
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3, eps=1e-7)
+        self.loss_fn = nn.CrossEntropyLoss()
+        # Random pixels and labels: the time of a step does not depend on the values.
+        self.x = torch.rand((steps * self.batch,) + shape)
+        self.y = torch.randint(0, 10, (steps * self.batch,))
+        self.model.train()
+
+    def run(self, steps):
+        order = torch.randperm(self.x.shape[0])
         for step in range(steps):
-            index = order[step * batch:(step + 1) * batch]
-            optimizer.zero_grad()
-            loss = loss_fn(model(x[index]), y[index])
+            index = order[step * self.batch:(step + 1) * self.batch]
+            self.optimizer.zero_grad()
+            loss = self.loss_fn(self.model(self.x[index]), self.y[index])
             loss.backward()
-            optimizer.step()
+            self.optimizer.step()
 
-    model.train()
-    run(warmup)
+    def timed(self, steps):
+        """Seconds per 60,000-sample epoch of one run of `steps` steps, and its CPU seconds per second."""
+        started, cpu_started = time.perf_counter(), time.process_time()
+        self.run(steps)
+        elapsed = time.perf_counter() - started
+        return elapsed / (steps * self.batch) * EPOCH_SAMPLES, (time.process_time() - cpu_started) / elapsed
+
+
+def seconds_per_epoch(name, repeats):
+    timed = MODELS[name][3]
+    trainer = Trainer(name, timed)
+    trainer.run(trainer.warmup)
     samples, cpu_per_wall = [], []
     for _ in range(repeats):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        run(timed)
-        elapsed = time.perf_counter() - started
-        samples.append(elapsed / (timed * batch) * EPOCH_SAMPLES)
-        cpu_per_wall.append((time.process_time() - cpu_started) / elapsed)
+        seconds, cpu = trainer.timed(timed)
+        samples.append(seconds)
+        cpu_per_wall.append(cpu)
     return timed, samples, statistics.median(cpu_per_wall)
+
+
+def serve():
+    # A model is built and warmed up at its first request; each request is one timed run.
+    trainers = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        name, steps = request['model'], int(request['steps'])
+        if name not in trainers:
+            trainers[name] = Trainer(name, steps)
+            trainers[name].run(trainers[name].warmup)
+        seconds, cpu = trainers[name].timed(min(steps, trainers[name].x.shape[0] // trainers[name].batch))
+        print(json.dumps({'model': name, 'secondsPerEpoch': seconds, 'cpuPerWall': cpu, 'torch': torch.__version__}), flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--model', action='append', choices=sorted(MODELS), required=True)
+    parser.add_argument('--model', action='append', choices=sorted(MODELS))
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--serve', action='store_true')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.serve:
+        serve()
+        return
+    if not args.model:
+        parser.error('expected --model (one or more) or --serve')
     for name in args.model:
         steps, samples, cpu_per_wall = seconds_per_epoch(name, args.repeats)
         print(json.dumps({

@@ -8,7 +8,8 @@
 // products). Both at 2 oversubscribe 2 cores and run ~2.5x slower than either alone, so the two
 // 2-thread settings are "torch 2, OpenBLAS 1" and "torch 1, OpenBLAS 2"; the tables show the faster.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export type PytorchModel = 'mlp' | 'fashion' | 'convnet';
@@ -96,4 +97,70 @@ export function runPytorchTwoThreads(models: PytorchModel[]): Map<PytorchModel, 
     }
   }
   return best;
+}
+
+/** One timed run of a served model. */
+export interface PytorchRun {
+  secondsPerEpoch: number;
+  cpuPerWall: number;
+  version: string;
+}
+
+/** How long one served run may take before the server is stopped (a convnet run takes seconds). */
+const SERVED_RUN_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * bench/pytorch.py --serve under one thread setting, kept alive so that bench/versus.ts can alternate
+ * its runs with wasmgrad's fits minute by minute. Requests go one at a time: `run` resolves with the
+ * run's JSON line, or rejects when the process fails, exits or takes too long.
+ */
+export class PytorchServer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  private constructor(executable: string, readonly setting: PytorchSetting) {
+    this.child = spawn(executable, [SCRIPT, '--threads', String(setting.torchThreads), '--serve'], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(setting.blasThreads), OMP_NUM_THREADS: String(setting.torchThreads) },
+    });
+    // A process that dies at start (torch fails to import) must not crash the bench: run() reports it.
+    this.child.on('error', () => {});
+    this.child.stdin.on('error', () => {});
+    this.child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      this.stderr = (this.stderr + text).slice(-2000);
+    });
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** A server, or the reason there is none (no python3 here imports torch). */
+  static start(setting: PytorchSetting): PytorchServer | string {
+    const executable = findPytorch();
+    return executable === null ? PYTORCH_MISSING : new PytorchServer(executable, setting);
+  }
+
+  /** One timed run of `steps` steps of `model` (built and warmed up at its first request). */
+  async run(model: PytorchModel, steps: number): Promise<PytorchRun> {
+    this.child.stdin.write(`${JSON.stringify({ model, steps })}\n`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`bench/pytorch.py --serve took over ${SERVED_RUN_TIMEOUT_MS / 1000} s for ${steps} ${model} steps`)), SERVED_RUN_TIMEOUT_MS);
+    });
+    try {
+      const next = await Promise.race([this.lines.next(), timeout]);
+      if (next.done === true) throw new Error(`bench/pytorch.py --serve exited: ${this.stderr.trim().split('\n').pop() ?? ''}`);
+      const parsed = JSON.parse(next.value) as { secondsPerEpoch: number; cpuPerWall: number; torch: string };
+      return { secondsPerEpoch: parsed.secondsPerEpoch, cpuPerWall: parsed.cpuPerWall, version: parsed.torch };
+    } catch (error) {
+      this.stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends the process (its stdin closes: pytorch.py's loop ends). */
+  stop(): void {
+    this.child.stdin.end();
+    if (this.child.exitCode === null) setTimeout(() => this.child.kill(), 5000).unref();
+  }
 }
