@@ -743,6 +743,10 @@ export class GemmThreadPool implements ThreadUser {
    */
   private judgeSplit(sizeClass: number, M: number, mainRows: number, mainMilliseconds: number, splitMilliseconds: number): void {
     if (mainRows === 0) return; // the workers took everything: no estimate, and no sign of trouble
+    // No worker joined a split that the main thread finished sooner than a polling worker claims
+    // (countSplit's `missed`): no news of the worker either way. Counted as absences, such short
+    // jobs (the search for NaN, small element-wise passes) used up the forgiveness of the GEMMs'.
+    if (mainRows === M && mainMilliseconds <= LATE_MILLISECONDS) return;
     if (mainRows < M) this.absentInARow = 0;
     else if (++this.absentInARow <= ABSENT_SPLITS_FORGIVEN) return;
     const aloneMilliseconds = (mainMilliseconds * M) / mainRows;

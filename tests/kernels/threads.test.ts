@@ -392,11 +392,14 @@ describe('a worker that dies', () => {
   });
 
   it('adaptive splitting: splits that no worker joins are forgiven 4 times in a row, then count as lost', async () => {
-    // A worker whose every claim fails: the main thread computes every piece itself.
+    // A worker whose every claim fails: the main thread computes every piece itself, lingering
+    // longer than a polling worker needs to claim (a shorter split says nothing of the worker:
+    // the next test).
     const absent = 'Atomics.compareExchange = () => 0;';
     const pool = poolWith(startThreadWith(absent, []));
     await pool.ready();
     setThreadThreshold(0);
+    linger = 0.5;
     setAdaptiveSplitting(true);
     setJudgingWholeRuns(false); // these tests are of the per-size-class backing off alone
     try {
@@ -413,7 +416,7 @@ describe('a worker that dies', () => {
     }
   });
 
-  it('a split that no worker joined counts as late only if the main thread computed for longer than a polling worker needs to claim', async () => {
+  it('a split that no worker joined counts as late, or lost, only if the main thread computed for longer than a polling worker needs to claim', async () => {
     // The judge of whole runs probes the main thread alone after windows with many late splits: a
     // job of a few microseconds, done before an idle worker claims, must not count.
     const absent = 'Atomics.compareExchange = () => 0;';
@@ -431,6 +434,21 @@ describe('a worker that dies', () => {
     };
     expect(lateSplitsOf(0), 'short splits').toBe(0);
     expect(lateSplitsOf(0.5), 'splits of 0.5 ms').toBe(3);
+    // Nor does adaptive splitting count short ones as lost, however many in a row: all split.
+    setAdaptiveSplitting(true);
+    setJudgingWholeRuns(false);
+    try {
+      linger = 0;
+      const threadsUsed: number[] = [];
+      for (let call = 0; call < 9; call++) {
+        pool.gemm(tiny);
+        threadsUsed.push(lastGemmDispatch().threads);
+      }
+      expect(threadsUsed).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    } finally {
+      setAdaptiveSplitting(false);
+      setJudgingWholeRuns(true);
+    }
   });
 
   it('that cannot start: ready() rejects with its error', async () => {
