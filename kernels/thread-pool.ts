@@ -48,11 +48,16 @@ const UPDATE_POINTERS: Record<UpdateName, 1 | 3 | 4> = {
 /**
  * Updates (and the other element-wise kernels) of fewer floats than this run on the main thread
  * alone. An update reads and writes each float a few times (Adam: 4 arrays read, 3 written), ~1 us
- * per 4,000 floats; dropout hashes each element's counter, at about the same speed; the search for
- * NaN only reads, ~4 times faster; handing half to a spinning worker costs a few us. Adaptive
- * splitting keeps a size class on one thread where splitting it loses.
+ * per 4,000 floats; dropout hashes each element's counter, at about the same speed; handing half
+ * to a spinning worker costs a few us. Adaptive splitting keeps a size class on one thread where
+ * splitting it loses.
  */
 const MINIMUM_SPLIT_UPDATE = 2 ** 15;
+/**
+ * The search for NaN only reads, ~10 floats a ns: below this many floats its half takes less
+ * than a worker needs to claim it, and the split loses (measured on 2^16 floats; 2^18 gain).
+ */
+const MINIMUM_SPLIT_SEARCH = 2 ** 17;
 
 /**
  * Window kernels whose largest array (input, output or columns) holds fewer floats than this run
@@ -514,7 +519,7 @@ export class GemmThreadPool implements ThreadUser {
     scalars[2] = s2;
     scalars[3] = s3;
     const threadCount = getThreads();
-    const large = threadCount > 1 && n >= MINIMUM_SPLIT_UPDATE && this.startThread !== null;
+    const large = threadCount > 1 && n >= (name === 'findNonFinite' ? MINIMUM_SPLIT_SEARCH : MINIMUM_SPLIT_UPDATE) && this.startThread !== null;
     const sizeClass = classOf(KIND.update, n);
     if (large && !this.pausedFor(sizeClass)) {
       this.startHelpers(threadCount - 1);

@@ -148,7 +148,7 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
 
   // The search for NaN and ±Infinity: the answer is the first bad float of all n, whichever piece
   // (and thread) found it; ragged n, bad floats in the second piece only, in both, at its edges.
-  it.each([2 ** 15 + 1, 100_003])('n=%i: findNonFinite answers the first NaN or ±Infinity of the whole array', (n) => {
+  it.each([2 ** 17 + 1, 300_003])('n=%i: findNonFinite answers the first NaN or ±Infinity of the whole array', (n) => {
     const x = block(n, 1);
     const heap = heapF32();
     const at = (i: number) => (x.ptr >> 2) + i;
