@@ -12,7 +12,7 @@ import { threadsReady } from './threads.js';
 import * as wasm from './wasm.js';
 import type { BackendName, Kernels } from './types.js';
 
-export type { BackendName, GemmArgs, Im2colGemmArgs, KernelName, Kernels } from './types.js';
+export type { BackendName, GemmArgs, GemmCol2imArgs, Im2colGemmArgs, KernelName, Kernels } from './types.js';
 export type { ConvKernels, WindowGeometry } from './conv-types.js';
 export { alloc, free, heapF32, f32View, generation, memory, isShared, memoryStats, blockBytes, setMemoryLimit, withAllocationBudget } from './memory.js';
 export type { MemoryStats } from './memory.js';
@@ -38,6 +38,7 @@ let current: Kernels | null = null;
 // importer calls the new backend's), and a call costs nothing over calling the backend directly.
 export let gemm: Kernels['gemm'];
 export let im2colGemm: Kernels['im2colGemm'];
+export let gemmCol2im: Kernels['gemmCol2im'];
 export let adamUpdate: Kernels['adamUpdate'];
 export let sgdUpdate: Kernels['sgdUpdate'];
 export let rmspropUpdate: Kernels['rmspropUpdate'];
@@ -72,7 +73,7 @@ const stillLoading = Object.fromEntries(
 function bind(kernels: Kernels | null): void {
   current = kernels;
   ({
-    gemm, im2colGemm, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill, findNonFinite,
+    gemm, im2colGemm, gemmCol2im, adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill, findNonFinite,
     im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, avgPoolForward, avgPoolBackwardInto,
     columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto, maxPoolReluBackward,
   } = kernels ?? stillLoading);

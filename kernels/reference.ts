@@ -3,7 +3,7 @@
 // Written for clarity, not speed: the WASM kernels must agree with these on every shape and flag.
 // Same contract as kernels/types.ts (each function is typed by it, not retyped here); reads and
 // writes the shared memory through one Float32Array.
-// Holds the GEMM (and its implicit-im2col form) and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums,
+// Holds the GEMM (and its implicit-im2col and implicit-col2im forms) and the element-wise kernels (optimizer updates, dropout, ReLU backward, bias sums,
 // fill, the search for NaN and ±Infinity).
 
 import { alloc, free, heapF32 } from './memory.js';
@@ -169,11 +169,29 @@ export const im2colGemmReference: Kernels['im2colGemm'] = (g, x, p) => {
   }
 };
 
+/**
+ * The implicit-col2im GEMM spelled out: gemmReference into a scratch dcols, dx zeroed (unless
+ * accumulate), col2imInto, the scratch freed (even when the GEMM throws).
+ */
+export const gemmCol2imReference: Kernels['gemmCol2im'] = (g, dx, p) => {
+  const rows = g.batch * g.outH * g.outW, depth = g.windowH * g.windowW * g.channels;
+  const bytes = Math.max(4, rows * depth * 4);
+  const dcols = alloc(bytes);
+  try {
+    gemmReference({ ...p, M: rows, N: depth, c: dcols, ldc: depth, bias: 0, relu: false, accumulate: false });
+    if (!p.accumulate) fillReference(g.batch * g.height * g.width * g.channels, dx, 0);
+    convReferenceKernels.col2imInto(g, dcols, dx);
+  } finally {
+    free(dcols, bytes);
+  }
+};
+
 export const referenceKernels: Kernels = {
   name: 'js',
   description: 'TypeScript reference',
   gemm: gemmReference,
   im2colGemm: im2colGemmReference,
+  gemmCol2im: gemmCol2imReference,
   adamUpdate: adamUpdateReference,
   sgdUpdate: sgdUpdateReference,
   rmspropUpdate: rmspropUpdateReference,

@@ -483,7 +483,9 @@ export class GemmThreadPool implements ThreadUser {
       return;
     }
     this.gemmArgs = p;
-    this.gemmCut = chooseCut(p.M, p.N, p.K, threads);
+    // An implicit col2im (ldc < 0: C scattered into an image, kernels/assembly/gemm.ts) is cut by
+    // rows only: a column piece would add into every pixel of dx beside the others.
+    this.gemmCut = p.ldc < 0 ? CUT.rows : chooseCut(p.M, p.N, p.K, threads);
     const byColumns = this.gemmCut === CUT.columns;
     const pieces = gemmPieces(p.M, p.N, p.K, threads, this.gemmCut);
     stats.splitGemms++;

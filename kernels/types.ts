@@ -43,6 +43,13 @@ export interface GemmArgs {
  */
 export type Im2colGemmArgs = Omit<GemmArgs, 'a' | 'lda' | 'M' | 'K'>;
 
+/**
+ * A convolution's input-gradient GEMM with C = dcols never stored, scattered into dx by col2im
+ * as it is computed (Kernels.gemmCol2im): GemmArgs without C (and without M and N, which the
+ * geometry gives, nor the bias and ReLU of a forward epilogue).
+ */
+export type GemmCol2imArgs = Omit<GemmArgs, 'c' | 'ldc' | 'M' | 'N' | 'bias' | 'relu'>;
+
 export type BackendName = 'wasm' | 'js';
 
 /**
@@ -66,6 +73,16 @@ export interface Kernels extends ConvKernels {
    * padding; correct for any geometry.
    */
   im2colGemm(g: WindowGeometry, x: number, args: Im2colGemmArgs): void;
+  /**
+   * A GEMM whose C is a convolution's dcols, added back to the pixels of dx (conv-types.ts'
+   * col2imInto) as it is computed, so dcols is never written: rows = batch·outH·outW,
+   * N = windowH·windowW·channels,
+   *   dx [batch, height, width, channels] = (accumulate ? dx : 0) + col2im(op(A) · op(B)),  op(A) [rows, K], op(B) [K, N]
+   * (for dx = col2im(dz · kernelᵀ): A = dz, B = the kernel [N, K] with transB). Bit for bit what
+   * gemm into a dcols followed by col2imInto into dx (zeroed first unless accumulate) gives, up to
+   * N = 512 columns; beyond, within rounding (dx adds a pixel's entries 512 columns at a time).
+   */
+  gemmCol2im(g: WindowGeometry, dx: number, args: GemmCol2imArgs): void;
 
   /**
    * Adam in Keras' form, in place on one parameter of n floats (w, m, v written; g read):
@@ -131,7 +148,7 @@ export interface WasmGemmExports {
     bias: number, relu: number, accumulate: number,
     workspace: number, rowBegin: number, rowEnd: number,
   ): void;
-  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~962 KiB. */
+  /** Scratch bytes gemm needs for these sizes (for any row range); at most ~1.2 MiB. */
   gemmWorkspaceBytes(M: number, N: number, K: number): number;
   /** End of the module's static data (AssemblyScript's __heap_base). */
   staticDataEnd(): number;
@@ -148,7 +165,7 @@ export type WithBooleansAsNumbers<F> = F extends (...args: infer P) => infer R
  * modulo 2^32 on the way in); dropoutForward takes one more integer, `first`, the index of x[0]
  * in the mask's counter (0 for a whole tensor, a piece's start when a thread pool splits it).
  */
-export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm' | 'im2colGemm' | 'dropoutForward' | keyof ConvKernels>]: WithBooleansAsNumbers<Kernels[K]> } & {
+export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm' | 'im2colGemm' | 'gemmCol2im' | 'dropoutForward' | keyof ConvKernels>]: WithBooleansAsNumbers<Kernels[K]> } & {
   dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number, first: number): void;
 };
 

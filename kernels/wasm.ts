@@ -13,7 +13,7 @@ import { alloc, isShared, memory } from './memory.js';
 import { GemmThreadPool } from './thread-pool.js';
 import { convKernelsFromExports, geometryArgs } from './conv-wasm.js';
 import type { WindowGeometry } from './conv-types.js';
-import type { GemmArgs, Im2colGemmArgs, Kernels, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
+import type { GemmArgs, GemmCol2imArgs, Im2colGemmArgs, Kernels, WasmConvExports, WasmElementwiseExports, WasmGemmExports } from './types.js';
 import { relaxedUnsharedWasmBase64, relaxedWasmBase64, simdUnsharedWasmBase64, simdWasmBase64 } from './wasm-binary.js';
 
 /** Which compiled build of kernels/assembly/index.ts. */
@@ -121,6 +121,12 @@ function checkGemmArgs(p: GemmArgs): void {
 const IMPLICIT_IM2COL = -1;
 const IM2COL_DESCRIPTOR_WORDS = 13;
 
+/** Writes an image's descriptor (its offset, checked, then the geometry) at `descriptor`. */
+function writeDescriptor(descriptor: number, image: number, geometry: readonly number[], what: string): void {
+  if (!Number.isInteger(image) || image <= 0 || image % 4 !== 0) throw new RangeError(`wasmgrad: ${what} as a positive 4-byte-aligned offset, got ${image}`);
+  new Int32Array(memory.buffer, descriptor, IM2COL_DESCRIPTOR_WORDS).set([image, ...geometry]);
+}
+
 /**
  * im2colGemm as the GEMM export takes it: M and K from the geometry, A as a descriptor written at
  * `descriptor` (the pool passes a and lda on to its workers untouched), checked like gemm's.
@@ -130,9 +136,23 @@ function im2colGemmArgs(g: WindowGeometry, x: number, p: Im2colGemmArgs, descrip
   const rows = g.batch * g.outH * g.outW, depth = g.windowH * g.windowW * g.channels;
   const [M, K] = p.transA ? [depth, rows] : [rows, depth];
   checkGemmArgs({ ...p, M, K, a: 0, lda: p.transA ? M : K });
-  if (!Number.isInteger(x) || x <= 0 || x % 4 !== 0) throw new RangeError(`wasmgrad: im2colGemm expected the image x as a positive 4-byte-aligned offset, got ${x}`);
-  new Int32Array(memory.buffer, descriptor, IM2COL_DESCRIPTOR_WORDS).set([x, ...geometry]);
+  writeDescriptor(descriptor, x, geometry, 'im2colGemm expected the image x');
   return { ...p, M, K, a: descriptor, lda: IMPLICIT_IM2COL };
+}
+
+/** The ldc that tells the GEMM export its C is an implicit col2im: `c` then points to a descriptor of dx (the same 13 words). */
+const IMPLICIT_COL2IM = -1;
+
+/**
+ * gemmCol2im as the GEMM export takes it: M and N from the geometry, C as a descriptor of dx
+ * written at `descriptor`, checked like gemm's.
+ */
+function gemmCol2imArgs(g: WindowGeometry, dx: number, p: GemmCol2imArgs, descriptor: number): GemmArgs {
+  const geometry = geometryArgs(g, 'gemmCol2im');
+  const M = g.batch * g.outH * g.outW, N = g.windowH * g.windowW * g.channels;
+  checkGemmArgs({ ...p, M, N, c: 0, ldc: N, bias: 0, relu: false });
+  writeDescriptor(descriptor, dx, geometry, 'gemmCol2im expected the image dx');
+  return { ...p, M, N, c: descriptor, ldc: IMPLICIT_COL2IM, bias: 0, relu: false };
 }
 
 /**
@@ -160,6 +180,9 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
     gemm(p) {
       checkGemmArgs(p);
       threads.gemm(p);
+    },
+    gemmCol2im(g, dx, p) {
+      threads.gemm(gemmCol2imArgs(g, dx, p, descriptor));
     },
     im2colGemm(g, x, p) {
       threads.gemm(im2colGemmArgs(g, x, p, descriptor));

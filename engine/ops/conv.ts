@@ -7,18 +7,18 @@
 //
 // Backward, from dout [B, oh, ow, F] (dz = dout through the ReLU mask):
 //   dkernel [kh·kw·C, F] += colsᵀ · dz        dbias [F] += Σ_rows dz
-//   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx.
-// Where every window lies inside x and its channels come 4 at a time, cols is never stored: the two
-// GEMMs that read it pack it straight from x (im2colGemm). A 1x1 kernel with stride 1 and no padding
-// needs no im2col at all: cols is x itself. An input with few
-// channels (a first layer: K = kh·kw·C of 9 for MNIST, 27 for RGB) makes a GEMM too shallow to pay
+//   dcols   [B·oh·ow, kh·kw·C] = dz · kernelᵀ, then col2im adds each entry back to its pixel of dx
+//           (gemmCol2im: block by block as the GEMM computes them, so dcols is never stored either).
+// Where x's channels come 4 at a time, cols is never stored: the two GEMMs that read it pack it
+// straight from x (im2colGemm). A 1x1 kernel with stride 1 and no padding needs no im2col at all:
+// cols is x itself. An input with few channels (a first layer: K = kh·kw·C of 9 for MNIST, 27 for RGB) makes a GEMM too shallow to pay
 // for its packing: there the forward pass and the kernel gradient are direct loops instead
 // (conv2dForward, conv2dKernelGradInto: no im2col, the ReLU's backward folded in), and only dx,
 // when something needs it, goes through dz · kernelᵀ and col2im.
 
 import {
-  col2imInto, columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
-  gemm, im2col, im2colGemm, maxPoolForward, maxPoolReluBackward, reluBackward, type WindowGeometry,
+  columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
+  gemm, gemmCol2im, im2col, im2colGemm, maxPoolForward, maxPoolReluBackward, reluBackward, type WindowGeometry,
 } from '../../kernels/index.js';
 import { maxPool2d } from './pooling.js';
 import { empty, formatShape, record, type Tensor } from '../tensor.js';
@@ -95,24 +95,23 @@ export function conv2d(x: Tensor, kernel: Tensor, bias: Tensor | null, options: 
 /**
  * Whether cols stays implicit: the GEMMs that read it (the forward pass, the kernel gradient) read
  * it straight from x while packing (im2colGemm), and cols, kh·kw times larger than the output, is
- * never written nor read back. That pays where a pixel's channels come 4 at a time and every window
- * lies inside x; with padding reached ('same'), the kernel gradient's packing, tap by tap at the
- * borders, lost more than the forward pass gained (measured on a 14x14x32 'same' layer), and with
- * other channel counts im2col into memory is faster.
+ * never written nor read back. That pays where a pixel's channels come 4 at a time, padding or
+ * not (measured on 'same' layers of 7x7x64, 13x13x32 and 14x14x32, the forward pass and the
+ * kernel gradient together: as fast as im2col into memory or a little faster, and cols' memory
+ * saved); with other channel counts im2col into memory is faster.
  */
 function colsStayImplicit(g: WindowGeometry): boolean {
-  const inside = (out: number, stride: number, window: number, pad: number, size: number) => pad === 0 && (out - 1) * stride + window <= size;
-  return g.channels % 4 === 0 && inside(g.outH, g.strideH, g.windowH, g.padTop, g.height) && inside(g.outW, g.strideW, g.windowW, g.padLeft, g.width);
+  return g.channels % 4 === 0;
 }
 
 /**
  * The convolution as one GEMM: y [B·oh·ow, F] = relu?(cols · kernel + bias), with cols = im2col(x)
  * [B·oh·ow, K] (null: left implicit, colsStayImplicit), or x itself for a 1x1 kernel with stride 1
- * (colsAreX). cols is kept for the backward pass.
+ * over all of x (colsAreX). cols is kept for the backward pass.
  */
 function gemmForward(x: Tensor, kernel: Tensor, bias: Tensor | null, g: WindowGeometry, K: number, filters: number, relu: boolean) {
   const M = g.batch * g.outH * g.outW; // one row per output pixel
-  const colsAreX = g.windowH === 1 && g.windowW === 1 && g.strideH === 1 && g.strideW === 1;
+  const colsAreX = g.windowH === 1 && g.windowW === 1 && g.strideH === 1 && g.strideW === 1 && g.outH === g.height && g.outW === g.width;
   const y = empty([g.batch, g.outH, g.outW, filters]);
   const epilogue = { N: filters, b: kernel.ptr, ldb: filters, c: y.ptr, ldc: filters, bias: bias === null ? 0 : bias.ptr, relu, accumulate: false, transB: false };
   if (!colsAreX && colsStayImplicit(g)) {
@@ -144,12 +143,18 @@ function gemmBackward(dz: Tensor, x: Tensor, kernel: Tensor, bias: Tensor | null
   if (x.requiresGrad) inputGradInto(dz, x, kernel, g, colsAreX, K, filters);
 }
 
-/** dx += col2im(dz · kernelᵀ): dcols [B·oh·ow, K] (kernel stored [K, F], so transB), then back to the pixels (dx itself when colsAreX). */
+/**
+ * dx += col2im(dz · kernelᵀ), dz [B·oh·ow, F], kernel stored [K, F] (so transB): dcols [B·oh·ow, K]
+ * is never stored, each block of its rows goes back to the pixels of dx as the GEMM computes it
+ * (gemmCol2im); dcols is dx itself when colsAreX. The first contribution to dx writes it: no zeros first.
+ */
 function inputGradInto(dz: Tensor, x: Tensor, kernel: Tensor, g: WindowGeometry, colsAreX: boolean, K: number, filters: number): void {
   const M = g.batch * g.outH * g.outW;
-  const dcols = colsAreX ? x.gradBuffer() : empty([M, K]);
-  gemm({ transA: false, transB: true, M, N: K, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, c: dcols.ptr, ldc: K, bias: 0, relu: false, accumulate: colsAreX });
-  if (!colsAreX) col2imInto(g, dcols.ptr, x.gradBuffer().ptr);
+  const accumulate = x.startGradContribution();
+  const dx = x.grad!.ptr;
+  const product = { transA: false, transB: true, K: filters, a: dz.ptr, lda: filters, b: kernel.ptr, ldb: filters, accumulate };
+  if (colsAreX) gemm({ ...product, M, N: K, c: dx, ldc: K, bias: 0, relu: false });
+  else gemmCol2im(g, dx, product);
 }
 
 /** dbias += Σ_rows dz, dz = dout through the ReLU mask when `relu` (the kernel itself needs no gradient). */
@@ -173,15 +178,16 @@ export interface Conv2dReluMaxPoolOptions {
 
 /**
  * maxPool2d(conv2d(x, kernel, bias, { relu: true }), { poolSize }) with the same values and
- * gradients, bit for bit (but the GEMM form's bias gradient, summed image by image: within
- * rounding); the pooling windows lie side by side (strides = poolSize, 'valid').
+ * gradients, bit for bit (but, in the GEMM form, the bias gradient, summed image by image, and
+ * the kernel gradient, summed over fewer output pixels and so in other blocks once they are more
+ * than 384: within rounding); the pooling windows lie side by side (strides = poolSize, 'valid').
  *   x [B, H, W, C], kernel [kh, kw, C, F], bias [F] or null → [B, floor(oh / poolH), floor(ow / poolW), F]
  * Two ways, by the convolution's:
  *   - direct loops (a model's first layer), when nothing needs dx: the pooled output is computed
  *     without the convolution's output ever being stored, and the backward pass goes from dout
  *     straight to dkernel and dbias (conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto): the
  *     [B, oh, ow, F] arrays, 4x larger than the pooled one, are never written or read.
- *   - a GEMM: the convolution's forward pass as conv2d's, then max pooling; backward, dz comes from
+ *   - a GEMM: the convolution's forward pass as conv2d's (on the outputs the pooling reads), then max pooling; backward, dz comes from
  *     dout in one pass (maxPoolReluBackward: the pooling's scatter and the ReLU's mask together, and
  *     the bias gradient's sums on the way), not four (zeroing the convolution's output gradient,
  *     the scatter into it, the mask, and the column sums reading dz back).
@@ -198,7 +204,12 @@ export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null
   const shape = [g.batch, Math.floor(g.outH / poolH), Math.floor(g.outW / poolW), filters];
   const pooled = empty(shape);
   if (!direct) {
-    const { y, cols, colsAreX } = gemmForward(x, kernel, bias, g, K, filters, true);
+    // Only the convolution's outputs that a pooling window reads: an odd size leaves its last row
+    // and column out (Keras' MNIST convnet: 10x10 of conv2's 11x11, 17% fewer rows in each of its
+    // three GEMMs). Every output computed is the same sum as in the whole convolution, and the
+    // ones left out would have had a zero gradient.
+    const read = { ...g, outH: shape[1]! * poolH, outW: shape[2]! * poolW };
+    const { y, cols, colsAreX } = gemmForward(x, kernel, bias, read, K, filters, true);
     const pool = windowGeometry(y.shape, { window: poolSize, strides: poolSize, padding: 'valid' }, 'conv2dReluMaxPool');
     maxPoolForward(pool, y.ptr, pooled.ptr);
     return record(pooled, 'conv2d+relu+maxPool2d', inputs, (dout) => {
@@ -207,7 +218,7 @@ export function conv2dReluMaxPool(x: Tensor, kernel: Tensor, bias: Tensor | null
       const dzSums = bias !== null && bias.requiresGrad ? empty([g.batch, filters]) : null;
       maxPoolReluBackward(pool, y.ptr, pooled.ptr, dout.ptr, dz.ptr, dzSums === null ? 0 : dzSums.ptr);
       if (dzSums !== null) columnSumsInto(g.batch, filters, bias!.gradBuffer().ptr, dzSums.ptr);
-      gemmBackward(dz, x, kernel, null, g, cols, colsAreX, K, filters);
+      gemmBackward(dz, x, kernel, null, read, cols, colsAreX, K, filters);
     });
   }
   const argmax = empty(shape); // int32 window positions, in float32 storage

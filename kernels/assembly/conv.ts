@@ -19,41 +19,7 @@
 //   - Plain f32 arithmetic in both builds (no relaxed FMA): these loops are bound by memory traffic,
 //     and the two builds then give identical bits, equal to the reference's.
 
-// ---- small helpers ----------------------------------------------------------------------------------
-
-/** dst[0..n) = src[0..n). */
-// @ts-ignore: decorator
-@inline
-function copyFloats(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
-}
-
-/** dst[0..n) += src[0..n). */
-// @ts-ignore: decorator
-@inline
-function addFloats(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const at = <usize>i << 2;
-    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
-  }
-  for (; i < n; i++) {
-    const at = <usize>i << 2;
-    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
-  }
-}
-
-/** dst[0..n) = 0. */
-// @ts-ignore: decorator
-@inline
-function zeroFloats(dst: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), zero);
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
-}
+import { addFloats, copyFloats, zeroFloats } from './floats';
 
 // ---- im2col and col2im ------------------------------------------------------------------------------
 

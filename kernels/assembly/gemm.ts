@@ -25,6 +25,10 @@
 //     that image's im2col matrix cols [batch·outH·outW, windowH·windowW·channels] (transA: colsᵀ),
 //     read straight from the image while packing. The packed panels hold the very floats im2col
 //     would have stored, so C is bit-identical to im2col into memory followed by this GEMM.
+//   - Nor need C be (an implicit col2im, for a convolution's input gradient): with ldc =
+//     IMPLICIT_COL2IM (-1), `c` points to an Im2colDescriptor of dx, C is that convolution's
+//     dcols [batch·outH·outW, windowH·windowW·channels], and dx = (accumulate ? dx : 0) + col2im(C)
+//     is what is written; bias and relu must be off (see gemmCol2im, at the end of this file).
 //
 // How it works (the Goto/BLIS scheme, as in XNNPACK and OpenBLAS):
 //
@@ -40,6 +44,8 @@
 //
 // Packing is what makes one microkernel serve all four transpose cases: whatever the layout of A
 // and B, the microkernel reads both panels with unit stride.
+
+import { addFloats, zeroFloats } from './floats';
 
 // ---- tile and block sizes -------------------------------------------------------------------
 
@@ -115,7 +121,21 @@ function packedBBytes(N: i32, K: i32): usize {
 
 function packedABytes(M: i32, K: i32): usize {
   const mcPadded = min(((M + MR - 1) / MR) * MR, MC);
-  return roundUp64(<usize>depthPerBlock(K) * <usize>mcPadded * 4);
+  return <usize>(mcPadded / MR) * aPanelBytes(depthPerBlock(K));
+}
+
+/**
+ * Bytes from one packed panel of A to the next: its kc x 4 floats rounded up to an odd number of
+ * cache lines. Why odd: packIm2colColumnsGrouped stores into every panel in turn, and at a stride
+ * of a multiple of 4 KiB (kc = 256: a kernel gradient over 12,800 output pixels, 50 blocks of 256)
+ * all those stores fall into one set of the L1 cache, which holds 8 lines a set; an odd number of
+ * lines spreads them over all 64 sets.
+ */
+// @ts-ignore: decorator
+@inline
+function aPanelBytes(kc: i32): usize {
+  const lines = (<usize>kc * 16 + 63) >> 6;
+  return (lines | 1) << 6;
 }
 
 function biasPanelBytes(N: i32): usize {
@@ -126,10 +146,11 @@ const EDGE_TILE_BYTES: usize = <usize>(MR * NR * 4);
 
 /**
  * Bytes of scratch that gemm(M, N, K, ...) needs, for any row range within 0..M. At most
- * 768 KiB + 192 KiB + 2 KiB + 128 B (a K of up to KC_SINGLE in one block), whatever the sizes.
+ * 768 KiB + 194 KiB + 2 KiB + 128 B (a K of up to KC_SINGLE in one block) + 256 KiB (the block of
+ * C rows of an implicit col2im), whatever the sizes.
  */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
-  return packedBBytes(N, K) + packedABytes(M, K) + biasPanelBytes(N) + EDGE_TILE_BYTES;
+  return packedBBytes(N, K) + packedABytes(M, K) + biasPanelBytes(N) + EDGE_TILE_BYTES + col2imBlockBytes(M, N);
 }
 
 /** End of this module's static data. The wrapper checks it stays below the 64 KiB it reserves. */
@@ -156,7 +177,7 @@ function storeTransposed4x4(dst: usize, dstStride: usize, r0: v128, r1: v128, r2
 /**
  * Packs rows [i0, i0 + rows) and depths [k0, k0 + kc) of op(A) into 4-row panels:
  *
- *   panel p (rows i0 + 4p .. i0 + 4p + 3) is kc x 4 floats at dst + p * kc * 16 bytes,
+ *   panel p (rows i0 + 4p .. i0 + 4p + 3) is kc x 4 floats at dst + p * aPanelBytes(kc) bytes,
  *   element (k, r) at float index k * 4 + r: the 4 values the microkernel broadcasts at step k.
  *
  * Rows past the end of the block are zeros, so the microkernel always computes a full 4x8 tile.
@@ -165,7 +186,7 @@ function packA(dst: usize, a: usize, lda: i32, transA: bool, i0: i32, rows: i32,
   const strideA = <usize>lda * 4; // bytes between stored rows of A
   for (let p = 0; p < rows; p += MR) {
     const valid = min(MR, rows - p);
-    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const panel = dst + <usize>(p / MR) * aPanelBytes(kc);
     if (transA) {
       // A is stored K x M: op(A)[i][k] = A[k][i], so at each k the 4 rows are 4 adjacent floats.
       let src = a + <usize>(k0) * strideA + <usize>(i0 + p) * 4;
@@ -349,42 +370,90 @@ function pixelFloats4(image: usize, iy: i32, ix: i32, c: i32): v128 {
   return v128.load(image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4);
 }
 
+// The tap counter of the packing loops that go 4 channels at a time through a window (channels a
+// multiple of 4): column k = (ky, kx, c) of cols as (tapRow, tapColumn, tapChannel), stepped on in
+// the order of cols' columns. Module state, like the descriptor above: AssemblyScript has no way
+// to return three numbers, and the two loops that walk the taps then share one definition.
+let tapRow: i32 = 0, tapColumn: i32 = 0, tapChannel: i32 = 0;
+
+/** Sets the tap counter to column k of cols. */
+// @ts-ignore: decorator
+@inline
+function startTap(k: i32): void {
+  const tap = k / imageChannels;
+  tapChannel = k - tap * imageChannels;
+  tapRow = tap / windowWidth;
+  tapColumn = tap - tapRow * windowWidth;
+}
+
+/** Moves the tap counter 4 channels on; true when that starts the next tap (kx, and at a row's end ky, moved). */
+// @ts-ignore: decorator
+@inline
+function nextTap4(): bool {
+  tapChannel += 4;
+  if (tapChannel != imageChannels) return false;
+  tapChannel = 0;
+  if (++tapColumn == windowWidth) {
+    tapColumn = 0;
+    tapRow++;
+  }
+  return true;
+}
+
+// The output-pixel counter of the loops that walk cols' rows in order: row m = (b, oy, ox) as
+// (pixelImage, image b's byte offset in the descriptor's image; pixelY, pixelX), stepped on in the
+// order of the rows. Module state, like the tap counter.
+let pixelImage: usize = 0, pixelY: i32 = 0, pixelX: i32 = 0;
+
+/** Sets the output-pixel counter to row m of cols. */
+// @ts-ignore: decorator
+@inline
+function startPixel(m: i32): void {
+  const outPixels = windowOutH * windowOutW;
+  const b = m / outPixels, rest = m - b * outPixels;
+  pixelY = rest / windowOutW;
+  pixelX = rest - pixelY * windowOutW;
+  pixelImage = imageX + <usize>b * imageBytes();
+}
+
+/** Moves the output-pixel counter to the next row of cols (the next image after an image's last pixel). */
+// @ts-ignore: decorator
+@inline
+function nextPixel(): void {
+  if (++pixelX == windowOutW) {
+    pixelX = 0;
+    if (++pixelY == windowOutH) {
+      pixelY = 0;
+      pixelImage += imageBytes();
+    }
+  }
+}
+
 /**
  * packIm2colRows for a panel of 4 rows (output pixels m..m+3) some of whose windows reach the
  * padding, channels and k0 multiples of 4: 4 channels of one tap at a time, each row's read or
  * zeros, transposed. Returns the depth reached (the whole groups of 4); the caller does the rest.
  */
 function packIm2colRowsChecked(panel: usize, m: i32, k0: i32, kc: i32): i32 {
-  // The 4 rows' images and window corners: consecutive output pixels, (b, oy, ox) counted on.
-  const outPixels = windowOutH * windowOutW;
-  let b = m / outPixels;
-  const rest = m - b * outPixels;
-  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
-  const image0 = imageX + <usize>b * imageBytes(), iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
-  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
-  const image1 = imageX + <usize>b * imageBytes(), iy1 = oy * windowStrideH - windowPadTop, ix1 = ox * windowStrideW - windowPadLeft;
-  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
-  const image2 = imageX + <usize>b * imageBytes(), iy2 = oy * windowStrideH - windowPadTop, ix2 = ox * windowStrideW - windowPadLeft;
-  if (++ox == windowOutW) { ox = 0; if (++oy == windowOutH) { oy = 0; b++; } }
-  const image3 = imageX + <usize>b * imageBytes(), iy3 = oy * windowStrideH - windowPadTop, ix3 = ox * windowStrideW - windowPadLeft;
-  const tap0 = k0 / imageChannels;
-  let c = k0 - tap0 * imageChannels;
-  let ky = tap0 / windowWidth, kx = tap0 - ky * windowWidth;
+  // The 4 rows' images and window corners: consecutive output pixels.
+  startPixel(m);
+  const image0 = pixelImage, iy0 = pixelY * windowStrideH - windowPadTop, ix0 = pixelX * windowStrideW - windowPadLeft;
+  nextPixel();
+  const image1 = pixelImage, iy1 = pixelY * windowStrideH - windowPadTop, ix1 = pixelX * windowStrideW - windowPadLeft;
+  nextPixel();
+  const image2 = pixelImage, iy2 = pixelY * windowStrideH - windowPadTop, ix2 = pixelX * windowStrideW - windowPadLeft;
+  nextPixel();
+  const image3 = pixelImage, iy3 = pixelY * windowStrideH - windowPadTop, ix3 = pixelX * windowStrideW - windowPadLeft;
+  startTap(k0);
   let k = 0;
   for (; k + 4 <= kc; k += 4) {
+    const ky = tapRow, kx = tapColumn, c = tapChannel;
     storeTransposed4x4(
       panel + <usize>k * 16, 16,
       pixelFloats4(image0, iy0 + ky, ix0 + kx, c), pixelFloats4(image1, iy1 + ky, ix1 + kx, c),
       pixelFloats4(image2, iy2 + ky, ix2 + kx, c), pixelFloats4(image3, iy3 + ky, ix3 + kx, c),
     );
-    c += 4;
-    if (c == imageChannels) {
-      c = 0;
-      if (++kx == windowWidth) {
-        kx = 0;
-        ky++;
-      }
-    }
+    nextTap4();
   }
   return k;
 }
@@ -402,7 +471,7 @@ function packIm2colRows(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): void 
   const rowJump = <usize>(imageWidth * imageChannels - span) << 2; // from a window row's end to the next one's start
   for (let p = 0; p < rows; p += MR) {
     const valid = min(MR, rows - p);
-    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const panel = dst + <usize>(p / MR) * aPanelBytes(kc);
     const m = i0 + p;
     const x0 = insideWindowCorner(m);
     const x1 = valid == MR ? insideWindowCorner(m + 1) : 0;
@@ -448,7 +517,7 @@ function packIm2colColumns(dst: usize, i0: i32, rows: i32, k0: i32, kc: i32): vo
   }
   for (; p < rows; p += MR) {
     const valid = min(MR, rows - p);
-    const panel = dst + <usize>(p / MR) * <usize>kc * 16;
+    const panel = dst + <usize>(p / MR) * aPanelBytes(kc);
     for (let k = 0; k < kc; k++) {
       for (let r = 0; r < MR; r++) {
         store<f32>(panel + <usize>(k * MR + r) * 4, r < valid ? im2colAt(k0 + k, i0 + p + r) : 0);
@@ -472,14 +541,11 @@ function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i
   const ky0 = i0 / span, t0 = i0 - ky0 * span; // where row i0 sits in the window
   const kx0 = t0 / imageChannels, c0 = t0 - kx0 * imageChannels;
   const offset0 = (<usize>ky0 * <usize>imageWidth * <usize>imageChannels + <usize>t0) << 2;
-  const panelBytes = <usize>kc * 16;
+  const panelBytes = aPanelBytes(kc);
   const panels = rows / MR;
-  const outPixels = windowOutH * windowOutW;
-  const b = k0 / outPixels, rest = k0 - b * outPixels;
-  let oy = rest / windowOutW, ox = rest - oy * windowOutW;
-  let image = imageX + <usize>b * imageBytes();
+  startPixel(k0);
   for (let k = 0; k < kc; k++) {
-    const iy0 = oy * windowStrideH - windowPadTop, ix0 = ox * windowStrideW - windowPadLeft;
+    const image = pixelImage, iy0 = pixelY * windowStrideH - windowPadTop, ix0 = pixelX * windowStrideW - windowPadLeft;
     let to = dst + <usize>k * 16;
     if (iy0 >= 0 && ix0 >= 0 && iy0 + windowHeight <= imageHeight && ix0 + windowWidth <= imageWidth) {
       const corner = image + (<usize>iy0 * <usize>imageWidth + <usize>ix0) * pixelBytes;
@@ -497,36 +563,26 @@ function packIm2colColumnsGrouped(dst: usize, i0: i32, rows: i32, k0: i32, kc: i
       }
     } else {
       // Tap by tap: inside the image, its channels are contiguous from `from`; outside, zeros.
-      let ky = ky0, kx = kx0, c = c0;
-      let iy = iy0 + ky, ix = ix0 + kx;
+      tapRow = ky0;
+      tapColumn = kx0;
+      tapChannel = c0;
+      let iy = iy0 + tapRow, ix = ix0 + tapColumn;
       let inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
-      let from = inside ? image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>c) * 4 : 0;
+      let from = inside ? image + ((<usize>iy * <usize>imageWidth + <usize>ix) * <usize>imageChannels + <usize>tapChannel) * 4 : 0;
       for (let q = 0; q < panels; q++) {
         if (inside) v128.store(to, v128.load(from));
         else v128.store(to, f32x4.splat(0));
         to += panelBytes;
         from += 16;
-        c += 4;
-        if (c == imageChannels) {
-          c = 0;
-          if (++kx == windowWidth) {
-            kx = 0;
-            ky++;
-          }
-          iy = iy0 + ky;
-          ix = ix0 + kx;
+        if (nextTap4()) {
+          iy = iy0 + tapRow;
+          ix = ix0 + tapColumn;
           inside = iy >= 0 && iy < imageHeight && ix >= 0 && ix < imageWidth;
           from = inside ? image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes : 0;
         }
       }
     }
-    if (++ox == windowOutW) {
-      ox = 0;
-      if (++oy == windowOutH) {
-        oy = 0;
-        image += imageBytes();
-      }
-    }
+    nextPixel();
   }
 }
 
@@ -643,7 +699,100 @@ function microkernel4x4(
   v128.store(row3, finishTile(c3, row3, loadTile, bias0, hasBias, relu));
 }
 
+/**
+ * The narrowest tiles, for N's ragged edge when 1 to 3 columns are left (a 10-class layer: one
+ * full panel, then 2 columns):  tile[4, cols] = relu?( (loadTile ? tile : 0) + Apanel · Bpanel[:, 0:cols] + bias[cols] )
+ *
+ * Here a vector holds a column of the tile (its 4 rows: one load from the A panel per k step), not
+ * a row: with one broadcast of B per column, a k step is 4 loads and 3 multiply-adds, where
+ * microkernel4x4 takes 5 loads and 4 multiply-adds to keep 1 to 3 of its 4 columns, and the
+ * ragged edge then copies the tile through scratch. Each element of C still sees the same
+ * multiply-adds in the same order as in the wider tiles, so the bits are the same. The tile is
+ * read and written element by element (a column of it is 4 rows apart in C).
+ */
+function microkernel4xColumns(
+  kc: i32, aPanel: usize, bPanel: usize, cols: i32, tile: usize, tileStride: usize, loadTile: bool, bias: usize, relu: bool,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0); // columns 0, 1, 2 of the tile
+  let a = aPanel;
+  let b = bPanel;
+  const aEnd = aPanel + <usize>kc * 16;
+  while (a < aEnd) {
+    const column = v128.load(a); // A[0..3][k]
+    c0 = multiplyAdd(column, v128.load32_splat(b), c0); // · B[k][0] in all four lanes
+    c1 = multiplyAdd(column, v128.load32_splat(b, 4), c1);
+    c2 = multiplyAdd(column, v128.load32_splat(b, 8), c2);
+    a += 16;
+    b += 32;
+  }
+  for (let j = 0; j < cols; j++) {
+    let acc = j == 0 ? c0 : j == 1 ? c1 : c2;
+    const top = tile + <usize>j * 4; // row 0 of column j
+    if (loadTile) {
+      let previous = f32x4.splat(load<f32>(top));
+      previous = f32x4.replace_lane(previous, 1, load<f32>(top + tileStride));
+      previous = f32x4.replace_lane(previous, 2, load<f32>(top + 2 * tileStride));
+      previous = f32x4.replace_lane(previous, 3, load<f32>(top + 3 * tileStride));
+      acc = f32x4.add(acc, previous);
+    }
+    if (bias != 0) acc = f32x4.add(acc, f32x4.splat(load<f32>(bias + <usize>j * 4)));
+    if (relu) acc = f32x4.pmax(f32x4.splat(0), acc);
+    store<f32>(top, f32x4.extract_lane(acc, 0));
+    store<f32>(top + tileStride, f32x4.extract_lane(acc, 1));
+    store<f32>(top + 2 * tileStride, f32x4.extract_lane(acc, 2));
+    store<f32>(top + 3 * tileStride, f32x4.extract_lane(acc, 3));
+  }
+}
+
 // ---- the driver ---------------------------------------------------------------------------------
+
+/**
+ * One packed block: C[i0 : i0 + mc, j0 : j0 + nc] = relu?((loadC ? C : 0) + Ablock · Bblock + bias),
+ * the A panels (packA layout, mc rows) times the B panels (packB layout, nc columns), kc deep.
+ * `cBlock` is the block's top-left float of C (row stride strideC bytes), `biasPanel` its columns'
+ * bias (or 0). Full 4x8 tiles are computed in C itself; the ragged edges through `edgeTile`.
+ */
+function multiplyBlock(
+  packedA: usize, packedB: usize, mc: i32, nc: i32, kc: i32,
+  cBlock: usize, strideC: usize, loadC: bool, biasPanel: usize, relu: bool, edgeTile: usize,
+): void {
+  for (let q = 0; q < nc; q += NR) {
+    const bPanel = packedB + <usize>(q / NR) * <usize>kc * 32;
+    const biasPanelHere: usize = biasPanel != 0 ? biasPanel + <usize>q * 4 : 0;
+    const cols = min(NR, nc - q);
+    const cColumn = cBlock + <usize>q * 4;
+
+    for (let p = 0; p < mc; p += MR) {
+      const aPanel = packedA + <usize>(p / MR) * aPanelBytes(kc);
+      const rows = min(MR, mc - p);
+      const cTile = cColumn + <usize>p * strideC;
+
+      if (rows == MR && cols == NR) {
+        microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, relu);
+      } else if (rows == MR && cols == NR / 2) {
+        microkernel4x4(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, relu);
+      } else if (rows == MR && cols < NR / 2) {
+        microkernel4xColumns(kc, aPanel, bPanel, cols, cTile, strideC, loadC, biasPanelHere, relu);
+      } else {
+        // M's ragged edge (fewer than 4 rows): the full 4x8 tile in scratch, only its valid part copied.
+        for (let r = 0; r < MR; r++) {
+          for (let col = 0; col < NR; col++) {
+            const inside = loadC && r < rows && col < cols;
+            store<f32>(edgeTile + <usize>(r * NR + col) * 4, inside ? load<f32>(cTile + <usize>r * strideC + <usize>col * 4) : 0);
+          }
+        }
+        // At most 4 columns left: the narrow tile, half the work.
+        if (cols <= NR / 2) microkernel4x4(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, relu);
+        else microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, relu);
+        for (let r = 0; r < rows; r++) {
+          for (let col = 0; col < cols; col++) {
+            store<f32>(cTile + <usize>r * strideC + <usize>col * 4, load<f32>(edgeTile + <usize>(r * NR + col) * 4));
+          }
+        }
+      }
+    }
+  }
+}
 
 /**
  * C = relu?((accumulate ? C : 0) + op(A)·op(B) + bias), rows [rowBegin, rowEnd) of C only.
@@ -658,6 +807,11 @@ export function gemm(
   rowBegin = max(rowBegin, 0);
   rowEnd = min(rowEnd, M);
   if (rowEnd <= rowBegin || N <= 0) return;
+  if (ldc == IMPLICIT_COL2IM) {
+    readIm2colDescriptor(c);
+    gemmCol2im(transA, transB, M, N, K, a, lda, b, ldb, accumulate, workspace, rowBegin, rowEnd);
+    return;
+  }
 
   const implicitA = lda == IMPLICIT_IM2COL;
   if (implicitA) readIm2colDescriptor(a);
@@ -682,8 +836,6 @@ export function gemm(
       // Bias and ReLU are applied once, by the last block.
       const loadC = accumulate || kb > 0;
       const lastBlock = kb == kBlocks - 1;
-      const biasNow = lastBlock && bias != 0;
-      const reluNow = lastBlock && relu;
 
       packB(packedB, b, ldb, transB, j0, nc, k0, kc);
 
@@ -692,42 +844,124 @@ export function gemm(
         if (!implicitA) packA(packedA, a, lda, transA, i0, mc, k0, kc);
         else if (transA) packIm2colColumns(packedA, i0, mc, k0, kc);
         else packIm2colRows(packedA, i0, mc, k0, kc);
-
-        for (let q = 0; q < nc; q += NR) {
-          const bPanel = packedB + <usize>(q / NR) * <usize>kc * 32;
-          const biasPanelHere: usize = biasNow ? biasPanel + <usize>q * 4 : 0;
-          const cols = min(NR, nc - q);
-          const cColumn = c + <usize>(j0 + q) * 4;
-
-          for (let p = 0; p < mc; p += MR) {
-            const aPanel = packedA + <usize>(p / MR) * <usize>kc * 16;
-            const rows = min(MR, mc - p);
-            const cTile = cColumn + <usize>(i0 + p) * strideC;
-
-            if (rows == MR && cols == NR) {
-              microkernel4x8(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
-            } else if (rows == MR && cols == NR / 2) {
-              microkernel4x4(kc, aPanel, bPanel, cTile, strideC, loadC, biasPanelHere, reluNow);
-            } else {
-              // Ragged edge: compute the full 4x8 tile in scratch, copy only the valid part of it.
-              for (let r = 0; r < MR; r++) {
-                for (let col = 0; col < NR; col++) {
-                  const inside = loadC && r < rows && col < cols;
-                  store<f32>(edgeTile + <usize>(r * NR + col) * 4, inside ? load<f32>(cTile + <usize>r * strideC + <usize>col * 4) : 0);
-                }
-              }
-              // At most 4 columns left: the narrow tile, half the work.
-              if (cols <= NR / 2) microkernel4x4(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
-              else microkernel4x8(kc, aPanel, bPanel, edgeTile, <usize>NR * 4, loadC, biasPanelHere, reluNow);
-              for (let r = 0; r < rows; r++) {
-                for (let col = 0; col < cols; col++) {
-                  store<f32>(cTile + <usize>r * strideC + <usize>col * 4, load<f32>(edgeTile + <usize>(r * NR + col) * 4));
-                }
-              }
-            }
-          }
-        }
+        const cBlock = c + <usize>i0 * strideC + <usize>j0 * 4;
+        multiplyBlock(packedA, packedB, mc, nc, kc, cBlock, strideC, loadC, lastBlock && bias != 0 ? biasPanel : 0, lastBlock && relu, edgeTile);
       }
     }
+  }
+}
+
+// ---- scattering C into an image: the implicit col2im ---------------------------------------------
+// A convolution's input gradient is dx = col2im(dcols), with dcols [batch·outH·outW,
+// windowH·windowW·channels] = dz · kernelᵀ: for the second layer of Keras' MNIST convnet 18 MB
+// that a GEMM writes and col2im reads back, into a dx that was zeroed first. With ldc =
+// IMPLICIT_COL2IM (-1) instead, `c` points to an Im2colDescriptor of dx (the geometry of the
+// convolution whose input gradient it is) and C = dcols is never stored:
+//
+//   dx [batch, height, width, channels] = (accumulate ? dx : 0) + col2im(op(A) · op(B))
+//
+// Each block of at most MC rows of C is computed into the workspace (a 128 x 288 block: 144 KiB,
+// in L2) and at once added into dx, row by row, at the pixels its entries came from. bias and relu
+// do not apply. The rows go in order, so up to NC columns (N <= 512: one column block) every pixel
+// of dx adds its entries in the same order as col2imInto: the same bits as a zeroed dx (or dx
+// itself, with accumulate), gemm into dcols, then col2imInto.
+
+/** The ldc that marks C as an implicit col2im: `c` then points to an Im2colDescriptor of dx. */
+const IMPLICIT_COL2IM: i32 = -1;
+
+/** Bytes of one block of C rows kept for the implicit col2im: MC x (N rounded up to 8, at most NC) floats. */
+function col2imBlockBytes(M: i32, N: i32): usize {
+  return <usize>min(((M + MR - 1) / MR) * MR, MC) * <usize>min(((N + NR - 1) / NR) * NR, NC) * 4;
+}
+
+/**
+ * gemm's implicit-col2im form (ldc = IMPLICIT_COL2IM, the descriptor already read), for the rows
+ * [rowBegin, rowEnd) of C as the pool cuts them, on whole images: an image is done by the piece that
+ * holds its first row. However the rows are cut between threads, every image of dx is then written
+ * by one thread, in the same blocks: blocks of rows end at multiples of MC and at images' ends, not
+ * where a piece begins, so the bits do not depend on the cut.
+ */
+function gemmCol2im(
+  transA: bool, transB: bool, M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
+  accumulate: bool, workspace: usize, rowBegin: i32, rowEnd: i32,
+): void {
+  const outPixels = windowOutH * windowOutW; // rows of C per image
+  const firstImage = (rowBegin + outPixels - 1) / outPixels;
+  rowBegin = firstImage * outPixels;
+  rowEnd = min(((rowEnd + outPixels - 1) / outPixels) * outPixels, M);
+  if (rowEnd <= rowBegin) return;
+  const packedB = workspace;
+  const packedA = packedB + packedBBytes(N, K);
+  const edgeTile = packedA + packedABytes(M, K) + biasPanelBytes(N);
+  const block = edgeTile + EDGE_TILE_BYTES; // the rows of C being computed, row stride strideBlock
+  const strideBlock = <usize>min(((N + NR - 1) / NR) * NR, NC) * 4;
+  const kcMax = depthPerBlock(K);
+  const kBlocks = K > 0 ? (K + kcMax - 1) / kcMax : 1;
+  // One block of op(B) (the convnet's kernelᵀ, 64 x 288): packed once for all rows.
+  const packedOnce = N <= NC && kBlocks == 1;
+  if (packedOnce) packB(packedB, b, ldb, transB, 0, N, 0, K);
+
+  let image = firstImage; // the next image whose first row is still to come
+  for (let i0 = rowBegin; i0 < rowEnd;) {
+    const i1 = min((i0 / MC + 1) * MC, rowEnd);
+    const mc = i1 - i0;
+    // dx of an image starts from zero just before its first row is added in (while in cache).
+    for (; !accumulate && image * outPixels < i1; image++) zeroFloats(imageX + <usize>image * imageBytes(), imageHeight * imageWidth * imageChannels);
+    for (let j0 = 0; j0 < N; j0 += NC) {
+      const nc = min(NC, N - j0);
+      for (let kb = 0; kb < kBlocks; kb++) {
+        const k0 = kb * kcMax;
+        const kc = min(kcMax, K - k0);
+        if (!packedOnce) packB(packedB, b, ldb, transB, j0, nc, k0, kc);
+        packA(packedA, a, lda, transA, i0, mc, k0, kc);
+        multiplyBlock(packedA, packedB, mc, nc, kc, block, strideBlock, kb > 0, 0, false, edgeTile);
+      }
+      col2imBlock(block, strideBlock, i0, mc, j0, nc);
+    }
+    i0 = i1;
+  }
+}
+
+/**
+ * dx += col2im of a block of C: rows [i0, i0 + mc) (output pixels), columns [j0, j0 + nc) (taps
+ * (ky, kx, c)), the block's row r at block + r · strideBlock. Row by row, in order; within a row a
+ * tap's channels are contiguous in dx, and a whole window row is when it lies inside the image.
+ */
+function col2imBlock(block: usize, strideBlock: usize, i0: i32, mc: i32, j0: i32, nc: i32): void {
+  const span = windowWidth * imageChannels; // floats of one window row
+  const pixelBytes = <usize>imageChannels << 2;
+  startTap(j0);
+  const ky0 = tapRow, kx0 = tapColumn, c0 = tapChannel;
+  startPixel(i0);
+  for (let r = 0; r < mc; r++) {
+    const image = pixelImage, iy0 = pixelY * windowStrideH - windowPadTop, ix0 = pixelX * windowStrideW - windowPadLeft;
+    const rowInside = ix0 >= 0 && ix0 + windowWidth <= imageWidth;
+    let src = block + <usize>r * strideBlock;
+    tapRow = ky0;
+    tapColumn = kx0;
+    tapChannel = c0;
+    for (let k = 0; k < nc;) {
+      const iy = iy0 + tapRow, ix = ix0 + tapColumn;
+      const rowUp = iy >= 0 && iy < imageHeight;
+      if (rowInside && tapColumn == 0 && tapChannel == 0 && k + span <= nc) {
+        // A whole window row, inside the image's width: one run of span floats.
+        if (rowUp) addFloats(image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes, src, span);
+        src += <usize>span << 2;
+        k += span;
+        tapRow++;
+        continue;
+      }
+      // One tap (or what of it is left in the block): its channels from tapChannel on.
+      const run = min(imageChannels - tapChannel, nc - k);
+      if (rowUp && ix >= 0 && ix < imageWidth) addFloats(image + (<usize>iy * <usize>imageWidth + <usize>ix) * pixelBytes + (<usize>tapChannel << 2), src, run);
+      src += <usize>run << 2;
+      k += run;
+      tapChannel = 0;
+      if (++tapColumn == windowWidth) {
+        tapColumn = 0;
+        tapRow++;
+      }
+    }
+    nextPixel();
   }
 }

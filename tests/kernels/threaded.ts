@@ -87,6 +87,22 @@ export function checkSplitIsExact(
   return dispatch;
 }
 
+/**
+ * Runs `run` into `one` on one thread, then into `many` with every GEMM split (threshold 0), and
+ * returns the dispatch of the split run: for kernels (im2colGemm, gemmCol2im) whose two results a
+ * test then compares bit for bit.
+ */
+export function runOnOneThenTwoThreads(run: (out: number) => void, one: Block, many: Block): ReturnType<typeof lastGemmDispatch> {
+  try {
+    setThreadThreshold(NEVER_SPLIT);
+    run(one.ptr);
+    setThreadThreshold(0);
+    run(many.ptr);
+    return lastGemmDispatch();
+  } finally {
+    setThreadThreshold(DEFAULT_THRESHOLD);
+  }
+}
 
 /**
  * The hooks of a thread test file: two threads started and ready before its tests, every GEMM

@@ -7,13 +7,13 @@
 // (transA, K = 484 pixels), C wider and narrower than the 8-column tile.
 
 import { describe, expect, it } from 'vitest';
-import { heapF32, lastGemmDispatch, setThreadThreshold, type Im2colGemmArgs, type Kernels, type WindowGeometry } from '../../../kernels/index.js';
+import { heapF32, type Im2colGemmArgs, type Kernels, type WindowGeometry } from '../../../kernels/index.js';
 import { setGemmCut } from '../../../kernels/threads.js';
 import { randomUniform } from '../../seeded.js';
 import { EPS32, expectBitIdentical, expectClose, randomArray, runBoth, runPair, shiftsFor } from '../arrays.js';
 import { builds, kernelsByBuild } from '../builds.js';
 import { ALL_FLAGS } from '../flags.js';
-import { block, contents, DEFAULT_THRESHOLD, expectSameBits, NEVER_SPLIT, useTwoThreads } from '../threaded.js';
+import { block, contents, expectSameBits, runOnOneThenTwoThreads, useTwoThreads } from '../threaded.js';
 import { geometry } from '../windows.js';
 
 const CASES: [number, number, number, number, [number, number], [number, number], 'valid' | 'same'][] = [
@@ -87,12 +87,7 @@ describe.each(builds)('im2colGemm, %s build', (build) => {
             heapF32().copyWithin(c >> 2, start.ptr >> 2, (start.ptr >> 2) + M * N);
             kernels.im2colGemm(g, x.ptr, { transA, transB: false, N, b: b.ptr, ldb: N, c, ldc: N, bias: flags.bias ? bias.ptr : 0, relu: flags.relu, accumulate: flags.accumulate });
           };
-          setThreadThreshold(NEVER_SPLIT);
-          run(one.ptr);
-          setThreadThreshold(0);
-          run(many.ptr);
-          setThreadThreshold(DEFAULT_THRESHOLD);
-          const dispatch = lastGemmDispatch();
+          const dispatch = runOnOneThenTwoThreads(run, one, many);
           expect(dispatch.threads).toBe(2);
           expect((cut === 'rows' ? dispatch.rowBoundaries : dispatch.columnBoundaries).length).toBeGreaterThan(2);
           expectSameBits(contents(many), contents(one), `transA=${transA} cut=${cut} ${JSON.stringify(flags)}`);
@@ -100,7 +95,6 @@ describe.each(builds)('im2colGemm, %s build', (build) => {
       }
     } finally {
       setGemmCut('auto');
-      setThreadThreshold(DEFAULT_THRESHOLD);
     }
   });
 
