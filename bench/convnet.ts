@@ -169,22 +169,37 @@ async function trainingRows(pixels: Tensor, oneHot: Tensor): Promise<string[][]>
   return rows;
 }
 
-/** The convnet's GEMMs at batch 128 (rows, columns, depth, transposes) in GFLOP/s: median and best of 15. */
+/**
+ * The convnet's GEMMs at batch 128, as the step calls them, in GFLOP/s (2·M·N·K a call): median and
+ * best of 15. conv2's three read or write the image itself (im2colGemm packs cols from x, gemmCol2im
+ * adds dcols into dx as it is computed), over the 10x10 outputs that its 2x2 pooling reads.
+ */
 async function gemmRows(): Promise<string[][]> {
   const B = BATCH;
-  const shapes: [string, boolean, boolean, number, number, number][] = [
-    ['conv1 forward as a GEMM (not used: direct loops)', false, false, B * 26 * 26, 32, 9],
-    ['conv2 forward: cols · kernel', false, false, B * 11 * 11, 64, 288],
-    ['conv2 dkernel: colsᵀ · dz', true, false, 288, 64, B * 11 * 11],
-    ['conv2 dcols: dz · kernelᵀ', false, true, B * 11 * 11, 288, 64],
-    ['dense forward: x · kernel', false, false, B, 10, 1600],
+  // conv2: 13x13x32 -> 10x10x64 (the 11th row and column no pooling window reads).
+  const g2: WindowGeometry = { batch: B, height: 13, width: 13, channels: 32, windowH: 3, windowW: 3, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: 10, outW: 10 };
+  const pixels = B * 100, taps = 288, filters = 64;
+  const floats = { x: B * 13 * 13 * 32, kernel: taps * filters, z: pixels * filters, flat: B * 1600, dense: 1600 * 10, logits: B * 10 };
+  const p = Object.fromEntries(Object.entries(floats).map(([name, n]) => [name, kernels.alloc(n * 4)])) as Record<keyof typeof floats, number>;
+  for (const [name, n] of Object.entries(floats)) kernels.fill(n, p[name as keyof typeof floats], 0.25);
+  const plain = { bias: 0, relu: false, accumulate: false };
+  const calls: [string, number, number, number, () => void][] = [
+    ['conv2 forward: cols · kernel (im2colGemm)', pixels, filters, taps,
+      () => kernels.im2colGemm(g2, p.x, { transA: false, transB: false, N: filters, b: p.kernel, ldb: filters, c: p.z, ldc: filters, ...plain })],
+    ['conv2 dkernel: colsᵀ · dz (im2colGemm)', taps, filters, pixels,
+      () => kernels.im2colGemm(g2, p.x, { transA: true, transB: false, N: filters, b: p.z, ldb: filters, c: p.kernel, ldc: filters, ...plain })],
+    ['conv2 dx: col2im(dz · kernelᵀ) (gemmCol2im)', pixels, taps, filters,
+      () => kernels.gemmCol2im(g2, p.x, { transA: false, transB: true, K: filters, a: p.z, lda: filters, b: p.kernel, ldb: filters, accumulate: false })],
+    ['dense forward: x · kernel', B, 10, 1600,
+      () => kernels.gemm({ transA: false, transB: false, M: B, N: 10, K: 1600, a: p.flat, lda: 1600, b: p.dense, ldb: 10, c: p.logits, ldc: 10, ...plain })],
+    ['dense dkernel: xᵀ · dy', 1600, 10, B,
+      () => kernels.gemm({ transA: true, transB: false, M: 1600, N: 10, K: B, a: p.flat, lda: 1600, b: p.logits, ldb: 10, c: p.dense, ldc: 10, ...plain })],
+    ['dense dx: dy · kernelᵀ', B, 1600, 10,
+      () => kernels.gemm({ transA: false, transB: true, M: B, N: 1600, K: 10, a: p.logits, lda: 10, b: p.dense, ldb: 10, c: p.flat, ldc: 1600, ...plain })],
   ];
   const rows: string[][] = [];
   const initialThreads = kernels.getThreads();
-  for (const [label, transA, transB, M, N, K] of shapes) {
-    const a = kernels.alloc(M * K * 4), b = kernels.alloc(K * N * 4), c = kernels.alloc(M * N * 4);
-    kernels.fill(M * K, a, 0.5);
-    kernels.fill(K * N, b, 0.25);
+  for (const [label, M, N, K, call] of calls) {
     const cells = [label, `${M} x ${N} x ${K}`];
     for (const threads of [1, 2]) {
       kernels.setThreads(threads);
@@ -192,7 +207,7 @@ async function gemmRows(): Promise<string[][]> {
       const times: number[] = [];
       for (let i = 0; i < 17; i++) {
         const started = performance.now();
-        kernels.gemm({ transA, transB, M, N, K, a, lda: transA ? M : K, b, ldb: transB ? K : N, c, ldc: N, bias: 0, relu: false, accumulate: false });
+        call();
         times.push(performance.now() - started);
       }
       const ms = median(times.slice(2)), best = Math.min(...times.slice(2));
@@ -200,25 +215,24 @@ async function gemmRows(): Promise<string[][]> {
       cells.push(ms.toFixed(2), `${gflops(ms)} / ${gflops(best)}`);
     }
     rows.push(cells);
-    kernels.free(a, M * K * 4);
-    kernels.free(b, K * N * 4);
-    kernels.free(c, M * N * 4);
   }
+  for (const [name, n] of Object.entries(floats)) kernels.free(p[name as keyof typeof floats], n * 4);
   kernels.setThreads(initialThreads);
   return rows;
 }
 
-/** The convnet's other loops at batch 128, one thread: the fused first layer, im2col, col2im, pooling; median ms of 15. */
+/** The convnet's other loops at batch 128, one thread: the fused first layer and conv2's pooling; median ms of 15. */
 function loopRows(): string[][] {
   const B = BATCH;
   const geometry = (height: number, channels: number, out: number): WindowGeometry => ({
     batch: B, height, width: height, channels, windowH: 3, windowW: 3, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, outH: out, outW: out,
   });
-  const g1 = geometry(28, 1, 26), g2 = geometry(13, 32, 11);
-  const pool2: WindowGeometry = { ...geometry(11, 64, 5), windowH: 2, windowW: 2, strideH: 2, strideW: 2 };
+  const g1 = geometry(28, 1, 26);
+  // conv2's pooling reads its 10x10 outputs that a 2x2 window covers.
+  const pool2: WindowGeometry = { ...geometry(10, 64, 5), windowH: 2, windowW: 2, strideH: 2, strideW: 2 };
   const sizes = {
     x1: B * 784, kernel1: 9 * 32, bias1: 32, pooled1: B * 13 * 13 * 32, scratch1: B * 32,
-    x2: B * 13 * 13 * 32, cols2: B * 121 * 288, y2: B * 11 * 11 * 64, pooled2: B * 5 * 5 * 64,
+    y2: B * 10 * 10 * 64, dz2: B * 10 * 10 * 64, pooled2: B * 5 * 5 * 64,
   };
   const p = Object.fromEntries(Object.entries(sizes).map(([name, floats]) => [name, kernels.alloc(floats * 4)])) as Record<keyof typeof sizes, number>;
   for (const [name, floats] of Object.entries(sizes)) kernels.fill(floats, p[name as keyof typeof sizes], 0.5);
@@ -235,11 +249,9 @@ function loopRows(): string[][] {
   const rows = [
     ['conv1 + ReLU + max pooling, forward (28x28x1 → 13x13x32)', time(() => kernels.conv2dMaxPoolForward(g1, 32, 2, 2, p.x1, p.kernel1, p.bias1, p.pooled1, argmax1, p.scratch1))],
     ['conv1 + ReLU + max pooling, dkernel and dbias', time(() => kernels.conv2dMaxPoolKernelGradInto(g1, 32, 2, 2, p.x1, p.pooled1, p.pooled1, argmax1, p.kernel1, p.bias1))],
-    ['im2col conv2 (13x13x32 → 15,488 x 288)', time(() => kernels.im2col(g2, p.x2, p.cols2))],
-    ['col2im conv2 (15,488 x 288 → 13x13x32)', time(() => kernels.col2imInto(g2, p.cols2, p.x2))],
-    ['max pooling 11x11x64 → 5x5x64', time(() => kernels.maxPoolForward(pool2, p.y2, p.pooled2))],
-    ['max pooling 11x11x64, backward', time(() => kernels.maxPoolBackwardInto(pool2, p.y2, p.pooled2, p.pooled2, p.y2))],
-    ['max pooling 11x11x64 and ReLU, backward to dz (what conv2 + ReLU + max pooling runs)', time(() => kernels.maxPoolReluBackward(pool2, p.y2, p.pooled2, p.pooled2, p.cols2))],
+    ['max pooling 10x10x64 → 5x5x64', time(() => kernels.maxPoolForward(pool2, p.y2, p.pooled2))],
+    ['max pooling 10x10x64, backward', time(() => kernels.maxPoolBackwardInto(pool2, p.y2, p.pooled2, p.pooled2, p.y2))],
+    ['max pooling 10x10x64 and ReLU, backward to dz (what conv2 + ReLU + max pooling runs)', time(() => kernels.maxPoolReluBackward(pool2, p.y2, p.pooled2, p.pooled2, p.dz2, 0))],
   ];
   for (const [name, floats] of Object.entries(sizes)) kernels.free(p[name as keyof typeof sizes], floats * 4);
   kernels.free(argmax1, sizes.pooled1 * 4);

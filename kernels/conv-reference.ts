@@ -3,10 +3,11 @@
 // Written for clarity: one pixel, one channel at a time. Contract in kernels/conv-types.ts.
 //
 // Arithmetic mirrors the WASM kernels: float32 sums and products (Math.fround after each), and
-// float64 sums down the rows for batch normalization; so both give the same bits.
+// float64 sums down the rows for batch normalization; so both give the same bits (but the relaxed
+// build's direct convolution, which fuses its multiply-adds: within rounding).
 
 import { heapF32 } from './memory.js';
-import type { ConvKernels, WindowGeometry } from './conv-types.js';
+import { gradientChunks, type ConvKernels, type WindowGeometry } from './conv-types.js';
 
 const f32 = Math.fround;
 
@@ -56,33 +57,46 @@ function convolved(g: WindowGeometry, filters: number, relu: boolean, xPtr: numb
 }
 
 /**
- * dkernel[ky, kx, c, f] += x·dz(b, oy, ox, f) and dbias[f] += dz (dbiasPtr 0: skipped) over the
- * output pixels of rows [0, rows) in order (b, oy, ox), each adding to dbias first, then to the taps.
+ * dkernel[ky, kx, c, f] += Σ x·dz(b, oy, ox, f) and dbias[f] += Σ dz (dbiasPtr 0: skipped) over the
+ * output pixels of rows [0, rows), summed in chunks of images (kernels/conv-types.ts' gradientChunks):
+ * each chunk's sums from 0 over its pixels in order (b, oy, ox), each pixel adding to dbias first,
+ * then to the taps; then dkernel and dbias += the chunks' sums, in chunk order.
  */
 function kernelGradSums(
   g: WindowGeometry, filters: number, xPtr: number, dz: (b: number, oy: number, ox: number, f: number) => number,
   rows: number, dkernelPtr: number, dbiasPtr: number,
 ): void {
   const heap = heapF32();
-  const dkernel = dkernelPtr >> 2, dbias = dbiasPtr >> 2;
-  for (let b = 0; b < g.batch; b++) {
-    for (let oy = 0; oy < rows; oy++) {
-      for (let ox = 0; ox < g.outW; ox++) {
-        for (let f = 0; f < filters; f++) {
-          const d = dz(b, oy, ox, f);
-          if (dbiasPtr !== 0) heap[dbias + f] += d;
-          for (let ky = 0; ky < g.windowH; ky++) {
-            for (let kx = 0; kx < g.windowW; kx++) {
-              const iy = oy * g.strideH - g.padTop + ky, ix = ox * g.strideW - g.padLeft + kx;
-              if (!(iy >= 0 && iy < g.height && ix >= 0 && ix < g.width)) continue;
-              for (let c = 0; c < g.channels; c++) {
-                heap[dkernel + ((ky * g.windowW + kx) * g.channels + c) * filters + f] += f32(heap[pixelIndex(xPtr >> 2, g, b, iy, ix) + c]! * d);
+  const kernelFloats = g.windowH * g.windowW * g.channels * filters;
+  const chunks = gradientChunks(g.batch);
+  // Float32Arrays: every += rounds to float32, as the WebAssembly loops do.
+  const dkernelChunks = new Float32Array(chunks * kernelFloats), dbiasChunks = new Float32Array(chunks * filters);
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const dkernel = chunk * kernelFloats, dbias = chunk * filters;
+    const firstImage = Math.floor((chunk * g.batch) / chunks), endImage = Math.floor(((chunk + 1) * g.batch) / chunks);
+    for (let b = firstImage; b < endImage; b++) {
+      for (let oy = 0; oy < rows; oy++) {
+        for (let ox = 0; ox < g.outW; ox++) {
+          for (let f = 0; f < filters; f++) {
+            const d = dz(b, oy, ox, f);
+            dbiasChunks[dbias + f] += d;
+            for (let ky = 0; ky < g.windowH; ky++) {
+              for (let kx = 0; kx < g.windowW; kx++) {
+                const iy = oy * g.strideH - g.padTop + ky, ix = ox * g.strideW - g.padLeft + kx;
+                if (!(iy >= 0 && iy < g.height && ix >= 0 && ix < g.width)) continue;
+                for (let c = 0; c < g.channels; c++) {
+                  dkernelChunks[dkernel + ((ky * g.windowW + kx) * g.channels + c) * filters + f] += f32(heap[pixelIndex(xPtr >> 2, g, b, iy, ix) + c]! * d);
+                }
               }
             }
           }
         }
       }
     }
+  }
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    for (let i = 0; i < kernelFloats; i++) heap[(dkernelPtr >> 2) + i] += dkernelChunks[chunk * kernelFloats + i]!;
+    if (dbiasPtr !== 0) for (let f = 0; f < filters; f++) heap[(dbiasPtr >> 2) + f] += dbiasChunks[chunk * filters + f]!;
   }
 }
 

@@ -26,6 +26,22 @@ export interface WindowGeometry {
   outW: number;
 }
 
+/**
+ * The direct convolution's kernel gradients (conv2dKernelGradInto, conv2dMaxPoolKernelGradInto) are
+ * sums over every output pixel of the batch. So that threads can share one and still give the bits
+ * of one thread, the batch is cut into gradientChunks(batch) chunks of consecutive images (chunk c:
+ * images [floor(c·batch / chunks), floor((c + 1)·batch / chunks))); each chunk's sum runs from 0
+ * over its own images, and the chunks' sums are then added into dkernel and dbias in chunk order.
+ * The count depends on the batch alone, never on the threads; 16 lets up to 16 threads share the
+ * work, and its cost (16 partial gradients zeroed and added) is a few thousand floats.
+ */
+export const GRADIENT_CHUNKS = 16;
+
+/** How many chunks a batch's kernel gradient is summed in: one per image up to GRADIENT_CHUNKS. */
+export function gradientChunks(batch: number): number {
+  return Math.min(batch, GRADIENT_CHUNKS);
+}
+
 export interface ConvKernels {
   /**
    * cols[(b, oy, ox), (ky, kx, c)] = x[b, oy·sH - padTop + ky, ox·sW - padLeft + kx, c], 0 in the padding.
@@ -37,28 +53,30 @@ export interface ConvKernels {
   /**
    * A convolution without im2col, for inputs with few channels: y[b, oy, ox, f] = relu?(bias[f] +
    * Σ_(ky, kx, c) x[b, iy, ix, c]·kernel[ky, kx, c, f]), taps in the padding skipped, summed from the
-   * bias (0 when bias is 0) in (ky, kx, c) order, float32 multiply then add; relu: max(0, ·), NaN → 0.
+   * bias (0 when bias is 0) in (ky, kx, c) order, float32 multiply then add (fused in the relaxed
+   * WebAssembly build: within rounding); relu: max(0, ·), NaN → 0.
    * x [batch, height, width, channels], kernel [windowH, windowW, channels, filters], y [batch, outH, outW, filters].
    */
   conv2dForward(g: WindowGeometry, filters: number, relu: boolean, x: number, kernel: number, bias: number, y: number): void;
   /**
    * conv2dForward's kernel and bias gradients, ReLU's backward folded in: dz = y > 0 ? dout : 0
    * (dz = dout when y is 0); dkernel[ky, kx, c, f] += Σ_(b, oy, ox) x[b, iy, ix, c]·dz[b, oy, ox, f]
-   * and dbias[f] += Σ dz[b, oy, ox, f] (skipped when dbias is 0), output pixels in order, each
-   * adding to dbias first and then to the taps in (ky, kx, c) order, float32 multiply then add.
+   * and dbias[f] += Σ dz[b, oy, ox, f] (skipped when dbias is 0), in chunks of images (GRADIENT_CHUNKS):
+   * each chunk's sums from 0, its output pixels in order, float32 multiply then add (fused in the
+   * relaxed WebAssembly build: within rounding); then dkernel and dbias += the chunks' sums in order.
    */
   conv2dKernelGradInto(g: WindowGeometry, filters: number, x: number, dout: number, y: number, dkernel: number, dbias: number): void;
   /**
    * conv2dForward with its ReLU, then max pooling over pool.h x pool.w windows side by side (strides
    * = pool size, 'valid'), the convolution's output never stored: pooled [batch, outH / poolH,
-   * outW / poolW, filters] (rounded down) = maxPoolForward(conv2dForward(x)) to the bit, and argmax
+   * outW / poolW, filters] (rounded down) = maxPoolForward(conv2dForward(x)) to the bit (on the same backend), and argmax
    * (int32, same shape) = dy·poolW + dx of the first window pixel holding the max. scratch: [batch, filters].
    */
   conv2dMaxPoolForward(g: WindowGeometry, filters: number, poolH: number, poolW: number, x: number, kernel: number, bias: number, pooled: number, argmax: number, scratch: number): void;
   /**
    * conv2dMaxPoolForward's kernel and bias gradients from dpooled: dz = (pooled > 0 ? 0 + dpooled : 0)
    * at each window's argmax pixel, 0 elsewhere, then conv2dKernelGradInto's sums (dbias skipped when
-   * 0) over the output rows the windows cover.
+   * 0, the same chunks) over the output rows the windows cover.
    */
   conv2dMaxPoolKernelGradInto(g: WindowGeometry, filters: number, poolH: number, poolW: number, x: number, dpooled: number, pooled: number, argmax: number, dkernel: number, dbias: number): void;
   /** y [batch, outH, outW, channels] = the max of x over each window (padding takes no part). */
@@ -106,15 +124,22 @@ export interface WasmConvExports {
   col2imInto(...args: [...Geometry12, number, number]): void;
   /** Geometry, filters, relu (0/1), then x, kernel, bias, y. */
   conv2dForward(...args: [...Geometry12, number, number, number, number, number, number]): void;
-  /** Geometry, filters, then x, dout, y, dkernel, dbias, and a scratch of 4·outW·filters bytes. */
-  conv2dKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number]): void;
+  /**
+   * Geometry, filters, the chunk count and the chunks [chunkBegin, chunkEnd) to sum, then x, dout, y,
+   * dkernelChunks [chunks, kh·kw·C·F] and dbiasChunks [chunks, F] (each chunk's sums, overwritten;
+   * dbiasChunks 0: no bias), and a scratch of 4·outW·filters bytes.
+   */
+  conv2dKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number]): void;
   /** Geometry, filters, poolH, poolW, then x, kernel, bias, pooled, argmax, scratch. */
   conv2dMaxPoolForward(...args: [...Geometry12, number, number, number, number, number, number, number, number, number]): void;
   /**
-   * Geometry, filters, poolH, poolW, the taps [tapBegin, tapEnd) (ky·windowW + kx) to compute (dbias
-   * only with tapBegin 0), then x, dpooled, pooled, argmax, dkernel, dbias, and a scratch of 4·outW·filters bytes.
+   * Geometry, filters, poolH, poolW, the chunk count and the chunks [chunkBegin, chunkEnd) to sum,
+   * then x, dpooled, pooled, argmax, dkernelChunks, dbiasChunks (as conv2dKernelGradInto's), and a
+   * scratch of 4·outW·filters bytes.
    */
-  conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number, number, number]): void;
+  conv2dMaxPoolKernelGradInto(...args: [...Geometry12, number, number, number, number, number, number, number, number, number, number, number, number, number]): void;
+  /** chunks, n, sums [chunks, n], dst [n]: dst += sums[0], then += sums[1], ... (f32 additions, in chunk order). */
+  addChunkSumsInto(chunks: number, n: number, sums: number, dst: number): void;
   maxPoolForward(...args: [...Geometry12, number, number]): void;
   maxPoolBackwardInto(...args: [...Geometry12, number, number, number, number]): void;
   /** Geometry, then x, y, dy, dz, dzSums (0: none). */

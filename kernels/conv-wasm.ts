@@ -1,11 +1,12 @@
 // kernels/conv-wasm.ts — the WebAssembly convnet kernels (kernels/assembly/conv.ts) wrapped as the
 // ConvKernels part of the 'wasm' backend: arguments checked (the loops trust every number), the
 // geometry spelled out as the 12 integers the module takes, a float64 scratch for the batch-norm
-// sums, the window kernels handed to the thread pool (which cuts large ones by images).
+// sums and one for the kernel gradients' chunk sums, the window kernels handed to the thread pool
+// (which cuts large ones by images, or by chunks of images).
 // kernels/wasm.ts includes these in its Kernels. It computes nothing itself.
 
 import { alloc, free } from './memory.js';
-import type { ConvKernels, WasmConvExports, WindowGeometry } from './conv-types.js';
+import { gradientChunks, type ConvKernels, type WasmConvExports, type WindowGeometry } from './conv-types.js';
 
 type Geometry12 = Parameters<WasmConvExports['im2col']> extends [...infer G, number, number] ? G : never;
 
@@ -41,7 +42,7 @@ function checkCounts(rows: number, cols: number, kernel: string): void {
 /** The window kernels that take a geometry: im2col, col2im and pooling. */
 export type WindowKernelName =
   | 'im2col' | 'col2imInto' | 'maxPoolForward' | 'maxPoolBackwardInto' | 'maxPoolReluBackward' | 'avgPoolForward' | 'avgPoolBackwardInto' | 'conv2dForward'
-  | 'conv2dMaxPoolForward' | 'conv2dMaxPoolKernelGradInto';
+  | 'conv2dMaxPoolForward' | 'conv2dMaxPoolKernelGradInto' | 'conv2dKernelGradInto';
 
 /**
  * Runs window kernel `name` on `ints`, its checked geometry (12 integers) followed by the integers
@@ -58,19 +59,44 @@ function checkPool(filters: number, poolH: number, poolW: number, kernel: string
 }
 
 /**
- * Wraps one instance's convnet exports, with a grow-only float64 scratch for the batch-norm sums;
- * the window kernels go through `runWindow`.
+ * A scratch block that only grows: `at(bytes)` returns one of at least that many bytes (64-byte
+ * aligned), the same one as long as it is large enough. So a training step, asking for the same
+ * sizes every time, allocates nothing after its first.
+ */
+function growOnlyScratch(): { at(bytes: number): number } {
+  let pointer = 0, size = 0;
+  return {
+    at(bytes) {
+      if (bytes > size) {
+        if (pointer !== 0) free(pointer, size);
+        size = Math.max(bytes, 64);
+        pointer = alloc(size);
+      }
+      return pointer;
+    },
+  };
+}
+
+/**
+ * Wraps one instance's convnet exports, with a grow-only float64 scratch for the batch-norm sums
+ * and one for the kernel gradients' chunk sums; the window kernels go through `runWindow`.
  */
 export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunWindow): ConvKernels {
-  let scratch = 0, scratchBytes = 0;
-  const scratchFor = (cols: number): number => {
-    const needed = Math.max(16 * cols, 64);
-    if (needed > scratchBytes) {
-      if (scratch !== 0) free(scratch, scratchBytes);
-      scratch = alloc(needed);
-      scratchBytes = needed;
-    }
-    return scratch;
+  const batchNormScratch = growOnlyScratch(), gradientScratch = growOnlyScratch();
+  const scratchFor = (cols: number): number => batchNormScratch.at(16 * cols);
+  /**
+   * The kernel gradients' scratch for `chunks` chunks: each chunk's dkernel [kh·kw·C·F] and dbias [F]
+   * sums, then `dzRows` rows of dz (outW·F floats each: every piece of a split has its own).
+   */
+  const chunkScratch = (g: WindowGeometry, filters: number, chunks: number, dzRows: number) => {
+    const kernelFloats = g.windowH * g.windowW * g.channels * filters;
+    const dkernel = gradientScratch.at(4 * (chunks * (kernelFloats + filters) + dzRows * g.outW * filters));
+    return { kernelFloats, dkernel, dbias: dkernel + 4 * chunks * kernelFloats, dz: dkernel + 4 * chunks * (kernelFloats + filters) };
+  };
+  /** dkernel and dbias (0: none) += the chunks' sums, in chunk order. */
+  const addChunkSums = (chunks: number, filters: number, sums: ReturnType<typeof chunkScratch>, dkernel: number, dbias: number) => {
+    exports.addChunkSumsInto(chunks, sums.kernelFloats, sums.dkernel, dkernel);
+    if (dbias !== 0) exports.addChunkSumsInto(chunks, filters, sums.dbias, dbias);
   };
   return {
     im2col: (g, x, cols) => runWindow('im2col', geometryArgs(g, 'im2col'), [x, cols]),
@@ -81,8 +107,12 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     },
     conv2dKernelGradInto(g, filters, x, dout, y, dkernel, dbias) {
       checkCounts(filters, 0, 'conv2dKernelGradInto');
-      // The scratch holds one output row of dz: outW·filters floats.
-      exports.conv2dKernelGradInto(...geometryArgs(g, 'conv2dKernelGradInto'), filters, x, dout, y, dkernel, dbias, scratchFor(Math.ceil((g.outW * filters) / 4)));
+      const ints = geometryArgs(g, 'conv2dKernelGradInto');
+      // Threads take ranges of chunks: a piece's dz row is at its first chunk's place.
+      const chunks = gradientChunks(g.batch);
+      const sums = chunkScratch(g, filters, chunks, Math.max(chunks, 1));
+      runWindow('conv2dKernelGradInto', [...ints, filters, chunks], [x, dout, y, sums.dkernel, dbias === 0 ? 0 : sums.dbias, sums.dz]);
+      addChunkSums(chunks, filters, sums, dkernel, dbias);
     },
     conv2dMaxPoolForward(g, filters, poolH, poolW, x, kernel, bias, pooled, argmax, scratch) {
       checkPool(filters, poolH, poolW, 'conv2dMaxPoolForward');
@@ -90,9 +120,13 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     },
     conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias) {
       checkPool(filters, poolH, poolW, 'conv2dMaxPoolKernelGradInto');
-      // Cut by taps across threads: each piece has its own dz row, at its first tap's place.
-      const scratch = scratchFor(Math.ceil((g.windowH * g.windowW * g.outW * filters) / 4));
-      runWindow('conv2dMaxPoolKernelGradInto', [...geometryArgs(g, 'conv2dMaxPoolKernelGradInto'), filters, poolH, poolW], [x, dpooled, pooled, argmax, dkernel, dbias, scratch]);
+      const ints = geometryArgs(g, 'conv2dMaxPoolKernelGradInto');
+      // Threads take ranges of chunks: a piece's dz row is at its first chunk's place (and the kernel
+      // clears one row even with no image to sum).
+      const chunks = gradientChunks(g.batch);
+      const sums = chunkScratch(g, filters, chunks, Math.max(chunks, 1));
+      runWindow('conv2dMaxPoolKernelGradInto', [...ints, filters, poolH, poolW, chunks], [x, dpooled, pooled, argmax, sums.dkernel, dbias === 0 ? 0 : sums.dbias, sums.dz]);
+      addChunkSums(chunks, filters, sums, dkernel, dbias);
     },
     maxPoolForward: (g, x, y) => runWindow('maxPoolForward', geometryArgs(g, 'maxPoolForward'), [x, y]),
     maxPoolBackwardInto: (g, x, y, dy, dx) => runWindow('maxPoolBackwardInto', geometryArgs(g, 'maxPoolBackwardInto'), [x, y, dy, dx]),

@@ -89,7 +89,7 @@ export const CONTROL_PROTOCOL = {
   /**
    * The window kernels a job can split by images (job.update is an index into this list); how many
    * integers each takes after its geometry (conv2dForward: filters, relu; conv2dMaxPoolForward:
-   * filters, poolH, poolW); and what each of their pointers points to: 'in' an image of the input
+   * filters, poolH, poolW; the kernel gradients: filters, (poolH, poolW,) chunks); and what each of their pointers points to: 'in' an image of the input
    * [height, width, channels], 'out' one of the output [outH, outW, channels], 'cols' one image's
    * im2col rows [outH·outW, windowH·windowW·channels], 'y' one of a convolution's output [outH, outW,
    * filters], 'pooled' one of its max-pooled output [outH / poolH, outW / poolW, filters] (rounded
@@ -99,18 +99,20 @@ export const CONTROL_PROTOCOL = {
    */
   windows: [
     'im2col', 'col2imInto', 'maxPoolForward', 'maxPoolBackwardInto', 'avgPoolForward', 'avgPoolBackwardInto', 'conv2dForward',
-    'conv2dMaxPoolForward', 'conv2dMaxPoolKernelGradInto', 'maxPoolReluBackward',
+    'conv2dMaxPoolForward', 'conv2dMaxPoolKernelGradInto', 'maxPoolReluBackward', 'conv2dKernelGradInto',
   ],
-  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3, 3, 0],
+  windowExtras: [0, 0, 0, 0, 0, 0, 2, 3, 4, 0, 2],
   /**
    * What a piece is: a range of images, or (a kernel gradient, which sums over every image) a range
-   * of the window's taps ky·windowW + kx, passed after the extras as two more integers.
+   * of the chunks of images its sums are cut into (kernels/conv-types.ts' gradientChunks; the chunk
+   * count is its last extra), passed after the extras as two more integers.
    */
-  windowSplit: ['images', 'images', 'images', 'images', 'images', 'images', 'images', 'images', 'taps', 'images'],
+  windowSplit: ['images', 'images', 'images', 'images', 'images', 'images', 'images', 'images', 'chunks', 'images', 'chunks'],
   windowPointers: [
     ['in', 'cols'], ['cols', 'in'], ['in', 'out'], ['in', 'out', 'out', 'in'], ['in', 'out'], ['out', 'in'],
     ['in', 'fixed', 'fixed', 'y'], ['in', 'fixed', 'fixed', 'pooled', 'pooled', 'filterRow'],
     ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'], ['in', 'out', 'out', 'in', 'channelRow'],
+    ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'],
   ],
   /** Int32 words of the job block. */
   jobWords: 320,
@@ -294,7 +296,7 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
             y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
             filterRow: filterBytes, dzRow: ints[11]! * filterBytes, channelRow: channelBytes, fixed: 0,
           };
-          if (protocol.windowSplit[which] === 'taps') ints.push(begin, end);
+          if (protocol.windowSplit[which] === 'chunks') ints.push(begin, end);
           else ints[0] = end - begin;
           const roles = protocol.windowPointers[which]!;
           for (let k = 0; k < roles.length; k++) {

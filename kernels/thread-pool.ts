@@ -563,8 +563,8 @@ export class GemmThreadPool implements ThreadUser {
     this.windowInts = ints;
     this.windowPointers = pointers;
     const batch = ints[0]!;
-    // What is cut: images, or the window's taps (kernel gradients, which sum over the images).
-    const units = CONTROL_PROTOCOL.windowSplit[this.window] === 'taps' ? ints[4]! * ints[5]! : batch;
+    // What is cut: images, or chunks of images (kernel gradients: their count is the last integer).
+    const units = CONTROL_PROTOCOL.windowSplit[this.window] === 'chunks' ? ints[ints.length - 1]! : batch;
     const threadCount = getThreads();
     const large = threadCount > 1 && units >= 2 && floats >= MINIMUM_SPLIT_WINDOW && this.startThread !== null;
     const sizeClass = classOf(KIND.window, floats);
@@ -572,7 +572,7 @@ export class GemmThreadPool implements ThreadUser {
       this.startHelpers(threadCount - 1);
       const threads = Math.min(this.countReady() + 1, units, CONTROL_PROTOCOL.maxPieces);
       if (threads > 1) {
-        this.split(KIND.window, sizeClass, threads, units, threads, 1, 0); // images (or taps) one by one
+        this.split(KIND.window, sizeClass, threads, units, threads, 1, 0); // images (or chunks) one by one
         return;
       }
     }
@@ -593,7 +593,7 @@ export class GemmThreadPool implements ThreadUser {
       y: outPixels * filterBytes, pooled: Math.floor(ints[10]! / (ints[13] ?? 1)) * Math.floor(ints[11]! / (ints[14] ?? 1)) * filterBytes,
       filterRow: filterBytes, dzRow: ints[11]! * filterBytes, channelRow: channelBytes, fixed: 0,
     };
-    if (CONTROL_PROTOCOL.windowSplit[this.window] === 'taps') ints.push(begin, end);
+    if (CONTROL_PROTOCOL.windowSplit[this.window] === 'chunks') ints.push(begin, end);
     else ints[0] = end - begin;
     const roles = CONTROL_PROTOCOL.windowPointers[this.window]!;
     // A 0 pointer (an optional array left out) stays 0.

@@ -17,8 +17,13 @@
 //   - Pointers are byte offsets into the one imported (shared) memory, 4-byte aligned; counts are
 //     in floats. "Into" kernels add (+=) into their output; the others overwrite it.
 //   - Plain f32 arithmetic in both builds (no relaxed FMA): these loops are bound by memory traffic,
-//     and the two builds then give identical bits, equal to the reference's.
+//     and the two builds then give identical bits, equal to the reference's. One exception: the
+//     direct convolution (forward, fused with max pooling, and its kernel gradient), bound by its
+//     multiply-adds, fuses them in the relaxed build (multiplyAdd), which is then within rounding
+//     of the reference (the simd build: bit for bit). Within a build, the fused and unfused forms
+//     and any number of threads still give the same bits.
 
+import { columnSumsInto } from './elementwise';
 import { addFloats, copyFloats, zeroFloats } from './floats';
 
 // ---- im2col and col2im ------------------------------------------------------------------------------
@@ -123,9 +128,21 @@ export function col2imInto(
 // accumulators held in registers (eight independent add chains hide the add's latency); the tail
 // of filters % 32 adds into memory instead, 4 and then 1 at a time: the same operations in the same
 // order. A window row's taps (kx, c) are contiguous in x and in the kernel, so the inner loop walks
-// both with one pointer each. Plain f32 multiply, then add.
+// both with one pointer each. Each multiply-add is multiplyAdd (fused in the relaxed build).
 
-/** dst[0..n) = dst[0..n) + v·src[0..n) (f32 multiply, then add). */
+// ASC_FEATURE_RELAXED_SIMD is a compile-time constant, as in gemm.ts: `--target relaxed` fuses these
+// loops' f32x4 multiply-adds (one rounding instead of two, and one instruction: the sums are chains
+// of them, bound by their latency), `--target simd` multiplies then adds. The scalar tails (the last
+// filters % 4) multiply then add in both builds.
+/** acc + a·b, lane-wise: fused in the relaxed build, f32 multiply then add in the simd build. */
+// @ts-ignore: decorator
+@inline
+function multiplyAdd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** dst[0..n) = dst[0..n) + v·src[0..n) (multiplyAdd; the last n % 4: f32 multiply, then add). */
 // @ts-ignore: decorator
 @inline
 function multiplyAddFloats(dst: usize, v: f32, src: usize, n: i32): void {
@@ -133,7 +150,7 @@ function multiplyAddFloats(dst: usize, v: f32, src: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const at = <usize>i << 2;
-    v128.store(dst + at, f32x4.add(v128.load(dst + at), f32x4.mul(vx4, v128.load(src + at))));
+    v128.store(dst + at, multiplyAdd(vx4, v128.load(src + at), v128.load(dst + at)));
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
@@ -177,14 +194,14 @@ function convolvePixel(
       let w = firstRow + <usize>ky * rowStep + fo;
       for (let t = 0; t < span; t++) {
         const v = f32x4.splat(load<f32>(pixel));
-        a0 = f32x4.add(a0, f32x4.mul(v, v128.load(w)));
-        a1 = f32x4.add(a1, f32x4.mul(v, v128.load(w, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(v, v128.load(w, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
-        a4 = f32x4.add(a4, f32x4.mul(v, v128.load(w, 64)));
-        a5 = f32x4.add(a5, f32x4.mul(v, v128.load(w, 80)));
-        a6 = f32x4.add(a6, f32x4.mul(v, v128.load(w, 96)));
-        a7 = f32x4.add(a7, f32x4.mul(v, v128.load(w, 112)));
+        a0 = multiplyAdd(v, v128.load(w), a0);
+        a1 = multiplyAdd(v, v128.load(w, 16), a1);
+        a2 = multiplyAdd(v, v128.load(w, 32), a2);
+        a3 = multiplyAdd(v, v128.load(w, 48), a3);
+        a4 = multiplyAdd(v, v128.load(w, 64), a4);
+        a5 = multiplyAdd(v, v128.load(w, 80), a5);
+        a6 = multiplyAdd(v, v128.load(w, 96), a6);
+        a7 = multiplyAdd(v, v128.load(w, 112), a7);
         pixel += 4;
         w += rowBytes;
       }
@@ -260,13 +277,14 @@ export function conv2dForward(
 // four pixels and each pixel's input is broadcast once for the two vectors (6 loads for 8
 // multiply-adds). The ReLU, the max and the argmax of the four are then done in registers.
 // Windows that touch the padding, and pooling windows other than 2x2, take the per-pixel path.
-
-/** acc + a·b, lane-wise: f32 multiply, then add (in both builds: see the contract at the top). */
-// @ts-ignore: decorator
-@inline
-function multiplyAdd(a: v128, b: v128, acc: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+//
+// Kernel gradient: dkernel[tap, f] = Σ_pixels x(pixel, tap)·dz(pixel, f) is a sum over every output
+// pixel of the batch, so it is cut by images into a fixed number of chunks (gradientChunks in
+// kernels/conv-types.ts: a function of the batch, never of the thread count), each summed from 0 into
+// its own partial dkernel and dbias; addChunkSumsInto then adds the partials into dkernel and dbias
+// in chunk order. Threads take ranges of chunks, so 1 and N threads give the same bits. Within a
+// chunk, each output row's dz is formed once (in L1) and read by tiles of 3 taps x 8 filters, six
+// accumulators: per column, two dz vectors loaded once for the three taps, each input once for both.
 
 /**
  * The ReLU of a 2x2 pooling window's four sums v0..v3 (pixel dy·2 + dx), then their max and its
@@ -514,66 +532,160 @@ export function conv2dMaxPoolForward(
 
 // ---- the kernel gradient of the direct convolution -------------------------------------------------
 
+/** The first image of chunk c when `batch` images are cut into `chunks`: floor(c·batch / chunks). */
+// @ts-ignore: decorator
+@inline
+function chunkStart(c: i32, batch: i32, chunks: i32): i32 {
+  return <i32>((<i64>c * <i64>batch) / <i64>chunks);
+}
+
+/** Chunk `chunk`'s row of `sums` (per-chunk sums of `floats` floats each), zeroed; 0 (not wanted) stays 0. */
+// @ts-ignore: decorator
+@inline
+function zeroedChunkRow(sums: usize, chunk: i32, floats: i32): usize {
+  if (sums == 0) return 0;
+  const row = sums + <usize>chunk * (<usize>floats << 2);
+  zeroFloats(row, floats);
+  return row;
+}
+
 /**
- * One output row's share of the kernel and bias gradients: for the row oy of image `image`, with
- * its dz row (outW·filters floats), dbias += Σ_ox dz and dkernel[ky, kx, c, f] += Σ_ox x·dz, the
- * columns in order. For each tap and 32 filters, the products are added in eight registers loaded
- * from and stored to dkernel.
+ * One tap's dw[0..n) += Σ over `count` output columns, in order, of x·dz: `first` is the tap's input
+ * at the first column and `step` bytes on to the next's; dz is the first column's dz at filter 0,
+ * `dzStep` bytes a column. 32 filters at a time in eight registers, the rest in memory.
+ */
+// @ts-ignore: decorator
+@inline
+function tapGradInto(dw: usize, first: usize, step: usize, dz: usize, dzStep: usize, count: i32, n: i32): void {
+  const blocked = n & ~31;
+  for (let f = 0; f < blocked; f += 32) {
+    const p = dw + (<usize>f << 2);
+    let a0 = v128.load(p), a1 = v128.load(p, 16), a2 = v128.load(p, 32), a3 = v128.load(p, 48);
+    let a4 = v128.load(p, 64), a5 = v128.load(p, 80), a6 = v128.load(p, 96), a7 = v128.load(p, 112);
+    let pixel = first;
+    let d = dz + (<usize>f << 2);
+    for (let i = 0; i < count; i++) {
+      const v = v128.load32_splat(pixel);
+      a0 = multiplyAdd(v, v128.load(d), a0);
+      a1 = multiplyAdd(v, v128.load(d, 16), a1);
+      a2 = multiplyAdd(v, v128.load(d, 32), a2);
+      a3 = multiplyAdd(v, v128.load(d, 48), a3);
+      a4 = multiplyAdd(v, v128.load(d, 64), a4);
+      a5 = multiplyAdd(v, v128.load(d, 80), a5);
+      a6 = multiplyAdd(v, v128.load(d, 96), a6);
+      a7 = multiplyAdd(v, v128.load(d, 112), a7);
+      pixel += step;
+      d += dzStep;
+    }
+    v128.store(p, a0); v128.store(p, a1, 16); v128.store(p, a2, 32); v128.store(p, a3, 48);
+    v128.store(p, a4, 64); v128.store(p, a5, 80); v128.store(p, a6, 96); v128.store(p, a7, 112);
+  }
+  if (blocked < n) {
+    const tail = <usize>blocked << 2;
+    let pixel = first;
+    let d = dz + tail;
+    for (let i = 0; i < count; i++) {
+      multiplyAddFloats(dw + tail, load<f32>(pixel), d, n - blocked);
+      pixel += step;
+      d += dzStep;
+    }
+  }
+}
+
+/**
+ * Three taps whose inputs are neighbours in x (4 bytes apart: consecutive (kx, c) of a window row)
+ * and 8 filters: their dkernel rows dw, dw + wStep, dw + 2·wStep at filters f..f+7 (dw is at f)
+ * += Σ over `count` columns, in order, of x·dz, in six registers. Per column, dz's two vectors are
+ * loaded once for the three taps, each tap's input once for the two. Arguments as tapGradInto's.
+ */
+// @ts-ignore: decorator
+@inline
+function threeTapsGrad8(dw: usize, wStep: usize, first: usize, step: usize, dz: usize, dzStep: usize, count: i32): void {
+  const w1 = dw + wStep, w2 = w1 + wStep;
+  let a0 = v128.load(dw), a1 = v128.load(dw, 16);
+  let a2 = v128.load(w1), a3 = v128.load(w1, 16);
+  let a4 = v128.load(w2), a5 = v128.load(w2, 16);
+  let pixel = first, d = dz;
+  for (let i = 0; i < count; i++) {
+    const d0 = v128.load(d), d1 = v128.load(d, 16);
+    let v = v128.load32_splat(pixel);
+    a0 = multiplyAdd(v, d0, a0);
+    a1 = multiplyAdd(v, d1, a1);
+    v = v128.load32_splat(pixel, 4);
+    a2 = multiplyAdd(v, d0, a2);
+    a3 = multiplyAdd(v, d1, a3);
+    v = v128.load32_splat(pixel, 8);
+    a4 = multiplyAdd(v, d0, a4);
+    a5 = multiplyAdd(v, d1, a5);
+    pixel += step;
+    d += dzStep;
+  }
+  v128.store(dw, a0); v128.store(dw, a1, 16);
+  v128.store(w1, a2); v128.store(w1, a3, 16);
+  v128.store(w2, a4); v128.store(w2, a5, 16);
+}
+
+/**
+ * One output row's share of the kernel and bias gradients: for the row whose windows start at input
+ * row iy0 of image `image`, with its dz row (outW·filters floats), dbias += Σ_ox dz and
+ * dkernel[ky, kx, c, f] += Σ_ox x·dz, the columns in order for every element. The columns whose
+ * windows lie inside the input go through threeTapsGrad8 (the filters % 8 and taps % 3 left over,
+ * tapGradInto); the columns at the borders, where some taps fall in the padding, tap by tap before
+ * and after them.
  */
 // @ts-ignore: decorator
 @inline
 function kernelGradRow(
   height: i32, width: i32, channels: i32, windowH: i32, windowW: i32, strideW: i32, padLeft: i32, outW: i32,
-  iy0: i32, filters: i32, image: usize, dz: usize, dkernel: usize, dbias: usize, tapBegin: i32, tapEnd: i32,
+  iy0: i32, filters: i32, image: usize, dz: usize, dkernel: usize, dbias: usize,
 ): void {
   const pixelBytes = <usize>channels << 2;
   const rowBytes = <usize>filters << 2;
-  const blocked = filters & ~31;
-  if (dbias != 0) for (let ox = 0; ox < outW; ox++) addFloats(dbias, dz + <usize>ox * rowBytes, filters);
+  const span = windowW * channels;
+  const step = <usize>strideW * pixelBytes; // from one output column's input pixel to the next
+  const blocked = filters & ~7;
+  // The row's dz is an outW x filters matrix: its column sums, in registers (elementwise.ts).
+  if (dbias != 0) columnSumsInto(outW, filters, dbias, dz);
+  // The columns whose whole window lies inside: ox·strideW - padLeft >= 0 and ... + windowW <= width.
+  const innerBegin = min(outW, (padLeft + strideW - 1) / strideW);
+  const lastInside = width - windowW + padLeft;
+  const innerEnd = max(innerBegin, lastInside < 0 ? 0 : min(outW, lastInside / strideW + 1));
   for (let ky = 0; ky < windowH; ky++) {
     const iy = iy0 + ky;
     if (iy < 0 || iy >= height) continue;
     const inputRow = image + <usize>iy * <usize>width * pixelBytes;
-    for (let kx = 0; kx < windowW; kx++) {
-      const tap = ky * windowW + kx;
-      if (tap < tapBegin || tap >= tapEnd) continue;
-      // The output columns whose tap kx lands inside the input: ix = ox·strideW - padLeft + kx in [0, width).
-      let oxBegin = 0, oxEnd = outW;
-      while (oxBegin < outW && oxBegin * strideW - padLeft + kx < 0) oxBegin++;
-      while (oxEnd > oxBegin && (oxEnd - 1) * strideW - padLeft + kx >= width) oxEnd--;
-      const step = <usize>strideW * pixelBytes; // from one output column's input pixel to the next
-      for (let c = 0; c < channels; c++) {
-        const dw = dkernel + <usize>((ky * windowW + kx) * channels + c) * rowBytes;
-        const first = inputRow + <usize>(oxBegin * strideW - padLeft + kx) * pixelBytes + (<usize>c << 2);
-        for (let f = 0; f < blocked; f += 32) {
-          const p = dw + (<usize>f << 2);
-          let a0 = v128.load(p), a1 = v128.load(p, 16), a2 = v128.load(p, 32), a3 = v128.load(p, 48);
-          let a4 = v128.load(p, 64), a5 = v128.load(p, 80), a6 = v128.load(p, 96), a7 = v128.load(p, 112);
-          let pixel = first;
-          let d = dz + <usize>oxBegin * rowBytes + (<usize>f << 2);
-          for (let ox = oxBegin; ox < oxEnd; ox++) {
-            const v = f32x4.splat(load<f32>(pixel));
-            a0 = f32x4.add(a0, f32x4.mul(v, v128.load(d)));
-            a1 = f32x4.add(a1, f32x4.mul(v, v128.load(d, 16)));
-            a2 = f32x4.add(a2, f32x4.mul(v, v128.load(d, 32)));
-            a3 = f32x4.add(a3, f32x4.mul(v, v128.load(d, 48)));
-            a4 = f32x4.add(a4, f32x4.mul(v, v128.load(d, 64)));
-            a5 = f32x4.add(a5, f32x4.mul(v, v128.load(d, 80)));
-            a6 = f32x4.add(a6, f32x4.mul(v, v128.load(d, 96)));
-            a7 = f32x4.add(a7, f32x4.mul(v, v128.load(d, 112)));
-            pixel += step;
-            d += rowBytes;
+    const dwRow = dkernel + <usize>(ky * span) * rowBytes; // tap (ky, 0, 0)
+    for (let side = 0; side < 3; side++) {
+      if (side == 1) {
+        // The inside columns.
+        const count = innerEnd - innerBegin;
+        if (count == 0) continue;
+        const first = inputRow + <usize>(innerBegin * strideW - padLeft) * pixelBytes;
+        const dzFirst = dz + <usize>innerBegin * rowBytes;
+        let t = 0;
+        for (; t + 3 <= span; t += 3) {
+          for (let f = 0; f < blocked; f += 8) {
+            threeTapsGrad8(dwRow + <usize>t * rowBytes + (<usize>f << 2), rowBytes, first + (<usize>t << 2), step, dzFirst + (<usize>f << 2), rowBytes, count);
           }
-          v128.store(p, a0); v128.store(p, a1, 16); v128.store(p, a2, 32); v128.store(p, a3, 48);
-          v128.store(p, a4, 64); v128.store(p, a5, 80); v128.store(p, a6, 96); v128.store(p, a7, 112);
         }
+        for (; t < span; t++) tapGradInto(dwRow + <usize>t * rowBytes, first + (<usize>t << 2), step, dzFirst, rowBytes, count, blocked);
         if (blocked < filters) {
           const tail = <usize>blocked << 2;
-          let pixel = first;
-          for (let ox = oxBegin; ox < oxEnd; ox++) {
-            multiplyAddFloats(dw + tail, load<f32>(pixel), dz + <usize>ox * rowBytes + tail, filters - blocked);
-            pixel += step;
-          }
+          for (t = 0; t < span; t++) tapGradInto(dwRow + <usize>t * rowBytes + tail, first + (<usize>t << 2), step, dzFirst + tail, rowBytes, count, filters - blocked);
+        }
+        continue;
+      }
+      // The border columns [from, to), tap by tap: only the columns whose tap kx lands inside.
+      const from = side == 0 ? 0 : innerEnd, to = side == 0 ? innerBegin : outW;
+      for (let kx = 0; kx < windowW; kx++) {
+        let oxBegin = from, oxEnd = to;
+        while (oxBegin < oxEnd && oxBegin * strideW - padLeft + kx < 0) oxBegin++;
+        while (oxEnd > oxBegin && (oxEnd - 1) * strideW - padLeft + kx >= width) oxEnd--;
+        if (oxBegin == oxEnd) continue;
+        for (let c = 0; c < channels; c++) {
+          const t = kx * channels + c;
+          const first = inputRow + <usize>(oxBegin * strideW - padLeft + kx) * pixelBytes + (<usize>c << 2);
+          tapGradInto(dwRow + <usize>t * rowBytes, first, step, dz + <usize>oxBegin * rowBytes, rowBytes, oxEnd - oxBegin, filters);
         }
       }
     }
@@ -581,94 +693,126 @@ function kernelGradRow(
 }
 
 /**
- * The kernel and bias gradients of conv2dForward, with ReLU's backward folded in:
+ * The kernel and bias gradients of conv2dForward, with ReLU's backward folded in, as partial sums of
+ * chunks [chunkBegin, chunkEnd) of the batch cut into `chunks` (chunk c: images [c·batch / chunks,
+ * (c + 1)·batch / chunks), rounded down):
  *   dz[b, oy, ox, f] = y == 0 ? dout : (y[b, oy, ox, f] > 0 ? dout[b, oy, ox, f] : 0)
- *   dkernel[ky, kx, c, f] += Σ_(b, oy, ox) x[b, iy, ix, c]·dz[b, oy, ox, f]   (taps in the padding add nothing)
- *   dbias[f] += Σ_(b, oy, ox) dz[b, oy, ox, f]                               (dbias == 0: not wanted)
+ *   dkernelChunks[c, ky, kx, ch, f] = Σ_(b in chunk c, oy, ox) x[b, iy, ix, ch]·dz[b, oy, ox, f]   (taps in the padding add nothing)
+ *   dbiasChunks[c, f] = Σ_(b in chunk c, oy, ox) dz[b, oy, ox, f]                                  (dbiasChunks == 0: not wanted)
  *   x [batch, height, width, channels], dout and y [batch, outH, outW, filters]
- * Every sum runs over the output pixels in order (b, oy, ox), from the value already there, one
- * output row at a time (its dz in `scratch`, outW·filters floats, when y masks it).
+ * Each sum starts from 0 and runs over its chunk's output pixels in order (b, oy, ox), one output
+ * row at a time (its dz in `scratch`, outW·filters floats, when y masks it); addChunkSumsInto then
+ * adds the chunks' sums into dkernel and dbias.
  */
 export function conv2dKernelGradInto(
   batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
-  filters: i32, x: usize, dout: usize, y: usize, dkernel: usize, dbias: usize, scratch: usize,
+  filters: i32, chunks: i32, chunkBegin: i32, chunkEnd: i32, x: usize, dout: usize, y: usize, dkernelChunks: usize, dbiasChunks: usize, scratch: usize,
 ): void {
   const rowBytes = <usize>filters << 2;
   const zero = f32x4.splat(0);
   const rowFloats = outW * filters;
-  for (let b = 0; b < batch; b++) {
-    const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
-    for (let oy = 0; oy < outH; oy++) {
-      const rowAt = <usize>(b * outH + oy) * <usize>outW * rowBytes; // this output row in dout and y
-      let dz = dout + rowAt;
-      if (y != 0) {
-        const yRow = y + rowAt;
-        let i = 0;
-        for (; i + 4 <= rowFloats; i += 4) {
-          const o = <usize>i << 2;
-          v128.store(scratch + o, v128.and(v128.load(dz + o), f32x4.gt(v128.load(yRow + o), zero)));
+  const kernelFloats = windowH * windowW * channels * filters;
+  for (let chunk = chunkBegin; chunk < chunkEnd; chunk++) {
+    const dkernel = zeroedChunkRow(dkernelChunks, chunk, kernelFloats), dbias = zeroedChunkRow(dbiasChunks, chunk, filters);
+    for (let b = chunkStart(chunk, batch, chunks); b < chunkStart(chunk + 1, batch, chunks); b++) {
+      const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
+      for (let oy = 0; oy < outH; oy++) {
+        const rowAt = <usize>(b * outH + oy) * <usize>outW * rowBytes; // this output row in dout and y
+        let dz = dout + rowAt;
+        if (y != 0) {
+          const yRow = y + rowAt;
+          let i = 0;
+          for (; i + 4 <= rowFloats; i += 4) {
+            const o = <usize>i << 2;
+            v128.store(scratch + o, v128.and(v128.load(dz + o), f32x4.gt(v128.load(yRow + o), zero)));
+          }
+          for (; i < rowFloats; i++) {
+            const o = <usize>i << 2;
+            store<f32>(scratch + o, load<f32>(yRow + o) > 0 ? load<f32>(dz + o) : 0);
+          }
+          dz = scratch;
         }
-        for (; i < rowFloats; i++) {
-          const o = <usize>i << 2;
-          store<f32>(scratch + o, load<f32>(yRow + o) > 0 ? load<f32>(dz + o) : 0);
-        }
-        dz = scratch;
+        kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, dz, dkernel, dbias);
       }
-      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, dz, dkernel, dbias, 0, windowH * windowW);
     }
   }
 }
 
 /**
- * The kernel and bias gradients of conv2dMaxPoolForward, from dpooled (the pooled output's gradient):
- * max pooling's backward (dpooled to its window's argmax pixel) and ReLU's (only where pooled > 0)
- * give dz, then conv2dKernelGradInto's sums, over the output rows the pooling windows cover:
+ * The kernel and bias gradients of conv2dMaxPoolForward, from dpooled (the pooled output's gradient),
+ * as chunk sums like conv2dKernelGradInto's: max pooling's backward (dpooled to its window's argmax
+ * pixel) and ReLU's (only where pooled > 0) give dz, then conv2dKernelGradInto's sums over the output
+ * rows the pooling windows cover:
  *   dz[b, py·poolH + dy, px·poolW + dx, f] = pooled > 0 ? 0 + dpooled[b, py, px, f] : 0 at the argmax, 0 elsewhere
  *   x [batch, height, width, channels]; dpooled, pooled, argmax [batch, outH / poolH, outW / poolW, filters]
- * The same sums in the same order as maxPoolBackwardInto, ReLU's backward and conv2dKernelGradInto
- * one after the other, for the rows and columns that a pooling window covers (the others add zeros
- * there). Only the taps ky·windowW + kx in [tapBegin, tapEnd), and dbias only with tapBegin 0: threads
- * split the taps (each dkernel row is its own sum). `scratch`: outW·filters floats, one output row of dz.
+ * Per chunk, the same sums in the same order as maxPoolBackwardInto, ReLU's backward and
+ * conv2dKernelGradInto one after the other, for the rows and columns that a pooling window covers
+ * (the others add zeros there). `scratch`: outW·filters floats, one output row of dz.
  */
 export function conv2dMaxPoolKernelGradInto(
   batch: i32, height: i32, width: i32, channels: i32, windowH: i32, windowW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
-  filters: i32, poolH: i32, poolW: i32, tapBegin: i32, tapEnd: i32, x: usize, dpooled: usize, pooled: usize, argmax: usize,
-  dkernel: usize, dbias: usize, scratch: usize,
+  filters: i32, poolH: i32, poolW: i32, chunks: i32, chunkBegin: i32, chunkEnd: i32, x: usize, dpooled: usize, pooled: usize, argmax: usize,
+  dkernelChunks: usize, dbiasChunks: usize, scratch: usize,
 ): void {
   const rowBytes = <usize>filters << 2;
   const pooledH = outH / poolH, pooledW = outW / poolW;
   const zero = f32x4.splat(0);
+  const kernelFloats = windowH * windowW * channels * filters;
   // Every column a window covers is written for every row below; the others stay 0.
   zeroFloats(scratch, outW * filters);
-  for (let b = 0; b < batch; b++) {
-    const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
-    for (let oy = 0; oy < pooledH * poolH; oy++) {
-      const py = oy / poolH;
-      const kBegin = (oy - py * poolH) * poolW; // argmax values that lie on this row: kBegin + dx
-      let at = <usize>((b * pooledH + py) * pooledW) * rowBytes; // pooled pixel (b, py, 0)
-      for (let px = 0; px < pooledW; px++) {
-        const column = scratch + <usize>(px * poolW) * rowBytes; // dz at (oy, px·poolW)
-        let f = 0;
-        for (; f + 4 <= filters; f += 4) {
-          const o = at + (<usize>f << 2);
-          const k = v128.load(argmax + o);
-          const grad = v128.and(f32x4.add(zero, v128.load(dpooled + o)), f32x4.gt(v128.load(pooled + o), zero));
-          for (let dx = 0; dx < poolW; dx++) {
-            v128.store(column + <usize>dx * rowBytes + (<usize>f << 2), v128.and(grad, i32x4.eq(k, i32x4.splat(kBegin + dx))));
+  for (let chunk = chunkBegin; chunk < chunkEnd; chunk++) {
+    const dkernel = zeroedChunkRow(dkernelChunks, chunk, kernelFloats), dbias = zeroedChunkRow(dbiasChunks, chunk, filters);
+    for (let b = chunkStart(chunk, batch, chunks); b < chunkStart(chunk + 1, batch, chunks); b++) {
+      const image = x + <usize>b * <usize>height * <usize>width * (<usize>channels << 2);
+      for (let oy = 0; oy < pooledH * poolH; oy++) {
+        const py = oy / poolH;
+        const kBegin = (oy - py * poolH) * poolW; // argmax values that lie on this row: kBegin + dx
+        let at = <usize>((b * pooledH + py) * pooledW) * rowBytes; // pooled pixel (b, py, 0)
+        for (let px = 0; px < pooledW; px++) {
+          const column = scratch + <usize>(px * poolW) * rowBytes; // dz at (oy, px·poolW)
+          let f = 0;
+          for (; f + 4 <= filters; f += 4) {
+            const o = at + (<usize>f << 2);
+            const k = v128.load(argmax + o);
+            const grad = v128.and(f32x4.add(zero, v128.load(dpooled + o)), f32x4.gt(v128.load(pooled + o), zero));
+            for (let dx = 0; dx < poolW; dx++) {
+              v128.store(column + <usize>dx * rowBytes + (<usize>f << 2), v128.and(grad, i32x4.eq(k, i32x4.splat(kBegin + dx))));
+            }
           }
+          for (; f < filters; f++) {
+            const o = at + (<usize>f << 2);
+            const k = load<i32>(argmax + o);
+            const grad: f32 = load<f32>(pooled + o) > 0 ? <f32>0 + load<f32>(dpooled + o) : 0;
+            for (let dx = 0; dx < poolW; dx++) store<f32>(column + <usize>dx * rowBytes + (<usize>f << 2), k == kBegin + dx ? grad : 0);
+          }
+          at += rowBytes;
         }
-        for (; f < filters; f++) {
-          const o = at + (<usize>f << 2);
-          const k = load<i32>(argmax + o);
-          const grad: f32 = load<f32>(pooled + o) > 0 ? <f32>0 + load<f32>(dpooled + o) : 0;
-          for (let dx = 0; dx < poolW; dx++) store<f32>(column + <usize>dx * rowBytes + (<usize>f << 2), k == kBegin + dx ? grad : 0);
-        }
-        at += rowBytes;
+        kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, scratch, dkernel, dbias);
       }
-      kernelGradRow(height, width, channels, windowH, windowW, strideW, padLeft, outW, oy * strideH - padTop, filters, image, scratch, dkernel, tapBegin == 0 ? dbias : 0, tapBegin, tapEnd);
     }
+  }
+}
+
+/**
+ * dst[j] += sums[0, j], then += sums[1, j], ... in chunk order: the chunk sums of the two kernel
+ * gradients above, added into dkernel (n = its floats) or dbias (n = filters). sums [chunks, n].
+ */
+export function addChunkSumsInto(chunks: i32, n: i32, sums: usize, dst: usize): void {
+  const chunkBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const at = <usize>j << 2;
+    let acc = v128.load(dst + at);
+    for (let c = 0; c < chunks; c++) acc = f32x4.add(acc, v128.load(sums + <usize>c * chunkBytes + at));
+    v128.store(dst + at, acc);
+  }
+  for (; j < n; j++) {
+    const at = <usize>j << 2;
+    let acc = load<f32>(dst + at);
+    for (let c = 0; c < chunks; c++) acc += load<f32>(sums + <usize>c * chunkBytes + at);
+    store<f32>(dst + at, acc);
   }
 }
 

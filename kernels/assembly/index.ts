@@ -7,6 +7,6 @@ export {
   adamUpdate, sgdUpdate, rmspropUpdate, dropoutForward, mulInto, reluBackward, columnSumsInto, fill, findNonFinite,
 } from './elementwise';
 export {
-  im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, maxPoolForward, maxPoolBackwardInto, maxPoolReluBackward, avgPoolForward, avgPoolBackwardInto,
+  im2col, col2imInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto, addChunkSumsInto, maxPoolForward, maxPoolBackwardInto, maxPoolReluBackward, avgPoolForward, avgPoolBackwardInto,
   columnMeanVariance, columnScaleShift, columnCenteredSums, batchNormBackwardInto,
 } from './conv';

@@ -5,12 +5,15 @@
 // TypeScript reference, on ragged shapes: channel counts around the f32x4 width, odd sizes,
 // strides 1 and 2, padding on every side, overlapping windows, arrays at every 16-byte misalignment.
 // Both compute the same float32 (and float64) operations in the same order, so the results must be
-// bit-identical. Guards around every array catch stray writes.
+// bit-identical; but the direct convolution's loops (forward and kernel gradients) in the relaxed
+// build, which fuses their multiply-adds: there within the rounding bound derived at
+// compareMultiplyAdds. Guards around every array catch stray writes.
 
 import { describe, expect, it } from 'vitest';
 import type { Kernels } from '../../../kernels/index.js';
 import { randomUniform } from '../../seeded.js';
-import { expectBitIdentical, runBoth, shiftsFor } from '../arrays.js';
+import { EPS32, expectBitIdentical, expectClose, runBoth, runPair, shiftsFor } from '../arrays.js';
+import { GRADIENT_CHUNKS } from '../../../kernels/conv-types.js';
 import { builds, kernelsByBuild } from '../builds.js';
 import { geometry, reference } from '../windows.js';
 
@@ -46,6 +49,26 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     const { got, expected } = runBoth(kernels, inputs, shiftsFor(phase++, inputs.length), call, what);
     got.forEach((array, i) => expectBitIdentical(array, expected[i]!, `${what}, array ${i}`));
   };
+  /**
+   * The direct convolution's loops, whose results are sums of n roundings each (a forward value: the
+   * taps' products and sums, from the bias; a kernel gradient: a product and a sum a pixel, the
+   * chunks' sums, the value already there): bit for bit in the simd build. In the relaxed build,
+   * which fuses the multiply-adds, each rounding is either the reference's or a fused one's; either
+   * way the result is within γ_n·Σ|terms| ≈ (n/2)·EPS32·Σ|terms| of the exact sum, so the two differ
+   * by at most n·EPS32·Σ|terms|, where Σ|terms| is the reference run on the absolute values of the
+   * arrays at `absolute` (the operands and initial values; not the masks).
+   */
+  const compareMultiplyAdds = (inputs: Float32Array[], absolute: number[], n: number, call: (k: Kernels, p: number[]) => void, what: string) => {
+    if (build === 'simd') {
+      compare(inputs, call, what);
+      return;
+    }
+    const { got, expected } = runBoth(kernels, inputs, shiftsFor(phase++, inputs.length), call, what);
+    const bounds = reference(inputs.map((a, i) => (absolute.includes(i) ? a.map(Math.abs) : a)), call);
+    got.forEach((array, i) => expectClose(array, expected[i]!, (j) => n * EPS32 * Math.abs(bounds[i]![j]!), `${what}, array ${i}`));
+  };
+  /** Roundings in a kernel gradient's sums over `pixels` output pixels (see compareMultiplyAdds). */
+  const gradientRoundings = (pixels: number) => 2 * pixels + GRADIENT_CHUNKS + 1;
 
   describe.each(CASES)('batch %i, %ix%i, %i channels, window %j, stride %j, %s', (batch, height, width, channels, window, stride, padding) => {
     const g = geometry(batch, height, width, channels, window, stride, padding);
@@ -64,19 +87,21 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
       const kernelSize = g.windowH * g.windowW * channels * filters;
       const ySize = batch * g.outH * g.outW * filters;
       const kernel = randomArray(kernelSize, seed + 10), bias = randomArray(filters, seed + 11);
+      const taps = 2 * g.windowH * g.windowW * channels + 1; // a product and a sum a tap, from the bias
       for (const relu of [false, true]) {
-        compare([randomArray(inputSize, seed + 12), kernel, bias, new Float32Array(ySize).fill(NaN)],
-          (k, [x, w, b, y]) => k.conv2dForward(g, filters, relu, x!, w!, b!, y!), `conv2dForward relu=${relu}`);
+        compareMultiplyAdds([randomArray(inputSize, seed + 12, 2, -1), kernel, bias, new Float32Array(ySize).fill(NaN)],
+          [0, 1, 2], taps, (k, [x, w, b, y]) => k.conv2dForward(g, filters, relu, x!, w!, b!, y!), `conv2dForward relu=${relu}`);
       }
-      compare([randomArray(inputSize, seed + 13), kernel, new Float32Array(ySize).fill(NaN)],
-        (k, [x, w, y]) => k.conv2dForward(g, filters, false, x!, w!, 0, y!), 'conv2dForward without bias');
+      compareMultiplyAdds([randomArray(inputSize, seed + 13), kernel, new Float32Array(ySize).fill(NaN)],
+        [0, 1], taps, (k, [x, w, y]) => k.conv2dForward(g, filters, false, x!, w!, 0, y!), 'conv2dForward without bias');
       const y = randomArray(ySize, seed + 14, 2, -1); // half of it <= 0: the ReLU mask
+      const pixels = batch * g.outH * g.outW;
       for (const masked of [false, true]) {
-        compare([randomArray(inputSize, seed + 15), randomArray(ySize, seed + 16), y, randomArray(kernelSize, seed + 17), randomArray(filters, seed + 18)],
-          (k, [x, dout, yp, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, masked ? yp! : 0, dw!, db!), `conv2dKernelGradInto masked=${masked}`);
+        compareMultiplyAdds([randomArray(inputSize, seed + 15, 2, -1), randomArray(ySize, seed + 16, 2, -1), y, randomArray(kernelSize, seed + 17), randomArray(filters, seed + 18)],
+          [0, 1, 3, 4], gradientRoundings(pixels), (k, [x, dout, yp, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, masked ? yp! : 0, dw!, db!), `conv2dKernelGradInto masked=${masked}`);
       }
-      compare([randomArray(inputSize, seed + 19), randomArray(ySize, seed + 20), randomArray(kernelSize, seed + 21)],
-        (k, [x, dout, dw]) => k.conv2dKernelGradInto(g, filters, x!, dout!, 0, dw!, 0), 'conv2dKernelGradInto without dbias');
+      compareMultiplyAdds([randomArray(inputSize, seed + 19), randomArray(ySize, seed + 20), randomArray(kernelSize, seed + 21)],
+        [0, 1, 2], gradientRoundings(pixels), (k, [x, dout, dw]) => k.conv2dKernelGradInto(g, filters, x!, dout!, 0, dw!, 0), 'conv2dKernelGradInto without dbias');
     });
 
     // 2x2 pools: the register-blocked path (13 filters: a block of 8, one of 4, one alone); others the per-pixel path.
@@ -89,10 +114,24 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
       const x = tiedArray(inputSize, seed + 22), kernel = tiedArray(kernelSize, seed + 23), bias = randomArray(filters, seed + 24, 1, -0.5);
       const forward = runBoth(kernels, [x, kernel, bias, new Float32Array(pooledSize).fill(NaN), new Float32Array(pooledSize), new Float32Array(batch * filters)],
         shiftsFor(phase++, 6), (k, [xp, w, b, pooled, argmax, scratch]) => k.conv2dMaxPoolForward(g, filters, poolH, poolW, xp!, w!, b!, pooled!, argmax!, scratch!), 'conv2dMaxPoolForward');
+      // Small integers: every product is exact, so a fused multiply-add rounds as the reference does.
       for (const i of [3, 4]) expectBitIdentical(forward.got[i]!, forward.expected[i]!, `conv2dMaxPoolForward, array ${i}`);
+      // Any values: the fused loop's bits are the build's own conv2dForward then maxPoolForward.
+      const poolGeometry = geometry(batch, g.outH, g.outW, filters, [poolH, poolW], [poolH, poolW], 'valid');
+      const ySize = batch * g.outH * g.outW * filters;
+      const { got: fused, expected: twoKernels } = runPair(
+        [randomArray(inputSize, seed + 28, 2, -1), randomArray(kernelSize, seed + 29, 2, -1), bias, new Float32Array(pooledSize).fill(NaN), new Float32Array(pooledSize), new Float32Array(batch * filters), new Float32Array(ySize)],
+        shiftsFor(phase++, 7),
+        ([xp, w, b, pooled, , , y]) => {
+          kernels.conv2dForward(g, filters, true, xp!, w!, b!, y!);
+          kernels.maxPoolForward(poolGeometry, y!, pooled!);
+        },
+        ([xp, w, b, pooled, argmax, scratch]) => kernels.conv2dMaxPoolForward(g, filters, poolH, poolW, xp!, w!, b!, pooled!, argmax!, scratch!),
+        'conv2dMaxPoolForward against conv2dForward and maxPoolForward');
+      expectBitIdentical(fused[3]!, twoKernels[3]!, 'conv2dMaxPoolForward against conv2dForward and maxPoolForward');
       const [, , , pooled, argmax] = forward.expected;
-      compare([x, randomArray(pooledSize, seed + 25), pooled!, argmax!, randomArray(kernelSize, seed + 26), randomArray(filters, seed + 27)],
-        (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
+      compareMultiplyAdds([x, randomArray(pooledSize, seed + 25, 2, -1), pooled!, argmax!, randomArray(kernelSize, seed + 26), randomArray(filters, seed + 27)],
+        [0, 1, 4, 5], gradientRoundings(batch * g.outH * g.outW), (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
     });
 
     it('max pooling forward and backward (with ties)', () => {
@@ -107,6 +146,31 @@ describe.each(builds)('wasm convnet kernels, %s build, against the reference', (
     it('average pooling forward and backward', () => {
       compare([randomArray(inputSize, seed + 7), new Float32Array(outSize).fill(NaN)], (k, [x, y]) => k.avgPoolForward(g, x!, y!), 'avgPoolForward');
       compare([randomArray(outSize, seed + 8), randomArray(inputSize, seed + 9)], (k, [dy, dx]) => k.avgPoolBackwardInto(g, dy!, dx!), 'avgPoolBackwardInto');
+    });
+  });
+
+  // The chunks of images the kernel gradients are summed in (GRADIENT_CHUNKS): no image (nothing
+  // added), one, fewer images than chunks, as many, one more (a chunk of 2 images), and 37 (chunks
+  // of 2 and 3); odd channel counts, 'same' padding (border columns) and 'valid', 13 filters (a
+  // block of 8 and a tail).
+  describe.each([
+    [0, 1, 'valid'], [1, 1, 'same'], [5, 3, 'valid'], [16, 1, 'same'], [17, 5, 'valid'], [37, 3, 'same'],
+  ] as const)('kernel gradients in chunks, batch %i, %i channels, %s', (batch, channels, padding) => {
+    const g = geometry(batch, 7, 6, channels, [3, 3], [1, 1], padding);
+    const filters = 13, seed = 500 + batch * 10 + channels;
+    const inputSize = batch * 7 * 6 * channels, kernelSize = 9 * channels * filters, ySize = batch * g.outH * g.outW * filters;
+    const pixels = batch * g.outH * g.outW;
+    it('conv2dKernelGradInto', () => {
+      compareMultiplyAdds([randomArray(inputSize, seed, 2, -1), randomArray(ySize, seed + 1, 2, -1), randomArray(ySize, seed + 2, 2, -1), randomArray(kernelSize, seed + 3), randomArray(filters, seed + 4)],
+        [0, 1, 3, 4], gradientRoundings(pixels), (k, [x, dout, y, dw, db]) => k.conv2dKernelGradInto(g, filters, x!, dout!, y!, dw!, db!), 'conv2dKernelGradInto');
+    });
+    it('conv2dMaxPoolKernelGradInto', () => {
+      const pooledSize = batch * Math.floor(g.outH / 2) * Math.floor(g.outW / 2) * filters;
+      const x = randomArray(inputSize, seed + 5, 2, -1);
+      const [, , , pooled, argmax] = reference([x, randomArray(kernelSize, seed + 6, 2, -1), randomArray(filters, seed + 7), new Float32Array(pooledSize), new Float32Array(pooledSize)],
+        (k, [xp, w, b, p, a]) => k.conv2dMaxPoolForward(g, filters, 2, 2, xp!, w!, b!, p!, a!, 0));
+      compareMultiplyAdds([x, randomArray(pooledSize, seed + 8, 2, -1), pooled!, argmax!, randomArray(kernelSize, seed + 9), randomArray(filters, seed + 10)],
+        [0, 1, 4, 5], gradientRoundings(pixels), (k, [xp, dp, p, a, dw, db]) => k.conv2dMaxPoolKernelGradInto(g, filters, 2, 2, xp!, dp!, p!, a!, dw!, db!), 'conv2dMaxPoolKernelGradInto');
     });
   });
 

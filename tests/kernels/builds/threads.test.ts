@@ -7,7 +7,8 @@
 // them again in the relaxed-SIMD project, for the relaxed build only.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { heapF32, lastGemmDispatch, setThreads, threadsReady, type Kernels } from '../../../kernels/index.js';
+import { heapF32, lastGemmDispatch, setThreads, threadsReady, type Kernels, type WindowGeometry } from '../../../kernels/index.js';
+import { gradientChunks } from '../../../kernels/conv-types.js';
 import { setGemmCut } from '../../../kernels/threads.js';
 import { instantiateGemm, wasmBytes, type WasmExports } from '../../../kernels/wasm.js';
 import { randomUniform } from '../../seeded.js';
@@ -179,11 +180,12 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
 
   /**
    * Runs a window kernel on two identical sets of arrays: once by the raw export (one thread), once
-   * through the pool, which cuts the batch into ranges of images; every array must match.
+   * through the pool, which cuts the batch into ranges of images; every array must match. Values are
+   * quarters (ties for max pooling), or with `rounded` false any floats in [0, 1) (sums that round).
    */
-  function checkWindow(sizes: number[], seed: number, run: (k: Kernels | null, p: number[]) => void, what: string): void {
+  function checkWindow(sizes: number[], seed: number, run: (k: Kernels | null, p: number[]) => void, what: string, rounded = true): void {
     const random = randomUniform(seed);
-    const one = sizes.map((n) => block(n, () => Math.round(4 * random()) / 4)); // ties for max pooling
+    const one = sizes.map((n) => block(n, rounded ? () => Math.round(4 * random()) / 4 : random));
     const many = one.map((b) => {
       const copy = block(b.floats, 0);
       heapF32().copyWithin(copy.ptr >> 2, b.ptr >> 2, (b.ptr >> 2) + b.floats);
@@ -194,6 +196,56 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
     expect(lastGemmDispatch().threads, `${what}: split`).toBe(2);
     one.forEach((b, i) => expectSameBits(contents(many[i]!), contents(b), `${what}, array ${i}`));
   }
+
+  /**
+   * A kernel gradient on one thread by the raw export: `sum` fills every chunk's sums (kernels/conv-types.ts'
+   * gradientChunks) into scratch filled with NaN (each chunk's sums must start from 0), which are
+   * then added into dw and db in chunk order, as the pool's wrapper does.
+   */
+  function sumChunksOnOneThread(g: WindowGeometry, filters: number, dw: number, db: number, sum: (chunks: number, dkernelChunks: number, dbiasChunks: number, dzRow: number) => void): void {
+    const kernelSize = g.windowH * g.windowW * g.channels * filters;
+    const chunks = gradientChunks(g.batch);
+    const dkernelChunks = block(chunks * kernelSize, NaN), dbiasChunks = block(chunks * filters, NaN);
+    sum(chunks, dkernelChunks.ptr, dbiasChunks.ptr, block(g.outW * filters, 0).ptr);
+    oneThread.addChunkSumsInto(chunks, kernelSize, dkernelChunks.ptr, dw);
+    oneThread.addChunkSumsInto(chunks, filters, dbiasChunks.ptr, db);
+  }
+
+  const argsOf = (g: WindowGeometry) => [g.batch, g.height, g.width, g.channels, g.windowH, g.windowW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW] as const;
+
+  /** conv2dMaxPoolKernelGradInto (after the forward pass that gives its pooled and argmax), through the pool or on one thread. */
+  function maxPoolKernelGrad(g: WindowGeometry, filters: number) {
+    const args = argsOf(g);
+    const kernelSize = g.windowH * g.windowW * g.channels * filters;
+    return (k: Kernels | null, [x, dp, pooled, argmax, dw, db]: number[]) => {
+      oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, block(kernelSize, 0.25).ptr, 0, pooled!, argmax!, block(g.batch * filters, 0).ptr);
+      if (k) k.conv2dMaxPoolKernelGradInto(g, filters, 2, 2, x!, dp!, pooled!, argmax!, dw!, db!);
+      else sumChunksOnOneThread(g, filters, dw!, db!, (chunks, dkernelChunks, dbiasChunks, dzRow) => oneThread.conv2dMaxPoolKernelGradInto(...args, filters, 2, 2, chunks, 0, chunks, x!, dp!, pooled!, argmax!, dkernelChunks, dbiasChunks, dzRow));
+    };
+  }
+
+  /** conv2dKernelGradInto (y masking dout where it is <= 0), through the pool or on one thread. */
+  function directKernelGrad(g: WindowGeometry, filters: number) {
+    const args = argsOf(g);
+    return (k: Kernels | null, [x, dout, y, dw, db]: number[]) => {
+      if (k) k.conv2dKernelGradInto(g, filters, x!, dout!, y!, dw!, db!);
+      else sumChunksOnOneThread(g, filters, dw!, db!, (chunks, dkernelChunks, dbiasChunks, dzRow) => oneThread.conv2dKernelGradInto(...args, filters, chunks, 0, chunks, x!, dout!, y!, dkernelChunks, dbiasChunks, dzRow));
+    };
+  }
+
+  // The direct convolution's kernel gradients on batches whose chunks hold 1 to 3 images (17 = 16 chunks, one
+  // of them 2 images; 37: 2 and 3), a channel count that is not a multiple of 4, 'same' padding too.
+  it.each([
+    [17, 3, [3, 3], 'valid', 32], [37, 1, [3, 3], 'same', 13], [40, 5, [2, 3], 'valid', 9],
+  ] as const)('conv2dMaxPoolKernelGradInto and conv2dKernelGradInto, batch %i, %i channels, window %j, %s, %i filters', (batch, channels, window, padding, filters) => {
+    const g = geometry(batch, 11, 10, channels, [...window], [1, 1], padding);
+    const input = batch * 11 * 10 * channels, kernelSize = g.windowH * g.windowW * channels * filters;
+    const pooledSize = batch * Math.floor(g.outH / 2) * Math.floor(g.outW / 2) * filters;
+    // Floats whose sums round: a sum in another order would show.
+    checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], batch, maxPoolKernelGrad(g, filters), `conv2dMaxPoolKernelGradInto batch ${batch}`, false);
+    const ySize = batch * g.outH * g.outW * filters;
+    checkWindow([input, ySize, ySize, kernelSize, filters], batch + 1, directKernelGrad(g, filters), `conv2dKernelGradInto batch ${batch}`, false);
+  });
 
   // A batch of 9 (cut 8 + 1 on 4-image granules), ragged sizes and channels, both paddings and strides.
   it.each([
@@ -220,13 +272,8 @@ describe.each(builds)('%s build: window kernels (im2col, col2im, direct convolut
       if (k) k.conv2dMaxPoolForward(g, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
       else oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, w!, b!, pooled!, argmax!, scratch.ptr);
     }, `conv2dMaxPoolForward ${what}`);
-    // Its kernel gradient is cut by the window's taps (each dkernel row is its own sum over the images).
-    const grad = (k: Kernels | null, [x, dp, pooled, argmax, dw, db]: number[]) => {
-      oneThread.conv2dMaxPoolForward(...args, filters, 2, 2, x!, block(kernelSize, 0.25).ptr, 0, pooled!, argmax!, block(9 * filters, 0).ptr);
-      if (k) k.conv2dMaxPoolKernelGradInto(g, filters, 2, 2, x!, dp!, pooled!, argmax!, dw!, db!);
-      else oneThread.conv2dMaxPoolKernelGradInto(...args, filters, 2, 2, 0, g.windowH * g.windowW, x!, dp!, pooled!, argmax!, dw!, db!, block(g.outW * filters, 0).ptr);
-    };
-    checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], 9, grad, `conv2dMaxPoolKernelGradInto ${what}`);
+    checkWindow([input, pooledSize, pooledSize, pooledSize, kernelSize, filters], 9, maxPoolKernelGrad(g, filters), `conv2dMaxPoolKernelGradInto ${what}`);
+    checkWindow([input, ySize, ySize, kernelSize, filters], 11, directKernelGrad(g, filters), `conv2dKernelGradInto ${what}`);
     if (window[0] === strides[0] && window[1] === strides[1] && padding === 'valid') {
       // With the per-image sums of dz (each piece writes its own images' rows).
       checkWindow([input, output, output, input, 9 * 5], 10, (k, [x, y, dy, dz, sums]) => {
