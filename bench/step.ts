@@ -1,7 +1,8 @@
 // bench/step.ts — where a training step's time goes: forward GEMMs, backward GEMMs, the other
-// element-wise kernels, the optimizer update, garbage collection, and the JavaScript around them
-// (graph building, batch gathering, checks), in ms per step, for the MNIST MLP and the Fashion
-// model on 1 and 2 threads. A measurement, not a test: nothing is asserted.
+// element-wise kernels, the gradients' checks for NaN and ±Infinity, the optimizer update, garbage
+// collection, and the JavaScript around them (graph building, batch gathering, input checks), in
+// ms per step, for the MNIST MLP and the Fashion model on 1 and 2 threads. A measurement, not a
+// test: nothing is asserted.
 //
 // How: every kernel of the backend in use is wrapped in a timer (and setBackend re-binds
 // kernels/index.ts' exports to the wrapped functions); garbage collection pauses come from Node's
@@ -19,8 +20,8 @@ type KernelName = Exclude<keyof Kernels, 'name' | 'description'>;
 import { printTable } from './table.js';
 import { MODELS, type ModelSpec } from './training.js';
 
-type Phase = 'forward GEMMs' | 'backward GEMMs' | 'element-wise' | 'optimizer' | 'GC' | 'JS and the rest';
-const PHASES: Phase[] = ['forward GEMMs', 'backward GEMMs', 'element-wise', 'optimizer', 'GC', 'JS and the rest'];
+type Phase = 'forward GEMMs' | 'backward GEMMs' | 'element-wise' | 'NaN checks' | 'optimizer' | 'GC' | 'JS and the rest';
+const PHASES: Phase[] = ['forward GEMMs', 'backward GEMMs', 'element-wise', 'NaN checks', 'optimizer', 'GC', 'JS and the rest'];
 
 const OPTIMIZER_KERNELS: KernelName[] = ['adamUpdate', 'sgdUpdate', 'rmspropUpdate'];
 
@@ -62,7 +63,7 @@ function instrument(backend: Kernels, totals: Totals, counts: GemmCounts): () =>
     if (typeof kernel !== 'function') continue;
     const call = kernel as (...args: unknown[]) => unknown;
     const isGemm = name === 'gemm';
-    const fixedPhase: Phase = OPTIMIZER_KERNELS.includes(name as KernelName) ? 'optimizer' : 'element-wise';
+    const fixedPhase: Phase = OPTIMIZER_KERNELS.includes(name as KernelName) ? 'optimizer' : name === 'findNonFinite' ? 'NaN checks' : 'element-wise';
     target[name] = (...args: unknown[]) => {
       const started = performance.now();
       const result = call(...args); // findNonFinite answers with an index
@@ -156,7 +157,8 @@ export async function runStepBench(): Promise<void> {
   console.log(`  wasmgrad  ${kernels.backend().description}; model.fit with Adam, after a warm-up fit`);
   printTable(['model', 'threads', 'step ms', ...PHASES, 'cpu/wall', 'GEMMs split (paused)', 'waits ms main / worker'], rows);
   console.log('forward GEMMs: Dense outputs (bias and ReLU fused); backward GEMMs: dx and dW; element-wise: dropout,');
-  console.log('ReLU and bias gradients, gradient zeroing; optimizer: the update kernels; GC: garbage-collection pauses of');
+  console.log('ReLU and bias gradients, gradient zeroing; NaN checks: the search for NaN and ±Infinity in the gradients');
+  console.log('before each update; optimizer: the update kernels; GC: garbage-collection pauses of');
   console.log('the main thread; JS and the rest: the step\'s wall time minus all of those (graph, batches, loss, checks).');
   console.log('GEMMs split: of the timed steps\' GEMMs, those the pool ran on more than one thread (small ones never are;');
   console.log('in parentheses, those adaptive splitting ran alone: after splits of their size that lost to one thread, or while');

@@ -33,7 +33,8 @@
  *   update       update: which export of `updates`; pointerCount: how many pointers it takes;
  *   scalars      update: its (up to 4) number arguments, as Float64 (words 20..27, 8-byte aligned).
  *                A piece [begin, end) of elements runs the export on end - begin floats from
- *                `begin` on: n, each non-zero pointer + 4·begin, the scalars.
+ *                `begin` on: n, each non-zero pointer + 4·begin, the scalars (one that is an
+ *                element index, elementIndexScalar, + begin).
  *                window: update is which export of `windows`, args its 12 geometry integers (the
  *                whole batch), windowExtras (words 121..126) the integers it takes next,
  *                windowPointers (words 114..120) its pointers. A piece [begin, end) of
@@ -45,6 +46,8 @@
  *                exactly one thread wins each piece, and a thread still holding an older job's
  *                sequence can never win a piece of a newer one.
  *   pieceOwner   per piece: who claimed it (0 = main thread, else the worker's id).
+ *   pieceResult  per piece: an update's answer for its elements (findNonFinite's index into the
+ *                piece, or -1), written before the piece is counted done.
  *
  * The worker block, one per worker:
  *   state        STARTING (zeroed by main), READY, FAILED_TO_START, STOPPED, EXITED (the thread
@@ -60,7 +63,7 @@
 export const CONTROL_PROTOCOL = {
   job: {
     jobSequence: 0, piecesDone: 16, kind: 17, update: 18, pointerCount: 19, scalars: 20, cut: 28, spinMicroseconds: 29,
-    args: 32, pieces: 46, boundaries: 48, windowPointers: 114, windowExtras: 121, pieceState: 128, pieceOwner: 192,
+    args: 32, pieces: 46, boundaries: 48, windowPointers: 114, windowExtras: 121, pieceState: 128, pieceOwner: 192, pieceResult: 256,
   },
   /**
    * What a job computes (job.kind): a GEMM cut into row or column ranges, an optimizer update cut
@@ -71,10 +74,18 @@ export const CONTROL_PROTOCOL = {
   cut: { rows: 0, columns: 1 },
   /**
    * The element-wise kernels a job can split (job.update is an index into this list): the optimizer
-   * updates, and the backward passes of ReLU and dropout (3 arrays, no numbers: the scalars the
-   * worker passes them are ignored, as a WebAssembly export ignores extra arguments).
+   * updates, the backward passes of ReLU and dropout (3 arrays, no numbers: the scalars the
+   * worker passes them are ignored, as a WebAssembly export ignores extra arguments), dropout's
+   * forward pass, and the search for NaN and ±Infinity (1 array; its answer, an index into the
+   * piece or -1, goes to pieceResult, and the main thread keeps the first piece's that found one).
    */
-  updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate', 'reluBackward', 'mulInto'],
+  updates: ['adamUpdate', 'sgdUpdate', 'rmspropUpdate', 'reluBackward', 'mulInto', 'dropoutForward', 'findNonFinite'],
+  /**
+   * Per update: which of its scalars is an element index (dropoutForward's `first`, where its
+   * mask's counter starts), or -1. A piece [begin, end) passes that scalar plus `begin`, as it
+   * moves the pointers on by `begin` floats: so each piece draws the mask the whole call would.
+   */
+  elementIndexScalar: [-1, -1, -1, -1, -1, 2, -1],
   /**
    * The window kernels a job can split by images (job.update is an index into this list); how many
    * integers each takes after its geometry (conv2dForward: filters, relu; conv2dMaxPoolForward:
@@ -104,7 +115,7 @@ export const CONTROL_PROTOCOL = {
     ['fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'dzRow'],
   ],
   /** Int32 words of the job block. */
-  jobWords: 256,
+  jobWords: 320,
   worker: { state: 0, stop: 1, workspace: 2, firstPiece: 3, failedJob: 4, failedPiece: 5, messageLength: 6, timing: 8, message: 16 },
   /**
    * Float64 slots from worker word `timing` on (words 8..15), written by the worker, read by the
@@ -145,8 +156,11 @@ export interface GemmWorkerSetup {
   protocol: ControlProtocol;
 }
 
-/** A raw export, as the worker calls it (WasmGemmExports in kernels/types.ts documents the arguments). */
-type RawKernel = (...args: number[]) => void;
+/**
+ * A raw export, as the worker calls it (WasmGemmExports in kernels/types.ts documents the
+ * arguments): findNonFinite answers a number, the others nothing.
+ */
+type RawKernel = (...args: number[]) => number | undefined;
 
 /**
  * The worker thread's whole life: instantiate the module on the shared memory, say READY, then:
@@ -297,9 +311,13 @@ export async function gemmWorkerMain(setup: GemmWorkerSetup): Promise<void> {
           const p1 = args[1] === 0 ? 0 : (args[1]! >>> 0) + offset;
           const p2 = args[2] === 0 ? 0 : (args[2]! >>> 0) + offset;
           const p3 = args[3] === 0 ? 0 : (args[3]! >>> 0) + offset;
-          const update = updates[job[J.update]!]!;
-          if (job[J.pointerCount] === 4) update(end - begin, p0, p1, p2, p3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
-          else update(end - begin, p0, p1, p2, scalars[0]!, scalars[1]!, scalars[2]!);
+          const which = job[J.update]!;
+          const update = updates[which]!;
+          const s2 = protocol.elementIndexScalar[which] === 2 ? scalars[2]! + begin : scalars[2]!;
+          const answer = job[J.pointerCount] === 4
+            ? update(end - begin, p0, p1, p2, p3, scalars[0]!, scalars[1]!, s2, scalars[3]!)
+            : update(end - begin, p0, p1, p2, scalars[0]!, scalars[1]!, s2);
+          job[J.pieceResult + piece] = typeof answer === 'number' ? answer : -1;
         }
       } catch (error) {
         leaveMessage(error);

@@ -18,7 +18,7 @@
 // in the other mode (a probe), one in the preferred mode, each pair giving the ratio of their
 // speeds, up to TRIAL_PAIRS pairs. A trial ends at once when the probes clearly lose (the median
 // ratio so far below 1 - CLEAR_LOSS: on an idle machine a probe of the main thread alone does,
-// after one pair) or clearly win (every pair, two or more, above 1 + CLEAR_LOSS), and otherwise
+// after one pair; probes of splitting, after PAIRS_BEFORE_KEEPING_ALONE) or clearly win (every pair, two or more, above 1 + CLEAR_LOSS), and otherwise
 // switches modes only when, after all its pairs, the median ratio is above 1 + SWITCH_MARGIN: one window can be 30% off its neighbours on a shared machine, a median of
 // five pairs taken side by side much less. A trial that does not switch doubles the interval up
 // to MAX_INTERVAL, so the cost of probing the wrong mode falls to a fraction of a percent; one
@@ -46,7 +46,8 @@ export const MAX_INTERVAL = 32;
 /**
  * While it prefers splitting, the judge starts a trial after `interval` windows only if a window
  * since the last trial had more than LATE_SHARE of its splits joined late or not at all (a worker
- * that polls on a core of its own joins within microseconds), or else after QUIET_INTERVAL
+ * that polls on a core of its own joins within microseconds; the pool does not count a split that
+ * ended sooner than that), or else after QUIET_INTERVAL
  * windows: on an idle machine, where each probe of the main thread alone costs a window's worth
  * of the second core, probes are then rare.
  */
@@ -60,6 +61,14 @@ export const TRIAL_PAIRS = 5;
 export const CLEAR_LOSS = 0.08;
 /** A trial switches modes when its median ratio is above 1 + SWITCH_MARGIN: less is noise. */
 export const SWITCH_MARGIN = 0.03;
+/**
+ * While the main thread alone is preferred, a trial stops early on probes of splitting that lose
+ * only after this many pairs. Why not after one, as the other way round: a probe of splitting pays
+ * for the workers' wake-up, and one window can be 30% off its neighbours, so a single pair says
+ * little; stopped on one, with the interval doubling after each such trial, a model of a few small
+ * GEMMs (the Fashion model) stayed on one thread for seconds although splitting was faster.
+ */
+export const PAIRS_BEFORE_KEEPING_ALONE = 3;
 
 export class SplitJudge {
   /** Whether jobs may be split now (false: the main thread computes all of them, the workers sleep). */
@@ -85,6 +94,11 @@ export class SplitJudge {
   private firstSignature = -1;
   private work = 0;
   private milliseconds = 0;
+  /** The mode the judge prefers, outside its trials' probes of the other. */
+  get prefersSplitting(): boolean {
+    return this.preferSplitting;
+  }
+
   /** Windows judged, those run with the main thread alone, and the trials that switched modes. */
   windows = 0;
   aloneWindows = 0;
@@ -176,7 +190,8 @@ export class SplitJudge {
     const ratio = median(this.ratios, this.sorted);
     const pairs = this.ratios.length;
     const clearWin = pairs >= 2 && this.sorted[0]! > 1 + CLEAR_LOSS; // sorted[0]: the smallest ratio
-    if (ratio < 1 - CLEAR_LOSS || clearWin || pairs >= TRIAL_PAIRS) {
+    const clearLoss = ratio < 1 - CLEAR_LOSS && (this.preferSplitting || pairs >= PAIRS_BEFORE_KEEPING_ALONE);
+    if (clearLoss || clearWin || pairs >= TRIAL_PAIRS) {
       if (clearWin || ratio > 1 + SWITCH_MARGIN) {
         this.preferSplitting = !this.preferSplitting;
         this.interval = FIRST_INTERVAL;

@@ -31,7 +31,7 @@ import type { GemmArgs, WasmConvExports, WasmElementwiseExports, WasmGemmExports
 
 const { job: JOB, worker: WORKER, state: STATE, kind: KIND, cut: CUT, timing: TIMING } = CONTROL_PROTOCOL;
 
-/** The optimizer updates a pool can split across threads (element-wise: any cut gives the same bits). */
+/** The element-wise kernels (optimizer updates and others) a pool can split across threads: any cut gives the same bits. */
 export type UpdateName = (typeof CONTROL_PROTOCOL.updates)[number];
 
 /** The window kernels (im2col, col2im, pooling) a pool can split across threads by images. */
@@ -41,14 +41,23 @@ export type WindowName = (typeof CONTROL_PROTOCOL.windows)[number];
 export type MainThreadKernels = Pick<WasmGemmExports, 'gemm' | 'gemmWorkspaceBytes'> & Pick<WasmElementwiseExports, UpdateName> & Pick<WasmConvExports, WindowName>;
 
 /** Arrays (pointers) each update takes, before its number arguments. */
-const UPDATE_POINTERS: Record<UpdateName, 3 | 4> = { adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4, reluBackward: 3, mulInto: 3 };
+const UPDATE_POINTERS: Record<UpdateName, 1 | 3 | 4> = {
+  adamUpdate: 4, sgdUpdate: 3, rmspropUpdate: 4, reluBackward: 3, mulInto: 3, dropoutForward: 3, findNonFinite: 1,
+};
 
 /**
- * Updates of fewer floats than this run on the main thread alone. An update reads and writes each
- * float a few times (Adam: 4 arrays read, 3 written), ~1 us per 4,000 floats; handing half to a
- * spinning worker costs a few us.
+ * Updates (and the other element-wise kernels) of fewer floats than this run on the main thread
+ * alone. An update reads and writes each float a few times (Adam: 4 arrays read, 3 written), ~1 us
+ * per 4,000 floats; dropout hashes each element's counter, at about the same speed; handing half
+ * to a spinning worker costs a few us. Adaptive splitting keeps a size class on one thread where
+ * splitting it loses.
  */
 const MINIMUM_SPLIT_UPDATE = 2 ** 15;
+/**
+ * The search for NaN only reads, ~10 floats a ns: below this many floats its half takes less
+ * than a worker needs to claim it, and the split loses (measured on 2^16 floats; 2^18 gain).
+ */
+const MINIMUM_SPLIT_SEARCH = 2 ** 17;
 
 /**
  * Window kernels whose largest array (input, output or columns) holds fewer floats than this run
@@ -117,8 +126,8 @@ export function setJudgingWholeRuns(on: boolean): void {
 }
 
 /**
- * A worker that claims its first piece of a split later than this after the post (or not at all)
- * was not polling on a core of its own: the sign of a neighbour (or of a scheduler that put it on
+ * A worker that claims its first piece of a split later than this after the post (or none, in a
+ * split whose main thread computed for longer than this) was not polling on a core of its own: the sign of a neighbour (or of a scheduler that put it on
  * the main thread's core) that makes the judge of whole runs try the main thread alone. A polling
  * worker claims within a few microseconds.
  */
@@ -230,7 +239,10 @@ export interface ThreadStats {
    */
   aloneJobs: number;
   judgeSwitches: number;
-  /** Splits a worker joined late (LATE_MILLISECONDS after the post) or not at all. */
+  /**
+   * Splits a worker joined late (LATE_MILLISECONDS after the post), or not at all although the
+   * main thread's pieces took longer than that.
+   */
   lateSplits: number;
   /** Workers computing pieces (all workers together). */
   workerComputeMilliseconds: number;
@@ -481,18 +493,21 @@ export class GemmThreadPool implements ThreadUser {
   }
 
   /**
-   * An optimizer update (kernels/types.ts' Kernels contract for `name`) on n floats: the arrays
-   * `pointers` (0 for an absent slot) and the number arguments `scalars`, in the kernel's order
-   * (booleans as 0/1). Large ones are cut into element ranges on 4-float boundaries, so each float
-   * takes the same SIMD or scalar path as on one thread: the bits are the same.
+   * An element-wise kernel (kernels/types.ts' Kernels contract for `name`) on n floats: the arrays
+   * `pointers` (0 for an absent slot) and the number arguments `scalars`, in the raw export's
+   * order (booleans as 0/1). Large ones are cut into element ranges on 4-float boundaries, so each
+   * float takes the same SIMD or scalar path as on one thread: the bits are the same. Returns the
+   * kernel's answer: findNonFinite's index into all n floats (the first piece's that found one,
+   * moved on by the piece's start), or -1; the other kernels answer nothing (-1).
    */
-  runUpdate(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): void {
+  runUpdate(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): number {
     const started = this.beginJob(KIND.update + 4 * (CONTROL_PROTOCOL.updates.indexOf(name) + 16 * n));
-    this.updateOnThreads(name, n, p0, p1, p2, p3, s0, s1, s2, s3);
+    const answer = this.updateOnThreads(name, n, p0, p1, p2, p3, s0, s1, s2, s3);
     this.endJob(started, UPDATE_WORK_PER_FLOAT * n);
+    return answer;
   }
 
-  private updateOnThreads(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): void {
+  private updateOnThreads(name: UpdateName, n: number, p0: number, p1: number, p2: number, p3: number, s0: number, s1: number, s2: number, s3: number): number {
     this.checkHelpersAlive();
     this.update = name;
     const pointers = this.updatePointers;
@@ -506,20 +521,24 @@ export class GemmThreadPool implements ThreadUser {
     scalars[2] = s2;
     scalars[3] = s3;
     const threadCount = getThreads();
-    const large = threadCount > 1 && n >= MINIMUM_SPLIT_UPDATE && this.startThread !== null;
+    const large = threadCount > 1 && n >= (name === 'findNonFinite' ? MINIMUM_SPLIT_SEARCH : MINIMUM_SPLIT_UPDATE) && this.startThread !== null;
     const sizeClass = classOf(KIND.update, n);
     if (large && !this.pausedFor(sizeClass)) {
       this.startHelpers(threadCount - 1);
       const threads = Math.min(this.countReady() + 1, CONTROL_PROTOCOL.maxPieces);
       if (threads > 1) {
-        this.split(KIND.update, sizeClass, threads, n, threads, 4, 0);
-        return;
+        const boundaries = this.split(KIND.update, sizeClass, threads, n, threads, 4, 0);
+        for (let piece = 0; piece < threads; piece++) {
+          const answer = this.job[JOB.pieceResult + piece]!;
+          if (answer >= 0) return boundaries[piece]! + answer;
+        }
+        return -1;
       }
     }
     last.M = n;
     last.N = 1;
     last.boundaries = null;
-    this.runUpdatePiece(0, n);
+    return this.runUpdatePiece(0, n);
   }
 
   /**
@@ -582,8 +601,8 @@ export class GemmThreadPool implements ThreadUser {
     (this.mainThread[CONTROL_PROTOCOL.windows[this.window]!] as (...args: number[]) => void)(...ints);
   }
 
-  /** Elements [begin, end) of the current update on the main thread. */
-  private runUpdatePiece(begin: number, end: number): void {
+  /** Elements [begin, end) of the current update on the main thread; returns its answer (-1 for none). */
+  private runUpdatePiece(begin: number, end: number): number {
     const pointers = this.updatePointers;
     const scalars = this.updateScalars;
     const offset = begin * 4;
@@ -597,7 +616,10 @@ export class GemmThreadPool implements ThreadUser {
     else if (this.update === 'rmspropUpdate') main.rmspropUpdate(n, q0, q1, q2, q3, scalars[0]!, scalars[1]!, scalars[2]!, scalars[3]!);
     else if (this.update === 'sgdUpdate') main.sgdUpdate(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]!);
     else if (this.update === 'reluBackward') main.reluBackward(n, q0, q1, q2, scalars[0]!);
+    else if (this.update === 'dropoutForward') main.dropoutForward(n, q0, q1, q2, scalars[0]!, scalars[1]!, scalars[2]! + begin); // `first` moves on with the piece
+    else if (this.update === 'findNonFinite') return main.findNonFinite(n, q0);
     else main.mulInto(n, q0, q1, q2);
+    return -1;
   }
 
   /** Workers that have finished starting, into readyHelpers; returns how many. */
@@ -611,9 +633,9 @@ export class GemmThreadPool implements ThreadUser {
   /**
    * Cuts `units` (rows or columns of C, or floats of an update) into `pieces` on `granule`-unit
    * boundaries, posts the job, computes pieces on the main thread like any worker, waits for the
-   * rest, and reports.
+   * rest, and reports. Returns the boundaries (an update's answers are in pieceResult).
    */
-  private split(kind: number, sizeClass: number, threads: number, units: number, pieces: number, granule: number, workspaceBytes: number): void {
+  private split(kind: number, sizeClass: number, threads: number, units: number, pieces: number, granule: number, workspaceBytes: number): readonly number[] {
     const boundaries = cachedSplit(units, pieces, granule);
     const posted = performance.now();
     const sequence = this.post(kind, workspaceBytes, boundaries, this.readyHelpers);
@@ -630,7 +652,7 @@ export class GemmThreadPool implements ThreadUser {
       try {
         if (kind === KIND.gemm) this.runPiece(this.gemmArgs!, this.gemmCut, boundaries[piece]!, boundaries[piece + 1]!);
         else if (kind === KIND.window) this.runWindowPiece(boundaries[piece]!, boundaries[piece + 1]!);
-        else this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
+        else this.job[JOB.pieceResult + piece] = this.runUpdatePiece(boundaries[piece]!, boundaries[piece + 1]!);
       } catch (error) {
         mainError ??= error;
       }
@@ -664,6 +686,7 @@ export class GemmThreadPool implements ThreadUser {
         throw new Error(`wasmgrad: ${what} ${boundaries[piece]}..${boundaries[piece + 1]}): ${this.message(helper)}`);
       }
     }
+    return boundaries;
   }
 
   /**
@@ -690,8 +713,14 @@ export class GemmThreadPool implements ThreadUser {
       stats.workerIdleMilliseconds += Math.max(0, mainDone - (helper.times[TIMING.lastEnd]! - origin));
     }
     if (!joined) stats.absentSplits++;
-    if (late || !joined) stats.lateSplits++;
-    if (judgingWholeRuns) this.judge.noteSplit(late || !joined);
+    // A worker that joined no piece is news only if the main thread's pieces lasted longer than a
+    // polling worker needs to claim one: a job of a few microseconds (a small element-wise pass)
+    // often ends before an idle machine's worker, polling on its own core, gets there. Counted
+    // late, such jobs made the judge of whole runs probe the main thread alone every few windows
+    // on an idle machine, and each probe costs a window at one thread's speed.
+    const missed = !joined && mainDone - posted > LATE_MILLISECONDS;
+    if (late || missed) stats.lateSplits++;
+    if (judgingWholeRuns) this.judge.noteSplit(late || missed);
   }
 
   /** The whole GEMM on the main thread. */
@@ -721,6 +750,10 @@ export class GemmThreadPool implements ThreadUser {
    */
   private judgeSplit(sizeClass: number, M: number, mainRows: number, mainMilliseconds: number, splitMilliseconds: number): void {
     if (mainRows === 0) return; // the workers took everything: no estimate, and no sign of trouble
+    // No worker joined a split that the main thread finished sooner than a polling worker claims
+    // (countSplit's `missed`): no news of the worker either way. Counted as absences, such short
+    // jobs (the search for NaN, small element-wise passes) used up the forgiveness of the GEMMs'.
+    if (mainRows === M && mainMilliseconds <= LATE_MILLISECONDS) return;
     if (mainRows < M) this.absentInARow = 0;
     else if (++this.absentInARow <= ABSENT_SPLITS_FORGIVEN) return;
     const aloneMilliseconds = (mainMilliseconds * M) / mainRows;

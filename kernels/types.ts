@@ -162,8 +162,11 @@ export type WithBooleansAsNumbers<F> = F extends (...args: infer P) => infer R
 /**
  * The element-wise exports of the same module (kernels/assembly/elementwise.ts): the Kernels
  * signatures above, booleans as 0/1. A dropout seed is read as a u32 (a JavaScript number wraps
- * modulo 2^32 on the way in).
+ * modulo 2^32 on the way in); dropoutForward takes one more integer, `first`, the index of x[0]
+ * in the mask's counter (0 for a whole tensor, a piece's start when a thread pool splits it).
  */
-export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm' | 'im2colGemm' | 'gemmCol2im' | keyof ConvKernels>]: WithBooleansAsNumbers<Kernels[K]> };
+export type WasmElementwiseExports = { [K in Exclude<KernelName, 'gemm' | 'im2colGemm' | 'gemmCol2im' | 'dropoutForward' | keyof ConvKernels>]: WithBooleansAsNumbers<Kernels[K]> } & {
+  dropoutForward(n: number, x: number, out: number, mask: number, seed: number, rate: number, first: number): void;
+};
 
 export type { WasmConvExports };

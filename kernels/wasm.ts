@@ -187,8 +187,9 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
     im2colGemm(g, x, p) {
       threads.gemm(im2colGemmArgs(g, x, p, descriptor));
     },
-    // The optimizer updates of large parameters, and large ReLU and dropout backward passes, are
-    // split across the threads too (element ranges: the same bits on any number of threads).
+    // The optimizer updates of large parameters, large dropout forward and backward and ReLU
+    // backward passes, and the search for NaN and ±Infinity are split across the threads too
+    // (element ranges: the same bits and answers on any number of threads).
     adamUpdate(n, w, g, m, v, lrT, beta1, beta2, epsilon) {
       checkCount(n, 'adamUpdate');
       threads.runUpdate('adamUpdate', n, w, g, m, v, lrT, beta1, beta2, epsilon);
@@ -204,7 +205,7 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
     dropoutForward(n, x, out, mask, seed, rate) {
       checkCount(n, 'dropoutForward');
       if (!(rate >= 0 && rate < 1)) throw new RangeError(`wasmgrad: dropoutForward expected a rate in [0, 1), got ${rate}`);
-      exports.dropoutForward(n, x, out, mask, seed, rate);
+      threads.runUpdate('dropoutForward', n, x, out, mask, 0, seed, rate, 0, 0); // first = 0: the whole tensor
     },
     mulInto(n, dx, dout, mask) {
       checkCount(n, 'mulInto');
@@ -225,7 +226,7 @@ function kernelsFromExports(exports: WasmExports, build: WasmBuild, module: WebA
     },
     findNonFinite(n, x) {
       checkCount(n, 'findNonFinite');
-      return exports.findNonFinite(n, x);
+      return threads.runUpdate('findNonFinite', n, x, 0, 0, 0, 0, 0, 0, 0);
     },
     ...convKernelsFromExports(exports, (name, ints, pointers) => threads.runWindow(name, ints, pointers)),
   } satisfies Kernels;

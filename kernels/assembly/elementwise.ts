@@ -184,16 +184,18 @@ function lowbias32x4(x: v128): v128 {
  * The mask of element i depends only on (seed, i): no generator state, any order, any split
  * between threads, and the TypeScript reference gives the same bits. x, out, mask: n floats each
  * (out may be x); mask 0: not written (a caller that tells kept elements by out > 0 needs none).
- * rate in [0, 1), checked by the wrapper.
+ * rate in [0, 1), checked by the wrapper. `first` is the index i of x[0]: 0 for a whole tensor,
+ * `begin` for the piece [begin, end) of one that a thread pool split (kernels/thread-pool.ts), so
+ * that every piece draws the very mask the whole call would.
  */
-export function dropoutForward(n: i32, x: usize, out: usize, mask: usize, seed: u32, rate: f64): void {
+export function dropoutForward(n: i32, x: usize, out: usize, mask: usize, seed: u32, rate: f64, first: i32): void {
   const threshold = <u32>(rate * 4294967296.0); // floor: rate·2^32 is exact, and >= 0
   const scale = <f32>(1.0 / (1.0 - rate));
   const thresholdx4 = i32x4.splat(threshold);
   const scalex4 = f32x4.splat(scale);
   const seedx4 = i32x4.splat(seed);
   // Lanes hold i·GOLDEN for the four elements i..i+3; each step adds 4·GOLDEN (wrapping, as u32 does).
-  let counter = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(GOLDEN));
+  let counter = i32x4.mul(i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
   const counterStep = i32x4.splat(GOLDEN * 4);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -207,7 +209,7 @@ export function dropoutForward(n: i32, x: usize, out: usize, mask: usize, seed: 
   }
   for (; i < n; i++) {
     const at = <usize>i << 2;
-    const mi: f32 = lowbias32(seed ^ (<u32>i * GOLDEN)) >= threshold ? scale : 0;
+    const mi: f32 = lowbias32(seed ^ (<u32>(first + i) * GOLDEN)) >= threshold ? scale : 0;
     if (mask != 0) store<f32>(mask + at, mi);
     store<f32>(out + at, load<f32>(x + at) * mi);
   }

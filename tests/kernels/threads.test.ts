@@ -392,11 +392,14 @@ describe('a worker that dies', () => {
   });
 
   it('adaptive splitting: splits that no worker joins are forgiven 4 times in a row, then count as lost', async () => {
-    // A worker whose every claim fails: the main thread computes every piece itself.
+    // A worker whose every claim fails: the main thread computes every piece itself, lingering
+    // longer than a polling worker needs to claim (a shorter split says nothing of the worker:
+    // the next test).
     const absent = 'Atomics.compareExchange = () => 0;';
     const pool = poolWith(startThreadWith(absent, []));
     await pool.ready();
     setThreadThreshold(0);
+    linger = 0.5;
     setAdaptiveSplitting(true);
     setJudgingWholeRuns(false); // these tests are of the per-size-class backing off alone
     try {
@@ -407,6 +410,41 @@ describe('a worker that dies', () => {
         expect(lastGemmDispatch().computedBy.every((who) => who === 0) || lastGemmDispatch().threads === 1).toBe(true);
       }
       expect(threadsUsed).toEqual([2, 2, 2, 2, 2, 1, 2, 1, 1]);
+    } finally {
+      setAdaptiveSplitting(false);
+      setJudgingWholeRuns(true);
+    }
+  });
+
+  it('a split that no worker joined counts as late, or lost, only if the main thread computed for longer than a polling worker needs to claim', async () => {
+    // The judge of whole runs probes the main thread alone after windows with many late splits: a
+    // job of a few microseconds, done before an idle worker claims, must not count.
+    const absent = 'Atomics.compareExchange = () => 0;';
+    const pool = poolWith(startThreadWith(absent, []));
+    await pool.ready();
+    setThreadThreshold(0);
+    // Tiny: two 4x8 tiles (a few ns each), so the short splits stay short on a busy test machine.
+    const tiny = { ...args, M: 4, N: 16, K: 4, lda: 4, ldb: 16, ldc: 16 };
+    const lateSplitsOf = (lingerMilliseconds: number): number => {
+      linger = lingerMilliseconds;
+      resetThreadStats();
+      for (let call = 0; call < 3; call++) pool.gemm(tiny);
+      expect(threadStats().absentSplits).toBe(3);
+      return threadStats().lateSplits;
+    };
+    expect(lateSplitsOf(0), 'short splits').toBe(0);
+    expect(lateSplitsOf(0.5), 'splits of 0.5 ms').toBe(3);
+    // Nor does adaptive splitting count short ones as lost, however many in a row: all split.
+    setAdaptiveSplitting(true);
+    setJudgingWholeRuns(false);
+    try {
+      linger = 0;
+      const threadsUsed: number[] = [];
+      for (let call = 0; call < 9; call++) {
+        pool.gemm(tiny);
+        threadsUsed.push(lastGemmDispatch().threads);
+      }
+      expect(threadsUsed).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 2]);
     } finally {
       setAdaptiveSplitting(false);
       setJudgingWholeRuns(true);

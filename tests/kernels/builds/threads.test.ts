@@ -1,7 +1,7 @@
 // tests/kernels/builds/threads.test.ts — the threaded GEMM of each compiled build under test
 // (tests/kernels/builds.ts) gives the same bits on 1 and N threads, on ragged sizes, every layout
-// and every epilogue, and its workers really take part; so do the optimizer updates split across
-// threads, and the window kernels (im2col, col2im, direct convolution, pooling) split by images. No timings are asserted.
+// and every epilogue, and its workers really take part; so do the element-wise kernels split across
+// threads (optimizer updates, dropout, ReLU backward, the search for NaN and ±Infinity), and the window kernels (im2col, col2im, direct convolution, pooling) split by images. No timings are asserted.
 //
 // The files in tests/kernels/builds/ are the ones that depend on the build: vitest.config.ts runs
 // them again in the relaxed-SIMD project, for the relaxed build only.
@@ -97,7 +97,7 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
 
   /** Runs `update` on two identical sets of `arrays` random arrays (0.5·u + offset): once by the raw export, once split. */
   function checkUpdate(
-    n: number, arrays: number, seed: number, update: (k: Pick<Kernels, 'adamUpdate' | 'sgdUpdate' | 'rmspropUpdate' | 'reluBackward' | 'mulInto'>, p: number[]) => void, what: string, offset = arrays > 2 ? 0.6 : 0,
+    n: number, arrays: number, seed: number, update: (k: Pick<Kernels, 'adamUpdate' | 'sgdUpdate' | 'rmspropUpdate' | 'reluBackward' | 'mulInto' | 'dropoutForward'>, p: number[]) => void, what: string, offset = arrays > 2 ? 0.6 : 0,
   ): void {
     const random = randomUniform(seed);
     const one = Array.from({ length: arrays }, () => block(n, () => 0.5 * random() + offset));
@@ -113,6 +113,7 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
         oneThread.sgdUpdate(n, w, g, v, lr, momentum, nesterov ? 1 : 0),
       reluBackward: oneThread.reluBackward,
       mulInto: oneThread.mulInto,
+      dropoutForward: (n: number, x: number, out: number, mask: number, seed: number, rate: number) => oneThread.dropoutForward(n, x, out, mask, seed, rate, 0),
     };
     update(oneThreadKernels, one.map((b) => b.ptr));
     update(kernels, many.map((b) => b.ptr));
@@ -137,6 +138,36 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
     checkUpdate(n, 2, n + 8, (k, [dout, y]) => k.reluBackward(n, dout!, dout!, y!, 1), 'relu backward in place', 0);
     checkUpdate(n, 3, n + 10, (k, [dz, dout, y]) => k.reluBackward(n, dz!, dout!, y!, 1 / (1 - 0.2)), 'relu and dropout backward (scaled)', 0);
     checkUpdate(n, 3, n + 9, (k, [dx, dout, mask]) => k.mulInto(n, dx!, dout!, mask!), 'dropout backward', 0);
+  });
+
+  // Dropout's forward pass: each piece's mask counter starts at the piece's first element, so the
+  // mask is the whole call's. With a mask and without (the Dense layer's fused dropout, in place).
+  it.each([2 ** 15 + 3, 100_002])("n=%i: dropout forward (with a mask; in place without one), the whole call's mask", (n) => {
+    checkUpdate(n, 3, n + 11, (k, [x, out, mask]) => k.dropoutForward(n, x!, out!, mask!, 0x9e3779b9, 0.2), 'dropout forward', 0);
+    checkUpdate(n, 1, n + 12, (k, [x]) => k.dropoutForward(n, x!, x!, 0, 12345, 0.5), 'dropout forward in place, no mask', 0);
+  });
+
+  // The search for NaN and ±Infinity: the answer is the first bad float of all n, whichever piece
+  // (and thread) found it; ragged n, bad floats in the second piece only, in both, at its edges.
+  it.each([2 ** 17 + 1, 300_003])('n=%i: findNonFinite answers the first NaN or ±Infinity of the whole array', (n) => {
+    const x = block(n, 1);
+    const heap = heapF32();
+    const at = (i: number) => (x.ptr >> 2) + i;
+    const half = Math.floor(n / 2);
+    expect(kernels.findNonFinite(n, x.ptr), 'all finite').toBe(-1);
+    expect(lastGemmDispatch().threads, 'split').toBe(2);
+    for (const [bad, value] of [[[n - 1], Infinity], [[half + 7], NaN], [[half + 7, 3], -Infinity], [[half - 1, half, half + 1], NaN]] as [number[], number][]) {
+      for (const i of bad) heap[at(i)] = value;
+      // Until a worker computed a piece (a short search may end before it claims one): its answer
+      // must be combined too. The answer is checked every time, whoever computed what.
+      let workerJoined = false;
+      for (let attempt = 0; attempt < 200 && !workerJoined; attempt++) {
+        expect(kernels.findNonFinite(n, x.ptr), `${value} at ${bad.join(', ')}`).toBe(Math.min(...bad));
+        workerJoined = lastGemmDispatch().computedBy.includes(1);
+      }
+      expect(workerJoined, 'a worker took part').toBe(true);
+      for (const i of bad) heap[at(i)] = 1;
+    }
   });
 });
 
