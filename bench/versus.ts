@@ -20,6 +20,14 @@ import { MODELS } from './training.js';
 const EPOCH_SAMPLES = 60_000;
 /** Rounds per model and thread count; the medians count. */
 const ROUNDS = 5;
+/**
+ * A pause before each timed side: after a run, OpenBLAS' threads spin ~50 ms before sleeping
+ * (measured: 0.05 CPU seconds in the 2 s after a run) and wasmgrad's workers poll ~1 ms; neither
+ * may eat into the other's fit.
+ */
+const SETTLE_MS = 250;
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
 interface Contest {
   name: string;
@@ -89,12 +97,14 @@ async function contestRow(contest: Contest, threads: number, servers: PytorchSer
   for (let round = 0; round < ROUNDS; round++) {
     const pytorchRound = async () => {
       for (const [i, server] of servers.entries()) {
+        await settle();
         const run = await server.run(contest.pytorch, contest.steps);
         theirs[i]!.push(run.secondsPerEpoch);
         version = run.version;
       }
     };
     const wasmgradRound = async () => {
+      await settle();
       const fit = await timeFit(model, x, y, contest, contest.steps);
       ours.push(fit.seconds);
       ourCpu.push(fit.cpuPerWall);
