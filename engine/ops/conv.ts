@@ -11,10 +11,10 @@
 //           (gemmCol2im: block by block as the GEMM computes them, so dcols is never stored either).
 // Where x's channels come 4 at a time, cols is never stored: the two GEMMs that read it pack it
 // straight from x (im2colGemm). A 1x1 kernel with stride 1 and no padding needs no im2col at all:
-// cols is x itself. An input with few channels (a first layer: K = kh·kw·C of 9 for MNIST, 27 for RGB) makes a GEMM too shallow to pay
-// for its packing: there the forward pass and the kernel gradient are direct loops instead
-// (conv2dForward, conv2dKernelGradInto: no im2col, the ReLU's backward folded in), and only dx,
-// when something needs it, goes through dz · kernelᵀ and col2im.
+// cols is x itself. An input with few channels (a first layer: K = kh·kw·C of 9 for MNIST, 27 for
+// RGB) makes a GEMM too shallow to pay for its packing: there the forward pass and the kernel
+// gradient are direct loops instead (conv2dForward, conv2dKernelGradInto: no im2col, the ReLU's
+// backward folded in), and only dx, when something needs it, goes through dz · kernelᵀ and col2im.
 
 import {
   columnSumsInto, conv2dForward, conv2dKernelGradInto, conv2dMaxPoolForward, conv2dMaxPoolKernelGradInto,
