@@ -20,7 +20,8 @@ export { gemmReference, lowbias32, referenceKernels } from './reference.js';
 export { createWasmKernels, wasmBuildValidates, wasmKernels, wasmUnavailableReason } from './wasm.js';
 export type { WasmBuild } from './wasm.js';
 export {
-  getThreads, getThreadThreshold, setThreads, setThreadThreshold, threadsReady, threadsUnavailableReason,
+  getAdaptiveSplitting, getThreads, getThreadThreshold, setAdaptiveSplitting, setThreads, setThreadThreshold, threadsReady,
+  threadsUnavailableReason,
 } from './threads.js';
 export { lastGemmDispatch, resetThreadStats, threadStats } from './thread-pool.js';
 export type { GemmDispatch, ThreadStats } from './thread-pool.js';
