@@ -14,16 +14,10 @@ import * as kernels from '../kernels/index.js';
 import { setAdaptiveSplitting } from '../kernels/threads.js';
 import type { WindowGeometry } from '../kernels/index.js';
 import { PYTORCH_ONE_THREAD, runPytorch, runPytorchTwoThreads } from './pytorch.js';
-import { printTable } from './table.js';
+import { median, printTable } from './table.js';
 
 const EPOCH_SAMPLES = 60_000;
 const BATCH = 128;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 interface Timing { seconds: number; cpuPerWall: number; samples: number }
 

@@ -6,7 +6,7 @@
 
 import { loadavg } from 'node:os';
 import { Dense, Sequential, tensor } from '../index.js';
-import { printTable } from './table.js';
+import { median, printTable } from './table.js';
 
 const RUNS = 5;
 
@@ -15,11 +15,6 @@ function tinyModel(): Sequential {
   model.add(new Dense(1, { inputShape: [4] }));
   model.compile({ optimizer: 'sgd', loss: 'mean_squared_error' });
   return model;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export async function runFitYieldBench(): Promise<void> {

@@ -14,7 +14,7 @@ import {
 } from '../kernels/index.js';
 import { setAdaptiveSplitting } from '../kernels/threads.js';
 import { createWasmKernels, wasmBuildValidates, type WasmBuild } from '../kernels/wasm.js';
-import { printTable } from './table.js';
+import { median, printTable } from './table.js';
 
 interface GemmShape {
   /** What this GEMM is in a training step of the MNIST MLP. */
@@ -90,12 +90,6 @@ function gflops(shape: GemmShape, milliseconds: number): number {
 
 /** Each threaded figure is the median of this many alternating runs. */
 const ROUNDS = 3;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /**
  * Median milliseconds of kernels.gemm(args) on each thread count in `threadCounts`, alternating

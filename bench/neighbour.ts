@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { datasets, toCategorical, type Tensor } from '../index.js';
 import * as kernels from '../kernels/index.js';
 import { setJudgingWholeRuns } from '../kernels/thread-pool.js';
-import { printTable } from './table.js';
+import { median, printTable } from './table.js';
 import { MODELS, type ModelSpec } from './training.js';
 
 /** Batches per timed fit (0.6-0.8 s on one thread for either model: many short fits alternated resolve more than a few long ones on a machine whose speed drifts). */
@@ -34,12 +34,6 @@ function stopNeighbour(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>, x: Tensor, y: Tensor, setting: Setting): Promise<{ ms: number; cpu: number }> {

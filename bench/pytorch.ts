@@ -132,10 +132,11 @@ export class PytorchServer {
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }
 
-  /** A server, or the reason there is none (no python3 here imports torch). */
-  static start(setting: PytorchSetting): PytorchServer | string {
+  /** A server; throws where no python3 here imports torch (findPytorch() says so first). */
+  static start(setting: PytorchSetting): PytorchServer {
     const executable = findPytorch();
-    return executable === null ? PYTORCH_MISSING : new PytorchServer(executable, setting);
+    if (executable === null) throw new Error(PYTORCH_MISSING);
+    return new PytorchServer(executable, setting);
   }
 
   /** One timed run of `steps` steps of `model` (built and warmed up at its first request). */

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { Dense, Dropout, Flatten, Sequential, datasets, toCategorical, type Tensor } from '../index.js';
 import * as kernels from '../kernels/index.js';
 import { PYTORCH_ONE_THREAD, runPytorch, runPytorchTwoThreads, type PytorchModel, type PytorchResult } from './pytorch.js';
-import { printTable } from './table.js';
+import { median, printTable } from './table.js';
 
 const EPOCH_SAMPLES = 60_000;
 /** Timed fits per measurement; the median counts (the machine may be shared: the spread shows it). */
@@ -146,12 +146,6 @@ interface Result {
 interface Timings {
   seconds: number[];
   cpuSeconds: number[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Median samples per second of a result's timed fits. */

@@ -14,7 +14,7 @@ import { datasets, toCategorical, type Sequential, type Tensor } from '../index.
 import * as kernels from '../kernels/index.js';
 import { wasmgradModel as convnetModel } from './convnet.js';
 import { PYTORCH_MISSING, PYTORCH_ONE_THREAD, PYTORCH_TWO_THREAD_SETTINGS, PytorchServer, findPytorch, type PytorchModel, type PytorchSetting } from './pytorch.js';
-import { printTable } from './table.js';
+import { median, printTable } from './table.js';
 import { MODELS } from './training.js';
 
 const EPOCH_SAMPLES = 60_000;
@@ -41,20 +41,13 @@ interface Contest {
   data(pixels: Tensor, labels: Tensor): [Tensor, Tensor];
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /** The MNIST MLP and the Fashion model as bench/training.ts builds them, and the convnet of bench/convnet.ts. */
 function contests(): Contest[] {
   const fromTraining = MODELS.map((spec): Contest => ({
     name: spec.name,
     pytorch: spec.pytorch,
     batchSize: spec.batchSize,
-    // About a second and a half a fit: long enough to time, short enough for five rounds a side.
-    steps: spec.batchSize === 128 ? 150 : 1500,
+    steps: spec.steps.wasmgrad.timed,
     warmup: spec.steps.wasmgrad.warmup,
     make: () => spec.wasmgrad(),
     data: (pixels, labels) => [pixels.reshape([EPOCH_SAMPLES, ...spec.inputShape]), spec.sparseLabels ? labels : toCategorical(labels, 10)],
@@ -152,7 +145,7 @@ export async function runVersusBench(): Promise<void> {
   const rows: string[][] = [];
   let version = '';
   for (const [threads, threadSettings] of settings) {
-    const servers = threadSettings.map((setting) => PytorchServer.start(setting) as PytorchServer);
+    const servers = threadSettings.map((setting) => PytorchServer.start(setting));
     try {
       for (const contest of contests()) {
         const result = await contestRow(contest, threads, servers, pixels, labels);
