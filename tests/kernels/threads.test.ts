@@ -90,7 +90,7 @@ describe('the row and column splits', () => {
     for (let attempt = 0; attempt < 50 && !both; attempt++) {
       resetThreadStats();
       const { computedBy } = checkSplitIsExact(wasmKernels!, 128, 512, 512, false, false, ALL_FLAGS[0]!, attempt);
-      both = computedBy.includes(0) && computedBy.includes(1);
+      both = computedBy.includes(0) && computedBy.some((who) => who !== 0); // workers restarted by an earlier test have other numbers than 1
     }
     const stats = threadStats();
     expect(both).toBe(true);
