@@ -19,6 +19,7 @@ import {
   type FitSettings,
 } from './checks.js';
 import { Input, Layer, type ForwardStep } from './layers/index.js';
+import { uniqueName } from './layers/layer.js';
 import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossIdentifier, type LossName } from './losses.js';
 import { batchOutput, resolveMetrics, resolveWeightedMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
 import { resolveOptimizer, type OptimizerIdentifier } from './optimizers.js';
@@ -152,8 +153,6 @@ function atBatch(epoch: number, step: number): string {
   return `at epoch ${epoch + 1}, batch ${step + 1}`;
 }
 
-let sequentialCount = 0;
-
 /** A layer that knows its input shape must get exactly that from the layer before it (or the data). */
 function checkChains(layer: Layer, given: readonly number[], previous: Layer | null): void {
   const expected = layer.inputShape!;
@@ -194,7 +193,7 @@ export class Sequential {
     if (!Array.isArray(layers)) {
       throw new Error(`wasmgrad: Sequential expected a list of layers such as [new Dense(10, { inputShape: [4] })], got ${describeValue(layers)}`);
     }
-    this.name = options.name ?? (sequentialCount++ === 0 ? 'sequential' : `sequential_${sequentialCount - 1}`);
+    this.name = options.name ?? uniqueName('Sequential'); // sequential, sequential_1, ...: clearSession() restarts them too
     this.layers = readOnlyLayers(this.stack, this.name);
     for (const layer of layers) this.add(layer);
   }
