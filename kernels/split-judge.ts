@@ -91,7 +91,7 @@ export const SWITCH_MARGIN = 0.03;
  */
 export const PAIRS_BEFORE_KEEPING_ALONE = 3;
 /** While alone is preferred (and the last trial saw late workers), a scout once in this many windows. */
-export const SCOUT_INTERVAL = 8;
+export const SCOUT_INTERVAL = 16;
 /** A scout's first splits, not counted: a worker woken from sleep claims its first pieces late even on a free core. */
 export const SCOUT_WAKE_SPLITS = 3;
 /** The splits a scout counts after those, and how many of them may be late for the other core to count as free. */

@@ -72,12 +72,13 @@ describe('the judge of whole runs', () => {
 
   it('beside a neighbour that stays, scouts the other core every SCOUT_INTERVAL windows, each a few splits, and starts no trial on them', () => {
     const judge = new SplitJudge();
-    train(judge, stepsFor(600, BUSY), BUSY);
-    expect(judge.prefersSplitting).toBe(false);
+    for (let step = 0; step < stepsFor(100, BUSY) && judge.switches === 0; step++) train(judge, 1, BUSY);
+    expect(judge.prefersSplitting).toBe(false); // just switched, on late workers: the next trial is MAX_INTERVAL windows away
     const scoutsBefore = judge.scouts;
     const windowsBefore = judge.windows;
     const splitsBefore = counts.splitsWhileAlonePreferred;
-    train(judge, stepsFor(MAX_INTERVAL, BUSY), BUSY); // shorter than the interval: no trial, scouts only
+    train(judge, stepsFor(MAX_INTERVAL - 4, BUSY), BUSY); // shorter than the interval: no trial, scouts only
+    expect(judge.windows - windowsBefore).toBeLessThan(MAX_INTERVAL);
     const scouts = judge.scouts - scoutsBefore;
     expect(scouts).toBeGreaterThanOrEqual(Math.floor((judge.windows - windowsBefore) / (SCOUT_INTERVAL + 1)));
     expect(judge.freeScouts).toBe(0);
