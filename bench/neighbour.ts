@@ -3,8 +3,10 @@
 // (another process spinning at nice 0, as a second program on a 2-core machine would), alternated,
 // medians of several repeats. A measurement, not a test: nothing is asserted.
 //
-// Run as `node scripts/node.mjs dist/bench/index.js neighbour [ab]`. With `ab`, two threads also
+// Run as `node scripts/node.mjs dist/bench/index.js neighbour [ab|recover]`. With `ab`, two threads also
 // run without the pool's judge of whole runs (kernels/split-judge.ts), as an A/B in the same run.
+// With `recover`: how soon two threads split again after a busy neighbour leaves (the Fashion
+// model's fits, and the share of their large GEMMs that were split).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -112,4 +114,70 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
   console.log(`  runs      ${REPEATS} fits per setting, alternated; the neighbour is \`node -e 'for (;;) {}'\` at nice 0`);
   printTable(['model', 'neighbour', 'setting', 'batches', 'median ms', 'range ms', 'time / 1 thread', 'cpu/wall'], rows);
   console.log('time / 1 thread: the median fit time over the one-thread median in the same neighbour condition (below 1: two threads gain).');
+}
+
+/** Fits right after the neighbour leaves, and their batches (0.2-0.4 s each for the Fashion model). */
+const FITS_AFTER = 8;
+const STEPS_AFTER = 500;
+
+/**
+ * After a busy phase (5 fits beside the busy loop), the fits once the loop has ended: their times
+ * and the share of their large GEMMs that were split, REPEATS times (at most 5); then two threads
+ * without the judge and one thread, as the two ends to compare with.
+ */
+export async function runNeighbourRecoveryBench(): Promise<void> {
+  if (kernels.threadsUnavailableReason !== '') {
+    console.log(`bench neighbour recover: no worker threads here (${kernels.threadsUnavailableReason})`);
+    return;
+  }
+  const loadBefore = loadavg()[0]!;
+  const defaultThreads = kernels.getThreads();
+  const spec = MODELS.find((model) => model.batchSize === 32)!;
+  const [[images, labels]] = await datasets.mnist.loadData();
+  const x = images.div(255).reshape([images.shape[0]!, ...spec.inputShape]);
+  const y = spec.sparseLabels ? labels : toCategorical(labels, 10);
+  const model = spec.wasmgrad();
+  const fit = async (steps: number): Promise<{ ms: number; splitShare: number }> => {
+    kernels.resetThreadStats();
+    const started = performance.now();
+    await model.fit(x.sliceRows(0, steps * spec.batchSize), y.sliceRows(0, steps * spec.batchSize), { batchSize: spec.batchSize, epochs: 1, verbose: 0 });
+    const ms = performance.now() - started;
+    const stats = kernels.threadStats();
+    return { ms, splitShare: stats.splitGemms / Math.max(1, stats.gemms) };
+  };
+  kernels.setThreads(2);
+  await kernels.threadsReady();
+  await fit(300); // warm-up
+  const rows: string[][] = [];
+  const after: number[] = [];
+  for (let repeat = 0; repeat < Math.min(REPEATS, 5); repeat++) {
+    const neighbour = startNeighbour();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    try {
+      for (let i = 0; i < 5; i++) await fit(2 * STEPS_AFTER);
+    } finally {
+      await stopNeighbour(neighbour);
+    }
+    const fits: string[] = [];
+    for (let i = 0; i < FITS_AFTER; i++) {
+      const { ms, splitShare } = await fit(STEPS_AFTER);
+      after.push(ms);
+      fits.push(`${ms.toFixed(0)} (${(100 * splitShare).toFixed(0)}%)`);
+    }
+    rows.push([`${repeat + 1}`, fits.join('  ')]);
+  }
+  setJudgingWholeRuns(false);
+  const noJudge: number[] = [];
+  for (let i = 0; i < 5; i++) noJudge.push((await fit(STEPS_AFTER)).ms);
+  setJudgingWholeRuns(true);
+  kernels.setThreads(1);
+  const oneThread: number[] = [];
+  for (let i = 0; i < 5; i++) oneThread.push((await fit(STEPS_AFTER)).ms);
+  kernels.setThreads(defaultThreads);
+  console.log(`\n${spec.name} on 2 threads right after a busy neighbour leaves (${new Date().toISOString().slice(0, 10)})`);
+  console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
+  console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
+  console.log(`  runs      each: 5 fits of ${2 * STEPS_AFTER} batches beside \`node -e 'for (;;) {}'\`, the loop ends, then ${FITS_AFTER} fits of ${STEPS_AFTER}`);
+  printTable(['repeat', `ms per fit after the neighbour left (share of large GEMMs split)`], rows);
+  console.log(`median after the neighbour left ${median(after).toFixed(0)} ms; with the machine to itself, 2 threads without the judge ${median(noJudge).toFixed(0)} ms, 1 thread ${median(oneThread).toFixed(0)} ms`);
 }

@@ -22,7 +22,28 @@
 // switches modes only when, after all its pairs, the median ratio is above 1 + SWITCH_MARGIN: one window can be 30% off its neighbours on a shared machine, a median of
 // five pairs taken side by side much less. A trial that does not switch doubles the interval up
 // to MAX_INTERVAL, so the cost of probing the wrong mode falls to a fraction of a percent; one
-// that switches sets it back to FIRST_INTERVAL, so a switch made on noise is soon undone.
+// that switches sets it back to FIRST_INTERVAL, so a switch made on noise is soon undone (but a
+// switch to the main thread alone because the workers came late starts at MAX_INTERVAL: the
+// scouts below watch for the neighbour leaving, and beside it each trial's probes cost three
+// windows of losing splits).
+//
+// How it notices that a neighbour left: while the main thread alone is preferred because the
+// workers came late (a neighbour held the other core), long intervals alone would keep one thread
+// for seconds after the neighbour is gone. The speed of the main thread's own windows is a poor
+// sign: it has a core of its own whether the neighbour is there or not, and on a shared virtual
+// machine its windows drift by a third or more within a second for reasons of their own (in some
+// runs they ran as fast beside the busy loop as after it). What changes is how soon a woken
+// worker gets a core.
+// So every SCOUT_INTERVAL windows the judge scouts: it lets a few jobs split, SCOUT_WAKE_SPLITS
+// for the worker to wake and then SCOUT_SPLITS more, and looks only at whether the worker joined
+// them in time (the pool's `late`, as for LATE_SHARE). With at most SCOUT_LATE_ALLOWED late, the
+// other core is free again and a trial starts at the next window (if it keeps alone although
+// its workers came in time, the interval goes back to FIRST_INTERVAL: the first trial after a
+// change can be unlucky, and the next is then not far); with more, the scout stops at
+// once, having cost a few split jobs (beside a busy loop, most of a scout's splits are late; with
+// the machine free, almost none after the first few). Scouts run only while the last trial saw
+// late workers: where the main thread alone won with the workers on time, they would say "free"
+// every time and prove nothing.
 
 /** A window lasts at least this long (then ends at the next job that starts like its first one). */
 export const WINDOW_MILLISECONDS = 40;
@@ -69,6 +90,13 @@ export const SWITCH_MARGIN = 0.03;
  * GEMMs (the Fashion model) stayed on one thread for seconds although splitting was faster.
  */
 export const PAIRS_BEFORE_KEEPING_ALONE = 3;
+/** While alone is preferred (and the last trial saw late workers), a scout once in this many windows. */
+export const SCOUT_INTERVAL = 16;
+/** A scout's first splits, not counted: a worker woken from sleep claims its first pieces late even on a free core. */
+export const SCOUT_WAKE_SPLITS = 3;
+/** The splits a scout counts after those, and how many of them may be late for the other core to count as free. */
+export const SCOUT_SPLITS = 12;
+export const SCOUT_LATE_ALLOWED = 1;
 
 export class SplitJudge {
   /** Whether jobs may be split now (false: the main thread computes all of them, the workers sleep). */
@@ -88,6 +116,17 @@ export class SplitJudge {
   private probeSpeed = 0;
   private readonly ratios: number[] = [];
   private readonly sorted = new Float64Array(TRIAL_PAIRS);
+  /** Whether a split window of the current trial, and of the last one, had late workers (see LATE_SHARE). */
+  private trialSawLate = false;
+  private lastTrialSawLate = false;
+  /** A scout (see SCOUT_INTERVAL): whether one runs, its splits and late ones so far, windows since the last. */
+  private scouting = false;
+  private scoutSplits = 0;
+  private scoutLateSplits = 0;
+  private windowsSinceScout = 0;
+  /** The last scout found the worker in time: a trial starts at the next window (a trial from a scout). */
+  private scoutFoundFreeCore = false;
+  private trialFromScout = false;
   /** True from a change of mode until the window's measured part starts (SETTLE_MILLISECONDS). */
   private settling = false;
   /** The window being measured: its first job's signature, its work and milliseconds so far. */
@@ -103,6 +142,9 @@ export class SplitJudge {
   windows = 0;
   aloneWindows = 0;
   switches = 0;
+  /** Scouts started, and those that found the other core free (each starts a trial). */
+  scouts = 0;
+  freeScouts = 0;
 
   constructor(private readonly windowMilliseconds = WINDOW_MILLISECONDS) {}
 
@@ -113,6 +155,7 @@ export class SplitJudge {
   begin(signature: number, gapMilliseconds: number): void {
     // The gap before a job belongs to the window of the job before it (its step's last JavaScript).
     this.milliseconds += Math.min(Math.max(0, gapMilliseconds), GAP_CAP_MILLISECONDS);
+    if (this.scouting && (this.scoutLateSplits > SCOUT_LATE_ALLOWED || this.scoutSplits >= SCOUT_WAKE_SPLITS + SCOUT_SPLITS)) this.endScout();
     if (this.firstSignature === -1) {
       this.firstSignature = signature;
       this.milliseconds = 0;
@@ -145,6 +188,18 @@ export class SplitJudge {
   noteSplit(late: boolean): void {
     this.windowSplits++;
     if (late) this.windowLateSplits++;
+    if (this.scouting && ++this.scoutSplits > SCOUT_WAKE_SPLITS && late) this.scoutLateSplits++;
+  }
+
+  /** Ends a scout: the main thread alone again, and whether the worker came in time on a full count. */
+  private endScout(): void {
+    this.scouting = false;
+    this.splitting = false;
+    this.windowsSinceScout = 0;
+    if (this.scoutSplits >= SCOUT_WAKE_SPLITS + SCOUT_SPLITS && this.scoutLateSplits <= SCOUT_LATE_ALLOWED) {
+      this.scoutFoundFreeCore = true;
+      this.freeScouts++;
+    }
   }
 
   /** Whether the next trial is due: see QUIET_INTERVAL. */
@@ -170,14 +225,26 @@ export class SplitJudge {
     if (!this.splitting) this.aloneWindows++;
     if (this.windowLateSplits > LATE_SHARE * this.windowSplits) this.sawLateWorker = true;
     if (this.windowLateSplits > MOSTLY_LATE_SHARE * this.windowSplits) this.sawMostlyLateWorker = true;
+    if (this.inTrial && this.splitting && this.windowLateSplits > LATE_SHARE * this.windowSplits) this.trialSawLate = true;
     this.windowSplits = 0;
     this.windowLateSplits = 0;
     if (!this.inTrial) {
+      if (this.scouting) this.endScout(); // a window ended first: a scout that counted too few splits proves nothing
       this.windowsSinceTrial++;
-      if (this.trialDue()) {
+      this.windowsSinceScout++;
+      if (this.trialDue() || this.scoutFoundFreeCore) {
         this.inTrial = true;
+        this.trialFromScout = this.scoutFoundFreeCore;
+        this.trialSawLate = false;
+        this.scoutFoundFreeCore = false;
         this.ratios.length = 0;
         this.splitting = !this.preferSplitting;
+      } else if (!this.preferSplitting && this.lastTrialSawLate && this.windowsSinceScout >= SCOUT_INTERVAL) {
+        this.scouting = true;
+        this.scoutSplits = 0;
+        this.scoutLateSplits = 0;
+        this.scouts++;
+        this.splitting = true;
       }
       return;
     }
@@ -194,16 +261,23 @@ export class SplitJudge {
     if (clearLoss || clearWin || pairs >= TRIAL_PAIRS) {
       if (clearWin || ratio > 1 + SWITCH_MARGIN) {
         this.preferSplitting = !this.preferSplitting;
-        this.interval = FIRST_INTERVAL;
+        // Alone because the workers came late: scouts will see the neighbour leave, so blind trials
+        // need not come soon (beside a busy loop, each costs three windows of losing splits).
+        this.interval = !this.preferSplitting && this.trialSawLate ? MAX_INTERVAL : FIRST_INTERVAL;
         this.switches++;
       } else {
         // Probes of splitting cost more (the worker wakes): while alone is preferred, rarer ones.
-        this.interval = Math.min(2 * this.interval, this.preferSplitting ? MAX_INTERVAL : 2 * MAX_INTERVAL);
+        // But after a scout's trial whose workers were in time, the machine has changed (the
+        // neighbour left) and one unlucky trial must not keep alone for the longest interval.
+        const changed = this.trialFromScout && !this.trialSawLate;
+        this.interval = changed ? FIRST_INTERVAL : Math.min(2 * this.interval, this.preferSplitting ? MAX_INTERVAL : 2 * MAX_INTERVAL);
       }
       this.splitting = this.preferSplitting;
       this.windowsSinceTrial = 0;
       this.sawLateWorker = false;
       this.sawMostlyLateWorker = false;
+      this.lastTrialSawLate = this.trialSawLate;
+      this.windowsSinceScout = 0;
       this.inTrial = false;
     } else {
       this.splitting = !this.preferSplitting; // the next pair's probe

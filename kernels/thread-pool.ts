@@ -799,9 +799,21 @@ export class GemmThreadPool implements ThreadUser {
       // Alone: the workers stop polling at once (they re-read the word while they poll) and sleep
       // until the next post, which also stores the usual spin again.
       if (!judge.splitting && this.jobBlock !== 0) Atomics.store(this.job, JOB.spinMicroseconds, 0);
+      // Splitting again (a probe, or a switch back): adaptive splitting's pauses were earned beside
+      // whatever kept the judge alone, and no job used them up since. Left in place, they kept a
+      // probe's jobs on the main thread (a probe of the Fashion model split 1 job in 40 ms right
+      // after a busy neighbour left), and the trial saw "splitting" no faster than alone.
+      if (judge.splitting) this.forgetLostSplits();
     }
     if (!judge.splitting) stats.aloneJobs++;
     return now;
+  }
+
+  /** Adaptive splitting starts afresh: no size class paused, no backoff, no absence counted. */
+  private forgetLostSplits(): void {
+    this.aloneFor.fill(0);
+    this.backoff.fill(1);
+    this.absentInARow = 0;
   }
 
   /** The job begun at `started` is done, having done `work` (multiply-adds, or weighted floats). */

@@ -5,22 +5,33 @@
 // come back once splitting is faster again. No clock is read: the times are given.
 
 import { describe, expect, it } from 'vitest';
-import { FIRST_INTERVAL, MAX_INTERVAL, QUIET_INTERVAL, SplitJudge, TRIAL_PAIRS, WINDOW_MILLISECONDS } from '../../kernels/split-judge.js';
+import {
+  FIRST_INTERVAL, MAX_INTERVAL, QUIET_INTERVAL, SCOUT_INTERVAL, SCOUT_LATE_ALLOWED, SCOUT_SPLITS, SCOUT_WAKE_SPLITS, SplitJudge, TRIAL_PAIRS, WINDOW_MILLISECONDS,
+} from '../../kernels/split-judge.js';
 
 interface Machine {
   /** Milliseconds a job takes while the judge splits, and while the main thread is alone. */
   splitMs: number;
   aloneMs: number;
-  /** Whether a worker joins each split late (a neighbour holds its core). */
+  /** Whether a worker joins each split late (a neighbour holds its core)... */
   late: boolean;
+  /** ...or, if given, only one split in this many (counted across the run). */
+  lateOneIn?: number;
 }
+
+/** Splits noted so far by `train`, and how many of them while the judge preferred the main thread alone. */
+const counts = { splits: 0, splitsWhileAlonePreferred: 0 };
 
 /** Runs `steps` steps of three jobs (signatures 1, 2, 3; 0.1 ms of JavaScript before each). */
 function train(judge: SplitJudge, steps: number, machine: Machine): void {
   for (let step = 0; step < steps; step++) {
     for (const signature of [1, 2, 3]) {
       judge.begin(signature, 0.1);
-      if (judge.splitting) judge.noteSplit(machine.late);
+      if (judge.splitting) {
+        counts.splits++;
+        if (!judge.prefersSplitting) counts.splitsWhileAlonePreferred++;
+        judge.noteSplit(machine.lateOneIn === undefined ? machine.late : counts.splits % machine.lateOneIn === 0);
+      }
       judge.end(1000, judge.splitting ? machine.splitMs : machine.aloneMs);
     }
   }
@@ -59,16 +70,55 @@ describe('the judge of whole runs', () => {
     expect((judge.aloneWindows - aloneBefore) / (judge.windows - windowsBefore)).toBeGreaterThan(0.9);
   });
 
-  it('splits again once the neighbour has left (within two of the longest intervals and a trial)', () => {
+  it('beside a neighbour that stays, scouts the other core every SCOUT_INTERVAL windows, each a few splits, and starts no trial on them', () => {
     const judge = new SplitJudge();
-    train(judge, stepsFor(600, BUSY), BUSY); // long enough for the interval to reach its longest
+    for (let step = 0; step < stepsFor(100, BUSY) && judge.switches === 0; step++) train(judge, 1, BUSY);
+    expect(judge.prefersSplitting).toBe(false); // just switched, on late workers: the next trial is MAX_INTERVAL windows away
+    const scoutsBefore = judge.scouts;
+    const windowsBefore = judge.windows;
+    const splitsBefore = counts.splitsWhileAlonePreferred;
+    train(judge, stepsFor(MAX_INTERVAL - 4, BUSY), BUSY); // shorter than the interval: no trial, scouts only
+    expect(judge.windows - windowsBefore).toBeLessThan(MAX_INTERVAL);
+    const scouts = judge.scouts - scoutsBefore;
+    expect(scouts).toBeGreaterThanOrEqual(Math.floor((judge.windows - windowsBefore) / (SCOUT_INTERVAL + 1)));
+    expect(judge.freeScouts).toBe(0);
+    expect(judge.switches).toBe(1);
+    // A scout stops at the first late split past those it allows: the wake-up's, and SCOUT_LATE_ALLOWED + 1.
+    expect(counts.splitsWhileAlonePreferred - splitsBefore).toBeLessThanOrEqual(scouts * (SCOUT_WAKE_SPLITS + SCOUT_LATE_ALLOWED + 1));
+  });
+
+  it('a scout that sees one split in three late (a neighbour that comes and goes) does not call the core free', () => {
+    const judge = new SplitJudge();
+    train(judge, stepsFor(600, BUSY), BUSY);
+    const flickering: Machine = { ...BUSY, lateOneIn: 3 };
+    train(judge, stepsFor(300, flickering), flickering);
+    expect(judge.scouts).toBeGreaterThan(10);
+    expect(judge.freeScouts).toBe(0);
+  });
+
+  it('splits again soon after the neighbour has left, however long it stayed: within a scout interval, a scout and a trial', () => {
+    const judge = new SplitJudge();
+    train(judge, stepsFor(2000, BUSY), BUSY); // long enough for the interval to reach its longest
     expect(judge.prefersSplitting).toBe(false);
     const windowsBefore = judge.windows;
     for (let windows = 0; !judge.prefersSplitting && windows < 4 * MAX_INTERVAL; windows = judge.windows - windowsBefore) {
       train(judge, 1, IDLE);
     }
     expect(judge.prefersSplitting).toBe(true);
-    expect(judge.windows - windowsBefore).toBeLessThanOrEqual(2 * MAX_INTERVAL + 2 * TRIAL_PAIRS + 2);
+    expect(judge.freeScouts).toBe(1);
+    // A scout's SCOUT_WAKE_SPLITS + SCOUT_SPLITS jobs fit in one window here (three jobs a step).
+    expect(judge.windows - windowsBefore).toBeLessThanOrEqual(SCOUT_INTERVAL + 1 + 2 * TRIAL_PAIRS + 1);
+    expect(SCOUT_WAKE_SPLITS + SCOUT_SPLITS).toBeLessThan(stepsFor(1, IDLE) * 3);
+  });
+
+  it('does not scout where the main thread alone won with the workers in time (a scout would find the core free and prove nothing)', () => {
+    const judge = new SplitJudge();
+    const slowSplits: Machine = { splitMs: 1.3, aloneMs: 1, late: false };
+    train(judge, stepsFor(QUIET_INTERVAL + 2 * TRIAL_PAIRS + 4, slowSplits), slowSplits);
+    expect(judge.prefersSplitting).toBe(false);
+    train(judge, stepsFor(400, slowSplits), slowSplits);
+    expect(judge.switches).toBe(1);
+    expect(judge.scouts).toBe(0);
   });
 
   it('while the main thread alone is preferred, one unlucky probe of splitting does not end the trial', () => {

@@ -433,7 +433,7 @@ describe('a worker that dies', () => {
     const clock = frozenClock;
     onTestFinished(() => void (frozenClock = null));
     vi.spyOn(performance, 'now').mockImplementation(() => clock.now);
-    onTestFinished(() => vi.restoreAllMocks());
+    onTestFinished(() => void vi.restoreAllMocks());
     const lateSplitsOf = (lingerMilliseconds: number): number => {
       linger = lingerMilliseconds;
       resetThreadStats();
