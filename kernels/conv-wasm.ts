@@ -85,18 +85,23 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
   const batchNormScratch = growOnlyScratch(), gradientScratch = growOnlyScratch();
   const scratchFor = (cols: number): number => batchNormScratch.at(16 * cols);
   /**
-   * The kernel gradients' scratch for `chunks` chunks: each chunk's dkernel [kh·kw·C·F] and dbias [F]
-   * sums, then `dzRows` rows of dz (outW·F floats each: every piece of a split has its own).
+   * A kernel gradient cut into chunks of images (kernels/conv-types.ts' gradientChunks), which
+   * threads take in ranges: the window kernel `name` writes each chunk's dkernel [kh·kw·C·F] and
+   * dbias [F] sums into the scratch, each piece with its own row of dz (outW·F floats, at its first
+   * chunk's place; one row even with no image to sum), and dkernel and dbias (0: none) += the
+   * chunks' sums in chunk order, so any cut gives the same bits.
    */
-  const chunkScratch = (g: WindowGeometry, filters: number, chunks: number, dzRows: number) => {
+  const kernelGradInChunks = (
+    name: 'conv2dKernelGradInto' | 'conv2dMaxPoolKernelGradInto', g: WindowGeometry, extras: number[], inputs: number[], dkernel: number, dbias: number,
+  ): void => {
+    const filters = extras[0]!;
+    const chunks = gradientChunks(g.batch);
     const kernelFloats = g.windowH * g.windowW * g.channels * filters;
-    const dkernel = gradientScratch.at(4 * (chunks * (kernelFloats + filters) + dzRows * g.outW * filters));
-    return { kernelFloats, dkernel, dbias: dkernel + 4 * chunks * kernelFloats, dz: dkernel + 4 * chunks * (kernelFloats + filters) };
-  };
-  /** dkernel and dbias (0: none) += the chunks' sums, in chunk order. */
-  const addChunkSums = (chunks: number, filters: number, sums: ReturnType<typeof chunkScratch>, dkernel: number, dbias: number) => {
-    exports.addChunkSumsInto(chunks, sums.kernelFloats, sums.dkernel, dkernel);
-    if (dbias !== 0) exports.addChunkSumsInto(chunks, filters, sums.dbias, dbias);
+    const sums = gradientScratch.at(4 * (chunks * (kernelFloats + filters) + Math.max(chunks, 1) * g.outW * filters));
+    const biasSums = sums + 4 * chunks * kernelFloats;
+    runWindow(name, [...geometryArgs(g, name), ...extras, chunks], [...inputs, sums, dbias === 0 ? 0 : biasSums, biasSums + 4 * chunks * filters]);
+    exports.addChunkSumsInto(chunks, kernelFloats, sums, dkernel);
+    if (dbias !== 0) exports.addChunkSumsInto(chunks, filters, biasSums, dbias);
   };
   return {
     im2col: (g, x, cols) => runWindow('im2col', geometryArgs(g, 'im2col'), [x, cols]),
@@ -107,12 +112,7 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     },
     conv2dKernelGradInto(g, filters, x, dout, y, dkernel, dbias) {
       checkCounts(filters, 0, 'conv2dKernelGradInto');
-      const ints = geometryArgs(g, 'conv2dKernelGradInto');
-      // Threads take ranges of chunks: a piece's dz row is at its first chunk's place.
-      const chunks = gradientChunks(g.batch);
-      const sums = chunkScratch(g, filters, chunks, Math.max(chunks, 1));
-      runWindow('conv2dKernelGradInto', [...ints, filters, chunks], [x, dout, y, sums.dkernel, dbias === 0 ? 0 : sums.dbias, sums.dz]);
-      addChunkSums(chunks, filters, sums, dkernel, dbias);
+      kernelGradInChunks('conv2dKernelGradInto', g, [filters], [x, dout, y], dkernel, dbias);
     },
     conv2dMaxPoolForward(g, filters, poolH, poolW, x, kernel, bias, pooled, argmax, scratch) {
       checkPool(filters, poolH, poolW, 'conv2dMaxPoolForward');
@@ -120,13 +120,7 @@ export function convKernelsFromExports(exports: WasmConvExports, runWindow: RunW
     },
     conv2dMaxPoolKernelGradInto(g, filters, poolH, poolW, x, dpooled, pooled, argmax, dkernel, dbias) {
       checkPool(filters, poolH, poolW, 'conv2dMaxPoolKernelGradInto');
-      const ints = geometryArgs(g, 'conv2dMaxPoolKernelGradInto');
-      // Threads take ranges of chunks: a piece's dz row is at its first chunk's place (and the kernel
-      // clears one row even with no image to sum).
-      const chunks = gradientChunks(g.batch);
-      const sums = chunkScratch(g, filters, chunks, Math.max(chunks, 1));
-      runWindow('conv2dMaxPoolKernelGradInto', [...ints, filters, poolH, poolW, chunks], [x, dpooled, pooled, argmax, sums.dkernel, dbias === 0 ? 0 : sums.dbias, sums.dz]);
-      addChunkSums(chunks, filters, sums, dkernel, dbias);
+      kernelGradInChunks('conv2dMaxPoolKernelGradInto', g, [filters, poolH, poolW], [x, dpooled, pooled, argmax], dkernel, dbias);
     },
     maxPoolForward: (g, x, y) => runWindow('maxPoolForward', geometryArgs(g, 'maxPoolForward'), [x, y]),
     maxPoolBackwardInto: (g, x, y, dy, dx) => runWindow('maxPoolBackwardInto', geometryArgs(g, 'maxPoolBackwardInto'), [x, y, dy, dx]),
