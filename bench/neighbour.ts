@@ -10,11 +10,11 @@
 // model's fits, and the share of their large GEMMs that were split).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { datasets, toCategorical, type Tensor } from '../index.js';
 import * as kernels from '../kernels/index.js';
 import { setJudgingWholeRuns } from '../kernels/thread-pool.js';
-import { median, printTable } from './table.js';
+import { median, printMachine, printTable } from './table.js';
 import { MODELS, type ModelSpec } from './training.js';
 
 /** Batches per timed fit (0.6-0.8 s on one thread for either model: many short fits alternated resolve more than a few long ones on a machine whose speed drifts). */
@@ -130,8 +130,7 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
   kernels.setThreads(defaultThreads);
   setJudgingWholeRuns(true);
   console.log(`\nmodel.fit on 1 and 2 threads, alone and beside a busy neighbour (${new Date().toISOString().slice(0, 10)})`);
-  console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
-  console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
+  printMachine(loadBefore);
   console.log(`  runs      ${REPEATS * BLOCK} fits per setting, alternated${BLOCK > 1 ? ` in blocks of ${BLOCK}` : ''}; the neighbour is \`node -e 'for (;;) {}'\` at nice 0`);
   printTable(['model', 'neighbour', 'setting', 'batches', 'median ms', 'range ms', 'time / 1 thread', 'cpu/wall'], rows);
   console.log('time / 1 thread: the median fit time over the one-thread median in the same neighbour condition (below 1: two threads gain).');
@@ -196,8 +195,7 @@ export async function runNeighbourRecoveryBench(): Promise<void> {
   for (let i = 0; i < 5; i++) oneThread.push((await fit(STEPS_AFTER)).ms);
   kernels.setThreads(defaultThreads);
   console.log(`\n${spec.name} on 2 threads right after a busy neighbour leaves (${new Date().toISOString().slice(0, 10)})`);
-  console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
-  console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
+  printMachine(loadBefore);
   console.log(`  runs      each: 5 fits of ${2 * STEPS_AFTER} batches beside \`node -e 'for (;;) {}'\`, the loop ends, then ${FITS_AFTER} fits of ${STEPS_AFTER}`);
   printTable(['repeat', `ms per fit after the neighbour left (share of large GEMMs split)`], rows);
   console.log(`median after the neighbour left ${median(after).toFixed(0)} ms; with the machine to itself, 2 threads without the judge ${median(noJudge).toFixed(0)} ms, 1 thread ${median(oneThread).toFixed(0)} ms`);

@@ -11,13 +11,13 @@
 // call, a few dozen calls a step.
 
 import { PerformanceObserver } from 'node:perf_hooks';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { Tensor, datasets, toCategorical } from '../index.js';
 import * as kernels from '../kernels/index.js';
 import type { Kernels } from '../kernels/index.js';
 
 type KernelName = Exclude<keyof Kernels, 'name' | 'description'>;
-import { printTable } from './table.js';
+import { printMachine, printTable } from './table.js';
 import { MODELS, type ModelSpec } from './training.js';
 
 type Phase = 'forward GEMMs' | 'backward GEMMs' | 'element-wise' | 'NaN checks' | 'optimizer' | 'GC' | 'JS and the rest';
@@ -152,8 +152,7 @@ export async function runStepBench(): Promise<void> {
   }
   kernels.setThreads(defaultThreads);
   console.log(`\nOne training step by phase, ms per step (share of the step) (${new Date().toISOString().slice(0, 10)})`);
-  console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
-  console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
+  printMachine(loadBefore);
   console.log(`  wasmgrad  ${kernels.backend().description}; model.fit with Adam, after a warm-up fit`);
   printTable(['model', 'threads', 'step ms', ...PHASES, 'cpu/wall', 'GEMMs split (paused)', 'waits ms main / worker'], rows);
   console.log('forward GEMMs: Dense outputs (bias and ReLU fused); backward GEMMs: dx and dW; element-wise: dropout,');

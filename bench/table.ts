@@ -1,5 +1,7 @@
 // bench/table.ts — how the benchmarks summarize and print their results: the median of repeated
-// timings, and Markdown tables. Not a benchmark.
+// timings, Markdown tables, and the machine they ran on. Not a benchmark.
+
+import { cpus, loadavg } from 'node:os';
 
 /** A Markdown table with padded columns: readable in a terminal and pasteable into notes. */
 export function printTable(header: string[], rows: string[][]): void {
@@ -15,4 +17,10 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The machine's lines under a table's title: its CPU and Node, and the load before and after the run. */
+export function printMachine(loadBefore: number): void {
+  console.log(`  machine   ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`);
+  console.log(`  load      1-minute load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
 }
