@@ -429,11 +429,13 @@ describe('a worker that dies', () => {
     const tiny = { ...args, M: 4, N: 16, K: 4, lda: 4, ldb: 16, ldc: 16 };
     // The pool's clock stands still but for the lingering: a busy test machine that preempts the
     // main thread, or a first call that compiles, would otherwise make a short split look long.
-    frozenClock = { now: performance.now() };
-    const clock = frozenClock;
-    onTestFinished(() => void (frozenClock = null));
+    const clock = { now: performance.now() };
+    frozenClock = clock;
     vi.spyOn(performance, 'now').mockImplementation(() => clock.now);
-    onTestFinished(() => void vi.restoreAllMocks());
+    onTestFinished(() => {
+      frozenClock = null;
+      vi.restoreAllMocks();
+    });
     const lateSplitsOf = (lingerMilliseconds: number): number => {
       linger = lingerMilliseconds;
       resetThreadStats();
