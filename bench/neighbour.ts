@@ -48,7 +48,14 @@ function stopNeighbour(child: ChildProcess): Promise<void> {
 /** Batches of the untimed fit after a change of thread count (see timeFit). */
 const WARM_UP_STEPS: Record<string, number> = { 128: 10, 32: 150 };
 
-async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>, x: Tensor, y: Tensor, setting: Setting): Promise<{ ms: number; cpu: number }> {
+/** A timed fit: its wall time, its cpu/wall, and the share of its jobs the judge ran with the main thread alone. */
+interface FitTime {
+  ms: number;
+  cpu: number;
+  alone: number;
+}
+
+async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>, x: Tensor, y: Tensor, setting: Setting): Promise<FitTime> {
   const threadsChanged = kernels.getThreads() !== setting.threads;
   kernels.setThreads(setting.threads);
   setJudgingWholeRuns(setting.judging);
@@ -62,12 +69,14 @@ async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>
     await model.fit(x.sliceRows(0, warm), y.sliceRows(0, warm), { batchSize: spec.batchSize, epochs: 1, verbose: 0 });
   }
   const steps = STEPS[spec.batchSize]!;
+  kernels.resetThreadStats();
   const cpuStarted = process.cpuUsage();
   const started = performance.now();
   await model.fit(x.sliceRows(0, steps * spec.batchSize), y.sliceRows(0, steps * spec.batchSize), { batchSize: spec.batchSize, epochs: 1, verbose: 0 });
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuStarted);
-  return { ms, cpu: (cpu.user + cpu.system) / 1000 / ms };
+  const stats = kernels.threadStats();
+  return { ms, cpu: (cpu.user + cpu.system) / 1000 / ms, alone: stats.aloneJobs / Math.max(1, stats.judgedJobs) };
 }
 
 /** Runs the comparison and prints its table. */
@@ -96,6 +105,7 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 200)); // let it get its core
       const times = settings.map(() => [] as number[]);
       const cpuPerWall = settings.map(() => [] as number[]);
+      const aloneShares = settings.map(() => [] as number[]);
       try {
         for (let repeat = 0; repeat < REPEATS; repeat++) {
           // Alternated, the order reversed every other repeat: a drifting machine speed moves every setting alike.
@@ -103,16 +113,20 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
           if (repeat % 2 === 1) order.reverse();
           for (const i of order) {
             for (let fit = 0; fit < BLOCK; fit++) {
-              const { ms, cpu } = await timeFit(spec, model, x, y, settings[i]!);
+              const { ms, cpu, alone } = await timeFit(spec, model, x, y, settings[i]!);
               times[i]!.push(ms);
               cpuPerWall[i]!.push(cpu);
+              aloneShares[i]!.push(alone);
             }
           }
         }
       } finally {
         if (neighbour !== null) await stopNeighbour(neighbour);
       }
-      const oneThread = median(times[0]!);
+      // Each repeat's ratio to the one-thread fits of the same repeat (the same minute of the
+      // machine), then their median: steadier than the ratio of medians where the VM's speed drifts.
+      const blockOf = (i: number, repeat: number): number => median(times[i]!.slice(repeat * BLOCK, (repeat + 1) * BLOCK));
+      const ratioToOneThread = (i: number): number => median(Array.from({ length: REPEATS }, (_, repeat) => blockOf(i, repeat) / blockOf(0, repeat)));
       settings.forEach((setting, i) => {
         rows.push([
           `${spec.name}, batch ${spec.batchSize}`,
@@ -121,8 +135,9 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
           `${STEPS[spec.batchSize]}`,
           median(times[i]!).toFixed(0),
           `${Math.min(...times[i]!).toFixed(0)}-${Math.max(...times[i]!).toFixed(0)}`,
-          (median(times[i]!) / oneThread).toFixed(3),
+          ratioToOneThread(i).toFixed(3),
           median(cpuPerWall[i]!).toFixed(2),
+          setting.threads > 1 && setting.judging ? `${(100 * median(aloneShares[i]!)).toFixed(0)}% (${(100 * Math.min(...aloneShares[i]!)).toFixed(0)}-${(100 * Math.max(...aloneShares[i]!)).toFixed(0)}%)` : '',
         ]);
       });
     }
@@ -132,8 +147,10 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
   console.log(`\nmodel.fit on 1 and 2 threads, alone and beside a busy neighbour (${new Date().toISOString().slice(0, 10)})`);
   printMachine(loadBefore);
   console.log(`  runs      ${REPEATS * BLOCK} fits per setting, alternated${BLOCK > 1 ? ` in blocks of ${BLOCK}` : ''}; the neighbour is \`node -e 'for (;;) {}'\` at nice 0`);
-  printTable(['model', 'neighbour', 'setting', 'batches', 'median ms', 'range ms', 'time / 1 thread', 'cpu/wall'], rows);
-  console.log('time / 1 thread: the median fit time over the one-thread median in the same neighbour condition (below 1: two threads gain).');
+  printTable(['model', 'neighbour', 'setting', 'batches', 'median ms', 'range ms', 'time / 1 thread', 'cpu/wall', 'jobs alone (range)'], rows);
+  console.log('time / 1 thread: the median over the repeats of each repeat\'s time over its one-thread time, in the same neighbour condition (below 1: two threads gain).');
+  console.log('jobs alone: the median share of a fit\'s jobs that the judge ran on the main thread alone, and its range over the fits');
+  console.log('(on an idle machine, where splitting wins, what the judge\'s trials cost; beside the busy loop, how much of the fit it kept alone).');
 }
 
 /** Fits right after the neighbour leaves, and their batches (0.2-0.4 s each for the Fashion model). */

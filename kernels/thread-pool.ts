@@ -234,9 +234,12 @@ export interface ThreadStats {
   /** From the post to a worker's first claim, summed over the splits it joined (its lateness). */
   workerLateMilliseconds: number;
   /**
-   * Jobs above the threshold or not that ran while the judge of whole runs kept the main thread
-   * alone (kernels/split-judge.ts), and how often it changed mode (probes included).
+   * Jobs the judge of whole runs heard of (kernels/split-judge.ts: every job while two or more
+   * threads judge), those of them that ran while it kept the main thread alone, above the
+   * threshold or not (aloneJobs / judgedJobs: its cost on an idle machine, where splitting wins),
+   * and how often it changed mode (probes included).
    */
+  judgedJobs: number;
   aloneJobs: number;
   judgeSwitches: number;
   /**
@@ -251,7 +254,7 @@ export interface ThreadStats {
 }
 
 const stats: ThreadStats = {
-  gemms: 0, splitGemms: 0, backedOffGemms: 0, splits: 0, absentSplits: 0, lostSplits: 0, aloneJobs: 0, judgeSwitches: 0, lateSplits: 0, mainComputeMilliseconds: 0,
+  gemms: 0, splitGemms: 0, backedOffGemms: 0, splits: 0, absentSplits: 0, lostSplits: 0, judgedJobs: 0, aloneJobs: 0, judgeSwitches: 0, lateSplits: 0, mainComputeMilliseconds: 0,
   mainWaitMilliseconds: 0, workerLateMilliseconds: 0, workerComputeMilliseconds: 0, workerIdleMilliseconds: 0,
 };
 
@@ -805,6 +808,7 @@ export class GemmThreadPool implements ThreadUser {
       // after a busy neighbour left), and the trial saw "splitting" no faster than alone.
       if (judge.splitting) this.forgetLostSplits();
     }
+    stats.judgedJobs++;
     if (!judge.splitting) stats.aloneJobs++;
     return now;
   }

@@ -103,6 +103,19 @@ describe('the row and column splits', () => {
     expect(threadStats()).toMatchObject({ gemms: 0, splits: 0, workerComputeMilliseconds: 0 });
   });
 
+  it('counts in threadStats() the jobs the judge of whole runs heard of, and those it ran on the main thread alone', () => {
+    resetThreadStats();
+    checkSplitIsExact(wasmKernels!, 64, 64, 64, false, false, ALL_FLAGS[0]!, 1);
+    expect(threadStats().judgedJobs).toBe(0); // adaptive splitting is off in these tests, and the judge with it
+    setAdaptiveSplitting(true);
+    onTestFinished(() => setAdaptiveSplitting(false));
+    resetThreadStats();
+    for (let call = 0; call < 5; call++) checkSplitIsExact(wasmKernels!, 64, 64, 64, false, false, ALL_FLAGS[0]!, call);
+    const stats = threadStats();
+    expect(stats.judgedJobs).toBe(10); // each call: the GEMM on one thread, then split
+    expect(stats.aloneJobs).toBeLessThanOrEqual(stats.judgedJobs);
+  });
+
   it('computes operands that live past where the memory was when the workers started (it grew since)', () => {
     const before = memory.buffer.byteLength;
     const filler = alloc(before); // forces the shared memory to grow
