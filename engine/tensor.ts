@@ -409,21 +409,27 @@ export class Tensor {
     //    Depth-first with a stack of our own rather than recursion, so a long chain of ops (a loss
     //    summed over thousands of terms) cannot overflow the call stack. `next` is the input to
     //    look at next; a tensor joins the order when all its inputs have.
+    //    (The stack is two parallel arrays, tensors and their `next`, not an object per entry.)
     const order: Tensor[] = [];
     const visited = new Set<Tensor>([this]);
-    const stack: { t: Tensor; next: number }[] = [{ t: this, next: 0 }];
+    const stack: Tensor[] = [this];
+    const nextInput: number[] = [0];
     while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const inputs = top.t.recipe === null ? [] : top.t.recipe.inputs;
-      if (top.next < inputs.length) {
-        const input = inputs[top.next++];
+      const top = stack.length - 1;
+      const t = stack[top];
+      const next = nextInput[top];
+      if (t.recipe !== null && next < t.recipe.inputs.length) {
+        const input = t.recipe.inputs[next];
+        nextInput[top] = next + 1;
         if (input.requiresGrad && !visited.has(input)) {
           visited.add(input);
-          stack.push({ t: input, next: 0 });
+          stack.push(input);
+          nextInput.push(0);
         }
       } else {
-        order.push(top.t);
+        order.push(t);
         stack.pop();
+        nextInput.pop();
       }
     }
     // 2. Seed the output's gradient. Only leaves (parameters) accumulate across backward() calls:
