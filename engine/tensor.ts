@@ -310,7 +310,9 @@ export class Tensor {
     readonly offset = 0,
     requiresGrad = false,
   ) {
-    this.shape = Object.freeze(shape.slice()); // a copy without the spread's iterator
+    // A copy (without the spread's iterator), frozen so that no caller can change it under us; a
+    // shape that is frozen already (another tensor's: a gradient's, a view's) is shared as it is.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.size = shapeSize(shape);
     this.requiresGrad = requiresGrad;
   }
