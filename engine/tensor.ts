@@ -310,7 +310,9 @@ export class Tensor {
     readonly offset = 0,
     requiresGrad = false,
   ) {
-    this.shape = Object.freeze(shape.slice()); // a copy without the spread's iterator
+    // A copy (without the spread's iterator), frozen so that no caller can change it under us; a
+    // shape that is frozen already (another tensor's: a gradient's, a view's) is shared as it is.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.size = shapeSize(shape);
     this.requiresGrad = requiresGrad;
   }
@@ -409,21 +411,27 @@ export class Tensor {
     //    Depth-first with a stack of our own rather than recursion, so a long chain of ops (a loss
     //    summed over thousands of terms) cannot overflow the call stack. `next` is the input to
     //    look at next; a tensor joins the order when all its inputs have.
+    //    (The stack is two parallel arrays, tensors and their `next`, not an object per entry.)
     const order: Tensor[] = [];
     const visited = new Set<Tensor>([this]);
-    const stack: { t: Tensor; next: number }[] = [{ t: this, next: 0 }];
+    const stack: Tensor[] = [this];
+    const nextInput: number[] = [0];
     while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const inputs = top.t.recipe === null ? [] : top.t.recipe.inputs;
-      if (top.next < inputs.length) {
-        const input = inputs[top.next++];
+      const top = stack.length - 1;
+      const t = stack[top];
+      const next = nextInput[top];
+      if (t.recipe !== null && next < t.recipe.inputs.length) {
+        const input = t.recipe.inputs[next];
+        nextInput[top] = next + 1;
         if (input.requiresGrad && !visited.has(input)) {
           visited.add(input);
-          stack.push({ t: input, next: 0 });
+          stack.push(input);
+          nextInput.push(0);
         }
       } else {
-        order.push(top.t);
+        order.push(t);
         stack.pop();
+        nextInput.pop();
       }
     }
     // 2. Seed the output's gradient. Only leaves (parameters) accumulate across backward() calls:

@@ -104,11 +104,30 @@ function addFree(ptr: number, bytes: number): void {
 function removeFree(ptr: number, bytes: number): void {
   freeByStart.delete(ptr);
   freeByEnd.delete(ptr + bytes);
+  removeFromBin(ptr, bytes);
+}
+
+function removeFromBin(ptr: number, bytes: number): void {
   // Removed in place, the others keeping their order (first fit takes the oldest that fits).
   const bin = bins[binOf(bytes)];
   let i = bin.indexOf(ptr);
   for (; i < bin.length - 1; i++) bin[i] = bin[i + 1];
-  bin.length--;
+  bin.pop(); // the last entry, now a copy of the one before it (pop is cheaper than setting length)
+}
+
+/**
+ * The free block [from, end) becomes [to, end): what a split (to > from) and a merge with the
+ * block before it (to < from) do, and the step's every alloc and free. The same state as
+ * removeFree then addFree, in fewer map writes: its end is the same, so freeByEnd's entry is
+ * overwritten instead of deleted and set again (each map deletion leaves a hole the table
+ * must rehash away later).
+ */
+function moveFreeStart(from: number, end: number, to: number): void {
+  freeByStart.delete(from);
+  freeByStart.set(to, end - to);
+  freeByEnd.set(end, to);
+  removeFromBin(from, end - from);
+  (bins[binOf(end - to)] ??= []).push(to);
 }
 
 /** The first free block of at least `bytes`, or -1: its own bin first fit, then any larger bin. */
@@ -155,8 +174,8 @@ export function alloc(bytes: number): number {
   let ptr = findFree(size);
   if (ptr >= 0) {
     const have = freeByStart.get(ptr)!;
-    removeFree(ptr, have);
-    if (have > size) addFree(ptr + size, have - size); // split: the rest stays free
+    if (have > size) moveFreeStart(ptr, ptr + have, ptr + size); // split: the rest stays free
+    else removeFree(ptr, have);
   } else {
     ptr = top;
     if (ptr + size > memoryLimit) throw outOfMemory(size, memoryLimit);
@@ -189,6 +208,10 @@ export function free(ptr: number, bytes: number): void {
     start = before;
   }
   const after = freeByStart.get(end);
+  if (after !== undefined && end + after !== top) {
+    moveFreeStart(end, end + after, start); // the free block after grows down over this one
+    return;
+  }
   if (after !== undefined) {
     removeFree(end, after);
     end += after;

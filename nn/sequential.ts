@@ -18,7 +18,7 @@ import {
   checkFitOptions, checkOptionsObject, checkPositiveInteger, checkSameSampleShape, checkVerbose, checkX, checkXY, classWeightsOf, sampleWeightsOf,
   type FitSettings,
 } from './checks.js';
-import { Input, Layer, type ForwardStep } from './layers/index.js';
+import { Input, Layer, type CallOptions, type ForwardStep } from './layers/index.js';
 import { uniqueName } from './layers/layer.js';
 import { checkLabels, computeLoss, fusableActivation, resolveLoss, type LossIdentifier, type LossName } from './losses.js';
 import { batchOutput, resolveMetrics, resolveWeightedMetrics, type Metric, type MetricLike, type SavedMetric } from './metrics.js';
@@ -95,6 +95,10 @@ interface Plan {
   fromLogits: boolean;
 }
 
+/** The two call options a forward pass passes to every step: made once, not once a step. */
+const TRAINING: CallOptions = Object.freeze({ training: true });
+const INFERENCE: CallOptions = Object.freeze({ training: false });
+
 /** Samples, their targets and their loss weights (null: all 1). */
 interface Data {
   x: Tensor;
@@ -108,6 +112,10 @@ interface StepResult {
   badWeight: string | null;
   badGradient: string | null;
 }
+
+// What firstNonFiniteOf looks at in a parameter: itself, or its gradient (made once, not a closure a step).
+const weightOf = (p: Tensor): Tensor => p;
+const gradientOf = (p: Tensor): Tensor | null => p.grad;
 
 /** "dense/kernel [3, 4] is NaN at index [1, 1]" for the first tensor of(p) holding NaN or ±Infinity, or null. */
 function firstNonFiniteOf(params: readonly Tensor[], of: (p: Tensor) => Tensor | null): string | null {
@@ -359,7 +367,8 @@ export class Sequential {
   }
 
   private forward(plan: Plan, x: Tensor, training: boolean): Tensor {
-    for (const step of plan.steps) x = step.run(x, { training });
+    const options = training ? TRAINING : INFERENCE;
+    for (const step of plan.steps) x = step.run(x, options);
     return x;
   }
 
@@ -497,23 +506,22 @@ export class Sequential {
    * changes no weight.
    */
   private trainStep({ x, y, weights }: Data, rows: Int32Array, plan: Plan, compiled: Compiled, params: readonly Tensor[], checkWeights: boolean): StepResult {
-    const none = { badWeight: null, badGradient: null };
     return scoped(() => {
-      const badWeight = checkWeights ? firstNonFiniteOf(params, (p) => p) : null;
-      if (badWeight !== null) return { loss: Number.NaN, ...none, badWeight };
+      const badWeight = checkWeights ? firstNonFiniteOf(params, weightOf) : null;
+      if (badWeight !== null) return { loss: Number.NaN, badWeight, badGradient: null };
       const xb = gatherRows(x, rows), yb = gatherRows(y, rows); // gather the batch
       const wb = weights === null ? null : Float32Array.from(rows, (r) => weights[r]);
       for (const p of params) p.zeroGrad();
       const output = this.forward(plan, xb, true); // forward
       const loss = computeLoss(compiled.loss, output, yb, plan.fromLogits, wb); // loss
       const value = loss.item();
-      if (!Number.isFinite(value)) return { loss: value, ...none };
+      if (!Number.isFinite(value)) return { loss: value, badWeight: null, badGradient: null };
       loss.backward(); // backward: every parameter's .grad
-      const badGradient = firstNonFiniteOf(params, (p) => p.grad);
-      if (badGradient !== null) return { loss: value, ...none, badGradient };
+      const badGradient = firstNonFiniteOf(params, gradientOf);
+      if (badGradient !== null) return { loss: value, badWeight: null, badGradient };
       compiled.optimizer.step(params); // update
       this.updateMetrics(compiled, yb, output, plan, wb); // on the outputs before the update, as Keras
-      return { loss: value, ...none };
+      return { loss: value, badWeight: null, badGradient: null };
     });
   }
 
@@ -532,7 +540,8 @@ export class Sequential {
   /** Keras' logs: the mean loss, then each metric's result under its name (the weighted ones last). */
   private logsOf(loss: number, compiled: Compiled): Logs {
     const logs: Logs = { loss };
-    for (const m of [...compiled.metrics, ...compiled.weightedMetrics]) logs[m.name] = m.result();
+    for (const m of compiled.metrics) logs[m.name] = m.result();
+    for (const m of compiled.weightedMetrics) logs[m.name] = m.result();
     return logs;
   }
 

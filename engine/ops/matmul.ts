@@ -57,9 +57,9 @@ export function gemmInto(out: Tensor, a: Tensor, b: Tensor, options: GemmIntoOpt
  * since it was zeroed (the usual case: one op reads each tensor), the GEMM writes the product
  * instead of adding it, and the zeros are never written (Tensor.startGradContribution).
  */
-function gemmIntoGrad(t: Tensor, a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean }): void {
+function gemmIntoGrad(t: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean): void {
   const accumulate = t.startGradContribution();
-  gemmInto(t.grad!, a, b, { ...options, accumulate });
+  gemmInto(t.grad!, a, b, { transA, transB, accumulate });
 }
 
 function expect2d(t: Tensor, what: string, op: string): void {
@@ -81,8 +81,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   gemmInto(out, a, b);
   return record(out, 'matmul', [a, b], (dout) => {
     // dout [M, N].  da [M, K] += dout · bᵀ     db [K, N] += aᵀ · dout
-    if (a.requiresGrad) gemmIntoGrad(a, dout, b, { transB: true });
-    if (b.requiresGrad) gemmIntoGrad(b, a, dout, { transA: true });
+    if (a.requiresGrad) gemmIntoGrad(a, dout, b, false, true);
+    if (b.requiresGrad) gemmIntoGrad(b, a, dout, true, false);
   });
 }
 
@@ -111,8 +111,9 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
   if (rate > 0 && !relu) throw new Error('wasmgrad: linear applies a dropout only after its ReLU ({ relu: true, dropout })');
   expect2d(x, 'the input', 'linear');
   expect2d(W, 'the kernel', 'linear');
-  const [B, inUnits] = x.shape;
-  const [inW, units] = W.shape;
+  // Read by index: array destructuring runs the iterator protocol, and this runs every layer, every step.
+  const B = x.shape[0], inUnits = x.shape[1];
+  const inW = W.shape[0], units = W.shape[1];
   if (inUnits !== inW) {
     throw new Error(
       `wasmgrad: linear expected input with ${inW} features for a kernel of shape ${formatShape(W.shape)}, got input ${formatShape(x.shape)}`,
@@ -136,8 +137,8 @@ export function linear(x: Tensor, W: Tensor, bias: Tensor | null, options: { rel
       reluBackward(dz.size, dz.ptr, dout.ptr, y.ptr, scale);
     }
     // dx [B, in] += dz · Wᵀ        dW [in, units] += xᵀ · dz        db [units] += Σ_rows dz
-    if (x.requiresGrad) gemmIntoGrad(x, dz, W, { transB: true });
-    if (W.requiresGrad) gemmIntoGrad(W, x, dz, { transA: true });
+    if (x.requiresGrad) gemmIntoGrad(x, dz, W, false, true);
+    if (W.requiresGrad) gemmIntoGrad(W, x, dz, true, false);
     if (bias !== null && bias.requiresGrad) columnSumsInto(B, units, bias.gradBuffer().ptr, dz.ptr);
   });
 }

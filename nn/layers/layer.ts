@@ -160,12 +160,15 @@ export abstract class Layer {
 
   /** Checks a batch against the expected sample shape, naming both when they differ. */
   protected checkInput(x: Tensor): void {
-    if (this.inputShape === null) return;
-    const sample = x.shape.slice(1);
-    if (sample.length !== this.inputShape.length || sample.some((d, i) => d !== this.inputShape![i])) {
-      throw new Error(
-        `wasmgrad: layer '${this.name}' expected input of shape [batch, ${this.inputShape.join(', ')}], got ${formatShape(x.shape)}`,
-      );
-    }
+    const expected = this.inputShape;
+    if (expected === null || sameSampleShape(x.shape, expected)) return;
+    throw new Error(`wasmgrad: layer '${this.name}' expected input of shape [batch, ${expected.join(', ')}], got ${formatShape(x.shape)}`);
   }
+}
+
+/** True when a batch of shape [batch, ...sample] holds samples of shape `sample` (read by index: every layer checks every batch). */
+function sameSampleShape(batchShape: readonly number[], sample: readonly number[]): boolean {
+  if (batchShape.length !== sample.length + 1) return false;
+  for (let i = 0; i < sample.length; i++) if (batchShape[i + 1] !== sample[i]) return false;
+  return true;
 }
