@@ -163,7 +163,7 @@ describe.each(builds)('%s build: optimizer updates on 1 and N threads give the s
       let workerJoined = false;
       for (let attempt = 0; attempt < 200 && !workerJoined; attempt++) {
         expect(kernels.findNonFinite(n, x.ptr), `${value} at ${bad.join(', ')}`).toBe(Math.min(...bad));
-        workerJoined = lastGemmDispatch().computedBy.includes(1);
+        workerJoined = lastGemmDispatch().computedBy.some((who) => who > 0); // a worker restarted by an earlier test has another number than 1
       }
       expect(workerJoined, 'a worker took part').toBe(true);
       for (const i of bad) heap[at(i)] = 1;
