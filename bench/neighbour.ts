@@ -48,11 +48,15 @@ function stopNeighbour(child: ChildProcess): Promise<void> {
 /** Batches of the untimed fit after a change of thread count (see timeFit). */
 const WARM_UP_STEPS: Record<string, number> = { 128: 10, 32: 150 };
 
-/** A timed fit: its wall time, its cpu/wall, and the share of its jobs the judge ran with the main thread alone. */
+/**
+ * A timed fit: its wall time, its cpu/wall, the share of its jobs the judge ran with the main
+ * thread alone, and the share of its time its trials' probes lost (ThreadStats.judgeProbeLostMilliseconds).
+ */
 interface FitTime {
   ms: number;
   cpu: number;
   alone: number;
+  probesLost: number;
 }
 
 async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>, x: Tensor, y: Tensor, setting: Setting): Promise<FitTime> {
@@ -76,7 +80,7 @@ async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuStarted);
   const stats = kernels.threadStats();
-  return { ms, cpu: (cpu.user + cpu.system) / 1000 / ms, alone: stats.aloneJobs / Math.max(1, stats.judgedJobs) };
+  return { ms, cpu: (cpu.user + cpu.system) / 1000 / ms, alone: stats.aloneJobs / Math.max(1, stats.judgedJobs), probesLost: stats.judgeProbeLostMilliseconds / ms };
 }
 
 /** Runs the comparison and prints its table. */
@@ -106,6 +110,7 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
       const times = settings.map(() => [] as number[]);
       const cpuPerWall = settings.map(() => [] as number[]);
       const aloneShares = settings.map(() => [] as number[]);
+      const probesLost = settings.map(() => [] as number[]);
       try {
         for (let repeat = 0; repeat < REPEATS; repeat++) {
           // Alternated, the order reversed every other repeat: a drifting machine speed moves every setting alike.
@@ -113,10 +118,11 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
           if (repeat % 2 === 1) order.reverse();
           for (const i of order) {
             for (let fit = 0; fit < BLOCK; fit++) {
-              const { ms, cpu, alone } = await timeFit(spec, model, x, y, settings[i]!);
+              const { ms, cpu, alone, probesLost: lost } = await timeFit(spec, model, x, y, settings[i]!);
               times[i]!.push(ms);
               cpuPerWall[i]!.push(cpu);
               aloneShares[i]!.push(alone);
+              probesLost[i]!.push(lost);
             }
           }
         }
@@ -127,7 +133,11 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
       // machine), then their median: steadier than the ratio of medians where the VM's speed drifts.
       const blockOf = (i: number, repeat: number): number => median(times[i]!.slice(repeat * BLOCK, (repeat + 1) * BLOCK));
       const ratioToOneThread = (i: number): number => median(Array.from({ length: REPEATS }, (_, repeat) => blockOf(i, repeat) / blockOf(0, repeat)));
+      // What the probes lost over all of a setting's fits: their sum over the fits' time.
+      const totalMs = (i: number): number => times[i]!.reduce((sum, ms) => sum + ms, 0);
+      const probesLostShare = (i: number): number => probesLost[i]!.reduce((sum, share, fit) => sum + share * times[i]![fit]!, 0) / totalMs(i);
       settings.forEach((setting, i) => {
+        const judged = setting.threads > 1 && setting.judging;
         rows.push([
           `${spec.name}, batch ${spec.batchSize}`,
           busy ? 'busy loop' : 'none',
@@ -137,7 +147,8 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
           `${Math.min(...times[i]!).toFixed(0)}-${Math.max(...times[i]!).toFixed(0)}`,
           ratioToOneThread(i).toFixed(3),
           median(cpuPerWall[i]!).toFixed(2),
-          setting.threads > 1 && setting.judging ? `${(100 * median(aloneShares[i]!)).toFixed(0)}% (${(100 * Math.min(...aloneShares[i]!)).toFixed(0)}-${(100 * Math.max(...aloneShares[i]!)).toFixed(0)}%)` : '',
+          judged ? `${(100 * median(aloneShares[i]!)).toFixed(0)}% (${(100 * Math.min(...aloneShares[i]!)).toFixed(0)}-${(100 * Math.max(...aloneShares[i]!)).toFixed(0)}%)` : '',
+          judged ? `${(100 * probesLostShare(i)).toFixed(2)}%` : '',
         ]);
       });
     }
@@ -147,10 +158,12 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
   console.log(`\nmodel.fit on 1 and 2 threads, alone and beside a busy neighbour (${new Date().toISOString().slice(0, 10)})`);
   printMachine(loadBefore);
   console.log(`  runs      ${REPEATS * BLOCK} fits per setting, alternated${BLOCK > 1 ? ` in blocks of ${BLOCK}` : ''}; the neighbour is \`node -e 'for (;;) {}'\` at nice 0`);
-  printTable(['model', 'neighbour', 'setting', 'batches', 'median ms', 'range ms', 'time / 1 thread', 'cpu/wall', 'jobs alone (range)'], rows);
+  printTable(['model', 'neighbour', 'setting', 'batches', 'median ms', 'range ms', 'time / 1 thread', 'cpu/wall', 'jobs alone (range)', 'lost to probes'], rows);
   console.log('time / 1 thread: the median over the repeats of each repeat\'s time over its one-thread time, in the same neighbour condition (below 1: two threads gain).');
   console.log('jobs alone: the median share of a fit\'s jobs that the judge ran on the main thread alone, and its range over the fits');
   console.log('(on an idle machine, where splitting wins, what the judge\'s trials cost; beside the busy loop, how much of the fit it kept alone).');
+  console.log('lost to probes: the time the judge\'s probes of the mode it did not prefer lost against the preferred mode\'s window beside each,');
+  console.log('summed over the fits, as a share of their time: its exploration\'s cost, measured window by window (below 0: the probes won).');
 }
 
 /** Fits right after the neighbour leaves, and their batches (0.2-0.4 s each for the Fashion model). */

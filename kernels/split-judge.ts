@@ -98,6 +98,18 @@ export const SCOUT_WAKE_SPLITS = 3;
 export const SCOUT_SPLITS = 12;
 export const SCOUT_LATE_ALLOWED = 1;
 
+/**
+ * Where the judge adds up its probes (the windows a trial runs in the mode it does not prefer):
+ * their milliseconds, and the milliseconds they lost against the window after each, in the
+ * preferred mode (a probe's time times 1 - its speed / that window's speed; below 0 where probes
+ * won). Its share of a run is what the judge's exploration costs, measured window by window, which
+ * fits timed one against another on a noisy machine cannot resolve. The pool passes ThreadStats.
+ */
+export interface ProbeLedger {
+  judgeProbeMilliseconds: number;
+  judgeProbeLostMilliseconds: number;
+}
+
 export class SplitJudge {
   /** Whether jobs may be split now (false: the main thread computes all of them, the workers sleep). */
   splitting = true;
@@ -114,6 +126,7 @@ export class SplitJudge {
   private windowLateSplits = 0;
   /** In a trial: the last probe's speed (work per millisecond), and the pairs' ratios so far. */
   private probeSpeed = 0;
+  private probeMilliseconds = 0;
   private readonly ratios: number[] = [];
   private readonly sorted = new Float64Array(TRIAL_PAIRS);
   /** Whether a split window of the current trial, and of the last one, had late workers (see LATE_SHARE). */
@@ -146,7 +159,10 @@ export class SplitJudge {
   scouts = 0;
   freeScouts = 0;
 
-  constructor(private readonly windowMilliseconds = WINDOW_MILLISECONDS) {}
+  constructor(
+    readonly ledger: ProbeLedger = { judgeProbeMilliseconds: 0, judgeProbeLostMilliseconds: 0 },
+    private readonly windowMilliseconds = WINDOW_MILLISECONDS,
+  ) {}
 
   /**
    * A job with `signature` (any number naming its kind and shape) starts, `gapMilliseconds` after
@@ -218,7 +234,8 @@ export class SplitJudge {
 
   /** The window's speed in its mode, and the mode of the next. */
   private decide(): void {
-    const speed = this.milliseconds > 0 ? this.work / this.milliseconds : 0;
+    const milliseconds = this.milliseconds;
+    const speed = milliseconds > 0 ? this.work / milliseconds : 0;
     this.work = 0;
     this.milliseconds = 0;
     this.windows++;
@@ -250,10 +267,13 @@ export class SplitJudge {
     }
     if (this.splitting !== this.preferSplitting) {
       this.probeSpeed = speed; // a probe: its preferred partner comes next
+      this.probeMilliseconds = milliseconds;
+      this.ledger.judgeProbeMilliseconds += milliseconds;
       this.splitting = this.preferSplitting;
       return;
     }
     this.ratios.push(speed > 0 ? this.probeSpeed / speed : 1);
+    this.ledger.judgeProbeLostMilliseconds += this.probeMilliseconds * (1 - this.ratios[this.ratios.length - 1]!);
     const ratio = median(this.ratios, this.sorted);
     const pairs = this.ratios.length;
     const clearWin = pairs >= 2 && this.sorted[0]! > 1 + CLEAR_LOSS; // sorted[0]: the smallest ratio

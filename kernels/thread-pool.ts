@@ -243,6 +243,14 @@ export interface ThreadStats {
   aloneJobs: number;
   judgeSwitches: number;
   /**
+   * The judge's probes (windows run in the mode it does not prefer, to see whether it is faster
+   * now): their milliseconds, and those they lost against the preferred mode's window beside
+   * each (below 0 where the probes won). judgeProbeLostMilliseconds over a run's wall time is what
+   * its exploration cost (kernels/split-judge.ts, ProbeLedger).
+   */
+  judgeProbeMilliseconds: number;
+  judgeProbeLostMilliseconds: number;
+  /**
    * Splits a worker joined late (LATE_MILLISECONDS after the post), or not at all although the
    * main thread's pieces took longer than that.
    */
@@ -255,7 +263,7 @@ export interface ThreadStats {
 
 const stats: ThreadStats = {
   gemms: 0, splitGemms: 0, backedOffGemms: 0, splits: 0, absentSplits: 0, lostSplits: 0, judgedJobs: 0, aloneJobs: 0, judgeSwitches: 0, lateSplits: 0, mainComputeMilliseconds: 0,
-  mainWaitMilliseconds: 0, workerLateMilliseconds: 0, workerComputeMilliseconds: 0, workerIdleMilliseconds: 0,
+  judgeProbeMilliseconds: 0, judgeProbeLostMilliseconds: 0, mainWaitMilliseconds: 0, workerLateMilliseconds: 0, workerComputeMilliseconds: 0, workerIdleMilliseconds: 0,
 };
 
 /** The pools' split statistics so far (a copy). */
@@ -429,7 +437,7 @@ export class GemmThreadPool implements ThreadUser {
   /** Splits in a row that the main thread computed alone (ABSENT_SPLITS_FORGIVEN), of any class: it is the worker's absence. */
   private absentInARow = 0;
   /** Whether splitting pays over whole runs of jobs (kernels/split-judge.ts), and when the last job ended. */
-  private readonly judge = new SplitJudge();
+  private readonly judge = new SplitJudge(stats);
   private lastJobEnded = 0;
 
   constructor(

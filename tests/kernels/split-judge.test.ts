@@ -55,6 +55,16 @@ describe('the judge of whole runs', () => {
     expect(judge.splitting).toBe(true);
   });
 
+  it("adds up its probes' milliseconds, and what they lost against the preferred mode's window after each, in the ledger it is given", () => {
+    const ledger = { judgeProbeMilliseconds: 0, judgeProbeLostMilliseconds: 0 };
+    const judge = new SplitJudge(ledger);
+    train(judge, stepsFor(3 * QUIET_INTERVAL, IDLE), IDLE);
+    expect(judge.aloneWindows).toBeGreaterThan(0); // probes of the main thread alone, each lost
+    expect(ledger.judgeProbeMilliseconds).toBeGreaterThanOrEqual(judge.aloneWindows * WINDOW_MILLISECONDS);
+    // A job (and the 0.1 ms before it) takes 1.7 ms alone against 1.1 split: a probe loses 1 - 1.1 / 1.7 of its time.
+    expect(ledger.judgeProbeLostMilliseconds / ledger.judgeProbeMilliseconds).toBeCloseTo(1 - 1.1 / 1.7, 3);
+  });
+
   it('moves to the main thread alone beside a busy neighbour, and stays there but for short probes', () => {
     const judge = new SplitJudge();
     train(judge, stepsFor(20, IDLE), IDLE);
