@@ -20,12 +20,16 @@
 // ratio so far below 1 - CLEAR_LOSS: on an idle machine a probe of the main thread alone does,
 // after one pair; probes of splitting, after PAIRS_BEFORE_KEEPING_ALONE) or clearly win (every pair, two or more, above 1 + CLEAR_LOSS), and otherwise
 // switches modes only when, after all its pairs, the median ratio is above 1 + SWITCH_MARGIN: one window can be 30% off its neighbours on a shared machine, a median of
-// five pairs taken side by side much less. A trial that does not switch doubles the interval up
-// to MAX_INTERVAL, so the cost of probing the wrong mode falls to a fraction of a percent; one
-// that switches sets it back to FIRST_INTERVAL, so a switch made on noise is soon undone (but a
-// switch to the main thread alone because the workers came late starts at MAX_INTERVAL: the
-// scouts below watch for the neighbour leaving, and beside it each trial's probes cost three
-// windows of losing splits).
+// five pairs taken side by side much less. A trial that does not switch doubles the interval (up
+// to QUIET_INTERVAL while splitting is preferred, 2 * MAX_INTERVAL while alone is), so the cost
+// of probing the wrong mode falls to a fraction of a percent; one that switches sets it back to
+// FIRST_INTERVAL, so a switch made on noise is soon undone. The intervals can be that long
+// because something else watches for the change that matters: while splitting is preferred, a
+// window with most of its splits late (a neighbour arriving) brings the next trial within
+// MOSTLY_LATE_INTERVAL windows, however long the interval; and while the main thread alone is
+// preferred because the workers came late, the scouts below watch for the neighbour leaving, so
+// blind trials come only every SCOUTED_INTERVAL windows (beside the neighbour, each costs at least
+// three windows of losing splits).
 //
 // How it notices that a neighbour left: while the main thread alone is preferred because the
 // workers came late (a neighbour held the other core), long intervals alone would keep one thread
@@ -61,21 +65,40 @@ export const SETTLE_MILLISECONDS = 8;
  * file, runs code of its own) does not make the window it pauses in look slow.
  */
 export const GAP_CAP_MILLISECONDS = 5;
-/** Windows in the preferred mode between trials: after a switch, and at most (twice as many while alone is preferred). */
+/**
+ * Windows in the preferred mode between trials: FIRST_INTERVAL after a switch; at most 2 *
+ * MAX_INTERVAL while alone is preferred (SCOUTED_INTERVAL while the scouts watch), and
+ * QUIET_INTERVAL while splitting is.
+ */
 export const FIRST_INTERVAL = 4;
 export const MAX_INTERVAL = 32;
+/**
+ * While alone is preferred because the workers came late, and the scouts watch for the neighbour
+ * leaving: a blind trial this many windows after the last (~10 s of training). Every 2 *
+ * MAX_INTERVAL windows instead, the probes of such trials beside a busy loop lost about 1% of the
+ * fit's time (ThreadStats.judgeProbeLostMilliseconds), more than anything else two threads lose
+ * there against one.
+ */
+export const SCOUTED_INTERVAL = 256;
 /**
  * While it prefers splitting, the judge starts a trial after `interval` windows only if a window
  * since the last trial had more than LATE_SHARE of its splits joined late or not at all (a worker
  * that polls on a core of its own joins within microseconds; the pool does not count a split that
- * ended sooner than that), or else after QUIET_INTERVAL
- * windows: on an idle machine, where each probe of the main thread alone costs a window's worth
- * of the second core, probes are then rare.
+ * ended sooner than that), or else after QUIET_INTERVAL windows; and the interval doubles up to
+ * QUIET_INTERVAL. On an idle machine each probe of the main thread alone costs a window's worth
+ * of the second core, and on a shared virtual machine a window with a few late splits comes
+ * every second or two (the host runs something else on the worker's core for a moment), so with
+ * the interval capped at MAX_INTERVAL a trial came every ~60 windows, twice as often as now.
  */
 export const LATE_SHARE = 0.1;
-/** More than this share late in a window, and a trial starts a quarter of the interval (at least FIRST_INTERVAL windows) after the last. */
-export const MOSTLY_LATE_SHARE = 0.5;
 export const QUIET_INTERVAL = 128;
+/**
+ * More than this share late in a window, and a trial starts MOSTLY_LATE_INTERVAL windows (or the
+ * interval, if shorter) after the last: beside a busy loop, a window of splits has 30-60% of them
+ * late; on the idle machine, none of some 240 windows had more than half.
+ */
+export const MOSTLY_LATE_SHARE = 0.5;
+export const MOSTLY_LATE_INTERVAL = 8;
 /** Pairs of windows (probe, preferred) in a full trial. */
 export const TRIAL_PAIRS = 5;
 /** A trial stops early when its median ratio (probe / preferred speed) falls below 1 - CLEAR_LOSS, or every ratio is above 1 + CLEAR_LOSS. */
@@ -220,7 +243,7 @@ export class SplitJudge {
 
   /** Whether the next trial is due: see QUIET_INTERVAL. */
   private trialDue(): boolean {
-    if (this.preferSplitting && this.sawMostlyLateWorker && this.windowsSinceTrial >= Math.max(FIRST_INTERVAL, this.interval / 4)) return true;
+    if (this.preferSplitting && this.sawMostlyLateWorker && this.windowsSinceTrial >= Math.min(this.interval, MOSTLY_LATE_INTERVAL)) return true;
     if (this.windowsSinceTrial < this.interval) return false;
     return !this.preferSplitting || this.sawLateWorker || this.windowsSinceTrial >= QUIET_INTERVAL;
   }
@@ -283,14 +306,17 @@ export class SplitJudge {
         this.preferSplitting = !this.preferSplitting;
         // Alone because the workers came late: scouts will see the neighbour leave, so blind trials
         // need not come soon (beside a busy loop, each costs three windows of losing splits).
-        this.interval = !this.preferSplitting && this.trialSawLate ? MAX_INTERVAL : FIRST_INTERVAL;
+        this.interval = !this.preferSplitting && this.trialSawLate ? SCOUTED_INTERVAL : FIRST_INTERVAL;
         this.switches++;
       } else {
         // Probes of splitting cost more (the worker wakes): while alone is preferred, rarer ones.
         // But after a scout's trial whose workers were in time, the machine has changed (the
         // neighbour left) and one unlucky trial must not keep alone for the longest interval.
         const changed = this.trialFromScout && !this.trialSawLate;
-        this.interval = changed ? FIRST_INTERVAL : Math.min(2 * this.interval, this.preferSplitting ? MAX_INTERVAL : 2 * MAX_INTERVAL);
+        if (changed) this.interval = FIRST_INTERVAL;
+        else if (this.preferSplitting) this.interval = Math.min(2 * this.interval, QUIET_INTERVAL);
+        else if (this.trialSawLate) this.interval = SCOUTED_INTERVAL; // the scouts go on watching
+        else this.interval = Math.min(2 * this.interval, 2 * MAX_INTERVAL);
       }
       this.splitting = this.preferSplitting;
       this.windowsSinceTrial = 0;

@@ -6,7 +6,8 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  FIRST_INTERVAL, MAX_INTERVAL, QUIET_INTERVAL, SCOUT_INTERVAL, SCOUT_LATE_ALLOWED, SCOUT_SPLITS, SCOUT_WAKE_SPLITS, SplitJudge, TRIAL_PAIRS, WINDOW_MILLISECONDS,
+  FIRST_INTERVAL, MAX_INTERVAL, MOSTLY_LATE_INTERVAL, PAIRS_BEFORE_KEEPING_ALONE, QUIET_INTERVAL, SCOUT_INTERVAL, SCOUT_LATE_ALLOWED, SCOUT_SPLITS, SCOUT_WAKE_SPLITS,
+  SCOUTED_INTERVAL, SplitJudge, TRIAL_PAIRS, WINDOW_MILLISECONDS,
 } from '../../kernels/split-judge.js';
 
 interface Machine {
@@ -65,6 +66,27 @@ describe('the judge of whole runs', () => {
     expect(ledger.judgeProbeLostMilliseconds / ledger.judgeProbeMilliseconds).toBeCloseTo(1 - 1.1 / 1.7, 3);
   });
 
+  it('on a shared machine whose worker is late now and then, probes the main thread alone at most once in QUIET_INTERVAL windows once settled', () => {
+    // One split in 8 late: every window has a few late splits (more than LATE_SHARE), as a window
+    // on this project's virtual machine does every second or two when the host borrows the core.
+    const sometimesLate: Machine = { ...IDLE, lateOneIn: 8 };
+    const judge = new SplitJudge();
+    train(judge, stepsFor(4 * QUIET_INTERVAL, sometimesLate), sometimesLate); // the interval doubles up to QUIET_INTERVAL
+    const windowsBefore = judge.windows;
+    const aloneBefore = judge.aloneWindows;
+    train(judge, stepsFor(4 * QUIET_INTERVAL, sometimesLate), sometimesLate);
+    expect(judge.windows - windowsBefore).toBeGreaterThan(3 * QUIET_INTERVAL);
+    expect(judge.switches).toBe(0);
+    // Each trial lost at once (one window of the main thread alone), one trial per QUIET_INTERVAL windows.
+    expect(judge.aloneWindows - aloneBefore).toBeGreaterThan(0);
+    expect(judge.aloneWindows - aloneBefore).toBeLessThanOrEqual(Math.ceil((judge.windows - windowsBefore) / QUIET_INTERVAL));
+    // A neighbour arriving makes most splits late: a trial within MOSTLY_LATE_INTERVAL windows, not QUIET_INTERVAL.
+    const arrived = judge.windows;
+    for (let step = 0; step < stepsFor(QUIET_INTERVAL, BUSY) && judge.prefersSplitting; step++) train(judge, 1, BUSY);
+    expect(judge.prefersSplitting).toBe(false);
+    expect(judge.windows - arrived).toBeLessThanOrEqual(MOSTLY_LATE_INTERVAL + 2 * TRIAL_PAIRS + 1);
+  });
+
   it('moves to the main thread alone beside a busy neighbour, and stays there but for short probes', () => {
     const judge = new SplitJudge();
     train(judge, stepsFor(20, IDLE), IDLE);
@@ -75,15 +97,19 @@ describe('the judge of whole runs', () => {
     expect(judge.windows - before).toBeLessThanOrEqual(FIRST_INTERVAL + 2 * TRIAL_PAIRS + 4);
     const aloneBefore = judge.aloneWindows;
     const windowsBefore = judge.windows;
-    train(judge, stepsFor(400, BUSY), BUSY);
+    train(judge, stepsFor(2 * SCOUTED_INTERVAL, BUSY), BUSY);
     expect(judge.switches).toBe(1);
-    expect((judge.aloneWindows - aloneBefore) / (judge.windows - windowsBefore)).toBeGreaterThan(0.9);
+    // The scouts watch for the neighbour leaving, so blind trials come once in SCOUTED_INTERVAL
+    // windows, each PAIRS_BEFORE_KEEPING_ALONE windows of losing splits.
+    const windows = judge.windows - windowsBefore;
+    expect(windows).toBeGreaterThan(SCOUTED_INTERVAL);
+    expect(windows - (judge.aloneWindows - aloneBefore)).toBeLessThanOrEqual(Math.ceil(windows / SCOUTED_INTERVAL) * PAIRS_BEFORE_KEEPING_ALONE);
   });
 
   it('beside a neighbour that stays, scouts the other core every SCOUT_INTERVAL windows, each a few splits, and starts no trial on them', () => {
     const judge = new SplitJudge();
     for (let step = 0; step < stepsFor(100, BUSY) && judge.switches === 0; step++) train(judge, 1, BUSY);
-    expect(judge.prefersSplitting).toBe(false); // just switched, on late workers: the next trial is MAX_INTERVAL windows away
+    expect(judge.prefersSplitting).toBe(false); // just switched, on late workers: the next trial is SCOUTED_INTERVAL windows away
     const scoutsBefore = judge.scouts;
     const windowsBefore = judge.windows;
     const splitsBefore = counts.splitsWhileAlonePreferred;
