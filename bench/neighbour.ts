@@ -45,9 +45,6 @@ function stopNeighbour(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Batches of the untimed fit after a change of thread count (see timeFit). */
-const WARM_UP_STEPS: Record<string, number> = { 128: 10, 32: 150 };
-
 /**
  * A timed fit: its wall time, its cpu/wall, the share of its jobs the judge ran with the main
  * thread alone, and the share of its time its trials' probes lost (ThreadStats.judgeProbeLostMilliseconds).
@@ -65,11 +62,13 @@ async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>
   setJudgingWholeRuns(setting.judging);
   await kernels.threadsReady();
   if (threadsChanged) {
-    // setThreads(1) stops the worker and setThreads(2) starts a new one, whose WebAssembly starts
-    // in V8's baseline tier: an untimed fit first, so that the timed one shows two threads as a
-    // program that keeps them runs (timing that fresh worker put two threads 12% behind one beside
-    // a busy loop, where blocks of fits on kept threads measured 0.98).
-    const warm = WARM_UP_STEPS[spec.batchSize]! * spec.batchSize;
+    // setThreads(1) stops the worker and setThreads(2) starts a new one, which is slow for its
+    // first few hundred milliseconds (a GEMM split with it took 1.3-1.5x as long as later) and
+    // whose first windows the judge judges afresh: an untimed fit as long as a timed one first,
+    // so that the timed fit shows two threads as a program that keeps them runs. (After a warm-up
+    // of a sixth as long, fits alternated one by one put two threads 9% behind one beside a busy
+    // loop, where blocks of five measured 2% behind.)
+    const warm = STEPS[spec.batchSize]! * spec.batchSize;
     await model.fit(x.sliceRows(0, warm), y.sliceRows(0, warm), { batchSize: spec.batchSize, epochs: 1, verbose: 0 });
   }
   const steps = STEPS[spec.batchSize]!;
