@@ -47,13 +47,13 @@ function stopNeighbour(child: ChildProcess): Promise<void> {
 
 /**
  * A timed fit: its wall time, its cpu/wall, the share of its jobs the judge ran with the main
- * thread alone, and the share of its time its trials' probes lost (ThreadStats.judgeProbeLostMilliseconds).
+ * thread alone, and the milliseconds its trials' probes lost (ThreadStats.judgeProbeLostMilliseconds).
  */
 interface FitTime {
   ms: number;
   cpu: number;
   alone: number;
-  probesLost: number;
+  probesLostMs: number;
 }
 
 async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>, x: Tensor, y: Tensor, setting: Setting): Promise<FitTime> {
@@ -79,7 +79,7 @@ async function timeFit(spec: ModelSpec, model: ReturnType<ModelSpec['wasmgrad']>
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuStarted);
   const stats = kernels.threadStats();
-  return { ms, cpu: (cpu.user + cpu.system) / 1000 / ms, alone: stats.aloneJobs / Math.max(1, stats.judgedJobs), probesLost: stats.judgeProbeLostMilliseconds / ms };
+  return { ms, cpu: (cpu.user + cpu.system) / 1000 / ms, alone: stats.aloneJobs / Math.max(1, stats.judgedJobs), probesLostMs: stats.judgeProbeLostMilliseconds };
 }
 
 /** Runs the comparison and prints its table. */
@@ -117,11 +117,11 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
           if (repeat % 2 === 1) order.reverse();
           for (const i of order) {
             for (let fit = 0; fit < BLOCK; fit++) {
-              const { ms, cpu, alone, probesLost: lost } = await timeFit(spec, model, x, y, settings[i]!);
+              const { ms, cpu, alone, probesLostMs } = await timeFit(spec, model, x, y, settings[i]!);
               times[i]!.push(ms);
               cpuPerWall[i]!.push(cpu);
               aloneShares[i]!.push(alone);
-              probesLost[i]!.push(lost);
+              probesLost[i]!.push(probesLostMs);
             }
           }
         }
@@ -132,9 +132,9 @@ export async function runNeighbourBench(ab: boolean): Promise<void> {
       // machine), then their median: steadier than the ratio of medians where the VM's speed drifts.
       const blockOf = (i: number, repeat: number): number => median(times[i]!.slice(repeat * BLOCK, (repeat + 1) * BLOCK));
       const ratioToOneThread = (i: number): number => median(Array.from({ length: REPEATS }, (_, repeat) => blockOf(i, repeat) / blockOf(0, repeat)));
-      // What the probes lost over all of a setting's fits: their sum over the fits' time.
-      const totalMs = (i: number): number => times[i]!.reduce((sum, ms) => sum + ms, 0);
-      const probesLostShare = (i: number): number => probesLost[i]!.reduce((sum, share, fit) => sum + share * times[i]![fit]!, 0) / totalMs(i);
+      // What the probes lost over all of a setting's fits, as a share of the fits' time.
+      const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
+      const probesLostShare = (i: number): number => sum(probesLost[i]!) / sum(times[i]!);
       settings.forEach((setting, i) => {
         const judged = setting.threads > 1 && setting.judging;
         rows.push([

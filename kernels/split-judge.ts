@@ -295,8 +295,9 @@ export class SplitJudge {
       this.splitting = this.preferSplitting;
       return;
     }
-    this.ratios.push(speed > 0 ? this.probeSpeed / speed : 1);
-    this.ledger.judgeProbeLostMilliseconds += this.probeMilliseconds * (1 - this.ratios[this.ratios.length - 1]!);
+    const pairRatio = speed > 0 ? this.probeSpeed / speed : 1;
+    this.ratios.push(pairRatio);
+    this.ledger.judgeProbeLostMilliseconds += this.probeMilliseconds * (1 - pairRatio);
     const ratio = median(this.ratios, this.sorted);
     const pairs = this.ratios.length;
     const clearWin = pairs >= 2 && this.sorted[0]! > 1 + CLEAR_LOSS; // sorted[0]: the smallest ratio
